@@ -1,0 +1,9 @@
+"""`robot bench load` (being written; its owner replaces this file)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    return None
