@@ -67,6 +67,14 @@ class MediaSettings(_Section):
         250, gt=0, description="Per-call queue of audio frames before the oldest are dropped, frames."
     )
     restart_stream: bool = Field(True, description="Restart uuid_audio_stream when the WebSocket drops.")
+    close_timeout_s: float = Field(
+        2.0, gt=0, description="Longest wait for the WebSocket closing handshake when a call ends, seconds."
+    )
+    ping_interval_s: float | None = Field(
+        None,
+        gt=0,
+        description="WebSocket keepalive ping interval, seconds (None = off: audio arrives every 20 ms anyway).",
+    )
 
 
 class AsrSettings(_Section):
@@ -89,6 +97,27 @@ class AsrSettings(_Section):
         0.6, ge=0, le=1, description="Segments with a higher no_speech_prob are discarded, probability."
     )
     max_new_tokens: int = Field(48, ge=1, description="Cap on decoded tokens per request, tokens.")
+    max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
+    pad_multiple_s: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="Short audio is padded up to a multiple of this (not to 30 s) before the encoder, seconds.",
+    )
+    prompt_max_tokens: int = Field(
+        64, ge=0, le=200, description="Previous-text context given to the decoder at most, tokens (0 = none)."
+    )
+    prompt_bucket_tokens: int = Field(
+        16,
+        ge=1,
+        description="Previous-text context is trimmed to a multiple of this so requests batch together, tokens.",
+    )
+    stream_prompt_chars: int = Field(
+        200, ge=0, description="Committed text given back as prompt by the streaming recognizer, characters."
+    )
+    stream_trim_s: float = Field(
+        15.0, gt=0, description="Streaming audio buffer is trimmed at a committed word end beyond this, seconds."
+    )
 
 
 class VadSettings(_Section):
@@ -97,10 +126,17 @@ class VadSettings(_Section):
     threshold: float = Field(0.5, ge=0, le=1, description="Speech probability threshold.")
     min_speech_ms: int = Field(90, ge=0, description="Shortest speech run that opens a speech segment, ms.")
     min_silence_ms: int = Field(300, ge=0, description="Silence that closes a speech segment, ms.")
+    neg_threshold_offset: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Inside speech, silence means probability below threshold minus this (hysteresis), probability.",
+    )
 
 
 class AmdSettings(_Section):
-    """Answering-machine detection. Thresholds are documented in robot/amd/classifier.py."""
+    """Answering-machine detection. Times are ms after CHANNEL_ANSWER unless said otherwise; the decision rules that
+    use them are in robot/amd/classifier.py."""
 
     enabled: bool = Field(True, description="Run AMD on outbound calls.")
     window_ms: int = Field(2300, gt=0, description="Audio after CHANNEL_ANSWER used for the decision, ms.")
@@ -110,6 +146,67 @@ class AmdSettings(_Section):
     )
     voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
     wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
+    use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
+    vad_threshold: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="VAD speech probability threshold during AMD (below vad.threshold: a missed greeting costs "
+        "more than a noise blip), probability.",
+    )
+    no_speech_timeout_ms: int = Field(
+        5000, gt=0, description="No speech at all by then -> NO_ANSWER (silent-first humans get until then), ms."
+    )
+    late_speech_window_ms: int = Field(
+        1500, gt=0, description="When speech starts late, the decision waits this long after its onset, ms."
+    )
+    machine_speech_ms: int = Field(
+        1900, gt=0, description="Continuous speech this long is a machine greeting (early decision), ms."
+    )
+    human_max_greeting_ms: int = Field(
+        1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
+    )
+    after_greeting_silence_ms: int = Field(
+        650, gt=0, description="Silence after a short greeting that lets AMD decide HUMAN early, ms."
+    )
+    machine_score_min: float = Field(
+        1.5, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
+    )
+    human_score_max: float = Field(
+        0.0, description="Fused evidence score at or below which the verdict is HUMAN (between: low-confidence "
+        "HUMAN, biased toward humans), points.",
+    )
+    strong_phrase_points: float = Field(3.0, gt=0, description="Score of one strong phrase of a family, points.")
+    weak_phrase_points: float = Field(1.0, gt=0, description="Score of one weak phrase of a family, points.")
+    operator_score_min: float = Field(
+        3.0, gt=0, description="Operator-announcement phrase score that gives OPERATOR, points."
+    )
+    early_machine_phrase_score: float = Field(
+        3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
+    )
+    beep_min_ms: int = Field(80, gt=0, description="Shortest tone taken as a voicemail beep, ms.")
+    beep_max_ms: int = Field(
+        1200, gt=0, description="Longest tone taken as a beep (French ringback is 1500 ms and is ignored), ms."
+    )
+    beep_min_hz: float = Field(
+        450.0, gt=0, description="Lowest beep frequency (excludes the 425 Hz French ringback/dial tone), Hz."
+    )
+    beep_max_hz: float = Field(2100.0, gt=0, description="Highest beep frequency, Hz.")
+    tone_purity_min: float = Field(
+        0.85,
+        gt=0,
+        le=1,
+        description="Share of the 80 Hz-Nyquist energy a tone's 5 FFT bins (15.6 Hz each) must hold to count as a "
+        "single tone (speech and dual-tone ringback stay below), ratio.",
+    )
+    tone_min_dbfs: float = Field(-45.0, le=0, description="Quietest block level analysed for tones, dBFS (RMS).")
+    machine_end_silence_ms: int = Field(
+        4000, gt=0, description="Wait-for-beep mode: silence after the greeting taken as its end (no beep), ms."
+    )
+    min_words_per_second_machine: float = Field(
+        3.2, gt=0, description="Speech rate (transcript words per speech second) typical of recorded greetings, "
+        "words/s; adds one point when reached over at least 1 s of speech.",
+    )
 
 
 class DialogSettings(_Section):
@@ -127,6 +224,24 @@ class DialogSettings(_Section):
     listen_timeout_ms: int = Field(6000, gt=0, description="No answer after this long -> timeout branch, ms.")
     end_of_turn_silence_ms: int = Field(700, gt=0, description="Silence that ends the caller's turn, ms.")
     audio_dir: Path = Field(Path("audio"), description="Where scenario prompt files live.")
+    echo_correlation_min: float = Field(
+        0.8,
+        ge=-1,
+        le=1,
+        description="Caller energy envelope correlating this well with the playing prompt's is echo, Pearson r.",
+    )
+    echo_max_lag_ms: int = Field(200, ge=0, description="Largest echo delay searched after the prompt audio, ms.")
+    echo_window_ms: int = Field(
+        480, gt=0, description="Most recent caller audio compared with the prompt for the echo check, ms."
+    )
+    bargein_asr_interval_ms: int = Field(
+        200, gt=0, description="Words policy: speech added between two barge-in ASR confirmations, ms."
+    )
+    bargein_asr_deadline_ms: int = Field(
+        400, gt=0, description="Words policy: a barge-in ASR request older than this is dropped, ms."
+    )
+    turn_asr_deadline_ms: int = Field(3000, gt=0, description="End-of-turn transcription deadline, ms.")
+    max_turn_ms: int = Field(15000, gt=0, description="A caller turn longer than this is cut and transcribed, ms.")
 
 
 class CampaignSettings(_Section):
@@ -148,13 +263,30 @@ class CampaignSettings(_Section):
             "NORMAL_TEMPORARY_FAILURE": 300.0,
             "RECOVERY_ON_TIMER_EXPIRE": 300.0,
             "MACHINE": 3600.0,
+            "UNKNOWN_CRASH": 3600.0,
+            "DIALER_ERROR": 300.0,
         },
-        description="Delay before retrying, per hangup cause / AMD result, seconds. Causes not listed are final.",
+        description="Delay before retrying, per hangup cause / AMD result, seconds. Causes not listed are final. "
+        "UNKNOWN_CRASH: an attempt left in flight by a crashed run; DIALER_ERROR: the dialer raised (ESL down...).",
     )
     originate_timeout_s: int = Field(45, gt=0, description="Ringing time before NO_ANSWER, seconds.")
     dnc_file: Path | None = Field(None, description="Do-not-call list file (one E.164 number per line).")
     default_timezone: str = Field("Europe/Paris", description="Time zone of contacts without one (IANA name).")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Prometheus metrics port (0 = off).")
+    metrics_host: str = Field("127.0.0.1", description="Listen address of the Prometheus metrics server.")
+    legal_max_attempts: int = Field(
+        4, ge=1, description="Prospecting: attempts per number at most within legal_window_days (D223-9), attempts."
+    )
+    legal_window_days: int = Field(30, ge=1, description="Prospecting: rolling window of the attempt cap, days.")
+    refusal_quiet_days: int = Field(
+        60, ge=0, description="Prospecting: no new call to a number for this long after a refusal, days."
+    )
+    idle_poll_s: float = Field(
+        1.0, gt=0, description="Longest runner sleep between store checks (pause, due retries), seconds."
+    )
+    lease_ttl_s: float = Field(
+        30.0, gt=0, description="A running campaign's lease; another runner may take it over once expired, seconds."
+    )
 
 
 class LogSettings(_Section):
@@ -162,14 +294,39 @@ class LogSettings(_Section):
 
     call_log: Path = Field(Path("var/calls.jsonl"), description="JSON Lines call log that `robot logs` reads.")
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Process log level.")
+    follow_poll_s: float = Field(0.5, gt=0, description="`robot logs -f`: interval between file checks, seconds.")
 
 
 class SimSettings(_Section):
     """The FreeSWITCH + mod_audio_stream simulator."""
 
     host: str = Field("127.0.0.1", description="Listen address of the simulated ESL.")
-    port: int = Field(8021, ge=0, le=65535, description="Listen port of the simulated ESL.")
+    port: int = Field(8021, ge=0, le=65535, description="Listen port of the simulated ESL (0: pick a free one).")
     scripts_dir: Path | None = Field(None, description="Extra callee scripts (YAML/TOML); built-ins always load.")
+    password: SecretStr = Field(SecretStr("ClueCon"), description="ESL password the simulator accepts (secret).")
+    audio_dir: Path | None = Field(
+        None, description="Where scripts' `say` WAVs are looked up after the script's own folder (default audio/sim)."
+    )
+    missing_file_s: float = Field(
+        3.0, gt=0, le=600, description="Playback length of a uuid_broadcast file that is not a readable WAV, seconds."
+    )
+    default_script: str = Field("human", description="Script for sofia/gateway calls whose number maps to none.")
+    number_suffix_scripts: dict[str, str] = Field(
+        default_factory=lambda: {
+            "00": "human",
+            "01": "human_bargein",
+            "02": "human_backchannel",
+            "03": "human_silent_first",
+            "04": "machine",
+            "05": "machine_short",
+            "06": "silence",
+            "07": "busy",
+            "08": "noanswer",
+            "09": "announcement",
+            "10": "noise",
+        },
+        description="sofia/gateway/<gw>/<number>: last two digits of the number -> script name.",
+    )
 
 
 class Settings(BaseSettings):
@@ -180,7 +337,9 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
-        extra="forbid",
+        # A .env shared with docker compose holds non-ROBOT_ keys too: ignore them at the top level.
+        # Sections forbid unknown fields, so a typo in ROBOT_ESL__PASWORD or a TOML section is still an error.
+        extra="ignore",
         nested_model_default_partial_update=True,
     )
 

@@ -1,9 +1,284 @@
-"""`robot campaign` (being written; its owner replaces this file)."""
+"""`robot campaign run|status|pause|resume|export`.
+
+`run` and `resume` need a live dialer: the factory `--dialer module:function` (default
+`robot.calls.dialer:make_dialer`) is called as `factory(settings)` inside the event loop and returns a
+`robot.campaign.runner.Dialer`; if the result has `async aclose()`, it is awaited when the campaign stops.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import asyncio
+import csv
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from robot.campaign.contacts import load_contacts, load_dnc
+from robot.campaign.progress import ProgressPrinter, progress_table
+from robot.campaign.runner import CampaignRunner, Dialer, RunPolicy, build_dial_string
+from robot.campaign.sqlite_store import SqliteStore
+from robot.campaign.store import CampaignRecord
+from robot.clock import SystemClock
+from robot.errors import ConfigError
+from robot.metrics import MetricsServer, RobotMetrics
+from robot.settings import Settings
+
+DEFAULT_DIALER = "robot.calls.dialer:make_dialer"
+EXPORT_COLUMNS = (
+    "line", "phone", "name", "contact_state", "contact_result", "call_uuid", "created", "ended", "result",
+    "hangup_cause", "q850", "amd_result", "intent", "answered", "ring_s", "talk_s", "variables",
+)  # fmt: skip
 
 
 def register(subparsers: Any) -> None:
-    return None
+    parser = subparsers.add_parser("campaign", help="Run and manage outbound call campaigns.")
+    sub = parser.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="Validate a contacts CSV, create the campaign and dial it.")
+    run.add_argument("contacts", type=Path, help="Contacts CSV (UTF-8, ',' or ';'; column phone required).")
+    run.add_argument("--name", required=True, help="Campaign name (unique).")
+    run.add_argument("--scenario", required=True, help="Dialog scenario the calls play.")
+    _pacing_args(run)
+    run.add_argument("--dial-template", default=None, help="Dial string with {number} (default from settings).")
+    run.add_argument(
+        "--prospecting",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Consumer prospecting: French D223-9 windows, 4 attempts/30 days, 60-day refusal quiet period.",
+    )
+    run.add_argument(
+        "--legal-basis",
+        choices=("consent", "contract"),
+        default="consent",
+        help="consent: every contact needs consent_ref (law in force 2026-08-11); contract: existing customers.",
+    )
+    run.add_argument("--skip-invalid", action="store_true", help="Store bad rows as skipped instead of refusing.")
+    run.add_argument("--dnc", type=Path, default=None, help="Do-not-call list (one number per line).")
+    run.add_argument("--dialer", default=DEFAULT_DIALER, help="Dialer factory module:function.")
+    run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="Show campaigns (or one) with their progress.")
+    status.add_argument("name", nargs="?", help="Campaign name.")
+    status.set_defaults(func=cmd_status)
+    for action, func in (("pause", cmd_pause), ("resume", cmd_resume)):
+        p = sub.add_parser(action, help=f"{action.capitalize()} a campaign.")
+        p.add_argument("name", help="Campaign name.")
+        if action == "resume":
+            _pacing_args(p)
+            p.add_argument("--dialer", default=DEFAULT_DIALER, help="Dialer factory module:function.")
+        p.set_defaults(func=func)
+    export = sub.add_parser("export", help="Export a campaign's contacts and attempts.")
+    export.add_argument("name", help="Campaign name.")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="Output format.")
+    export.add_argument("-o", "--output", type=Path, default=None, help="Output file (default stdout).")
+    export.set_defaults(func=cmd_export)
+
+
+def _pacing_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=int, default=None, help="Calls in flight at most.")
+    parser.add_argument("--cps", type=float, default=None, help="New calls per second at most.")
+
+
+def _store(settings: Settings) -> SqliteStore:
+    return SqliteStore(settings.campaign.db_path)
+
+
+def _policy_settings(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    c = settings.campaign
+    snapshot: dict[str, Any] = {
+        "concurrency": c.concurrency,
+        "cps": c.cps,
+        "dial_template": c.dial_template,
+        "max_attempts": c.max_attempts,
+        "retry_delay_s": dict(c.retry_delay_s),
+        "legal_max_attempts": c.legal_max_attempts,
+        "legal_window_days": c.legal_window_days,
+        "refusal_quiet_days": c.refusal_quiet_days,
+        "idle_poll_s": c.idle_poll_s,
+        "lease_ttl_s": c.lease_ttl_s,
+    }
+    snapshot.update(_overrides(args))
+    if getattr(args, "dial_template", None):
+        snapshot["dial_template"] = args.dial_template
+    build_dial_string(snapshot["dial_template"], "+33100000000")
+    return snapshot
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if getattr(args, "concurrency", None) is not None:
+        if args.concurrency < 1:
+            raise ConfigError("--concurrency must be >= 1")
+        out["concurrency"] = args.concurrency
+    if getattr(args, "cps", None) is not None:
+        if args.cps <= 0:
+            raise ConfigError("--cps must be > 0")
+        out["cps"] = args.cps
+    return out
+
+
+def load_dialer_factory(spec: str) -> Callable[[Settings], Dialer]:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"--dialer {spec!r}: expected module:function")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name is not None and module_name.startswith(err.name):
+            raise ConfigError(
+                f"dialer {spec!r} is not available ({err}); the live dialer robot.calls.dialer:make_dialer "
+                "must be installed, or pass --dialer module:function"
+            ) from err
+        raise
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ConfigError(f"dialer {spec!r}: {module_name} has no callable {attr!r}")
+    return factory  # type: ignore[no-any-return]
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    policy_settings = _policy_settings(settings, args)
+    factory = load_dialer_factory(args.dialer)
+    store = _store(settings)
+    try:
+        dnc = store.dnc_numbers()
+        for dnc_path in (settings.campaign.dnc_file, args.dnc):
+            if dnc_path is not None:
+                numbers = load_dnc(dnc_path)
+                store.add_dnc(numbers, str(dnc_path), SystemClock().wall())
+                dnc |= numbers
+        report = load_contacts(
+            args.contacts,
+            default_timezone=settings.campaign.default_timezone,
+            consent_required=args.prospecting and args.legal_basis == "consent",
+            dnc=dnc,
+        )
+        if report.problems and not args.skip_invalid:
+            raise ConfigError(report.describe_problems() + "\nnothing was created (fix the rows or --skip-invalid)")
+        if report.problems:
+            print(report.describe_problems() + "\nthese rows are stored as skipped", file=sys.stderr)
+        if not report.contacts:
+            raise ConfigError(f"{args.contacts}: no valid contact to call")
+        campaign = store.create_campaign(
+            name=args.name,
+            scenario=args.scenario,
+            prospecting=args.prospecting,
+            legal_basis=args.legal_basis,
+            settings=policy_settings,
+            contacts=report.contacts,
+            skipped=report.problems,
+            now=SystemClock().wall(),
+        )
+        print(f"campaign {campaign.name!r} created: {len(report.contacts)} contacts", file=sys.stderr)
+        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory))
+    finally:
+        store.close()
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
+    factory = load_dialer_factory(args.dialer)
+    store = _store(settings)
+    try:
+        campaign = store.get_campaign(args.name)
+        if campaign.status == "done":
+            print(f"campaign {campaign.name!r} is done", file=sys.stderr)
+            return 0
+        store.set_status(campaign.name, "running")
+        policy = RunPolicy.for_campaign(campaign, _overrides(args))
+        return asyncio.run(_dial(store, campaign, policy, settings, factory))
+    finally:
+        store.close()
+
+
+async def _dial(
+    store: SqliteStore,
+    campaign: CampaignRecord,
+    policy: RunPolicy,
+    settings: Settings,
+    factory: Callable[[Settings], Dialer],
+) -> int:
+    dialer = factory(settings)
+    metrics = RobotMetrics()
+    server = None
+    if settings.campaign.metrics_port:
+        server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)
+        await server.start()
+    runner = CampaignRunner(
+        store, dialer, campaign, policy, SystemClock(), on_progress=ProgressPrinter(sys.stdout), metrics=metrics
+    )
+    try:
+        status = await runner.run()
+    finally:
+        if server is not None:
+            await server.close()
+        aclose = getattr(dialer, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    print(f"campaign {campaign.name!r}: {status}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        campaigns = [store.get_campaign(args.name)] if args.name else store.list_campaigns()
+        if not campaigns:
+            print("no campaign")
+        for campaign in campaigns:
+            kind = "prospecting" if campaign.prospecting else "not prospecting"
+            print(f"{campaign.name}: {campaign.status}, scenario {campaign.scenario}, {kind} ({campaign.legal_basis})")
+            for line in progress_table(campaign, store.counts(campaign.id))[1:]:
+                print("  " + line)
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_pause(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        campaign = store.get_campaign(args.name)
+        if campaign.status == "done":
+            raise ConfigError(f"campaign {args.name!r} is done; nothing to pause")
+        store.set_status(args.name, "paused")
+        print(f"campaign {args.name!r} paused (calls in flight finish; `robot campaign resume {args.name}`)")
+        return 0
+    finally:
+        store.close()
+
+
+def _iso(ts: float | None) -> str:
+    return "" if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    try:
+        rows = store.export_rows(store.get_campaign(args.name).id)
+    finally:
+        store.close()
+    for row in rows:
+        row["created"], row["ended"] = _iso(row["created"]), _iso(row["ended"])
+    if args.output is None:
+        write_export(rows, args.format, sys.stdout)
+    else:
+        with args.output.open("w", encoding="utf-8", newline="") as out:
+            write_export(rows, args.format, out)
+        print(f"{len(rows)} rows written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "variables": json.dumps(row["variables"], ensure_ascii=False)})

@@ -210,9 +210,10 @@ DISCONNECT_GOODBYE = "Disconnected, goodbye.\nSee you at ClueCon! http://www.clu
 
 
 def encode_disconnect_notice(extra: Iterable[tuple[str, str]] = (), body: str = DISCONNECT_GOODBYE) -> bytes:
-    items = [("Content-Type", "text/disconnect-notice"), *extra]
+    """Content-Length is always written, `Content-Length: 0` included (the linger notice, outbound capture)."""
     raw = body.encode()
-    return encode_message(items, b"") if not raw else encode_message(items, raw)
+    items = [("Content-Type", "text/disconnect-notice"), *extra, ("Content-Length", str(len(raw)))]
+    return ("".join(f"{name}: {value}\n" for name, value in items) + "\n").encode() + raw
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,192 @@
+"""AMD for one call (async glue): audio chunks -> VAD + tones -> classifier -> ASR once -> AmdVerdict.
+
+VAD (onnx) and tone detection run in an executor, the ASR in the engine's worker (Priority.AMD): the event loop
+only awaits. The ASR is asked once, when the classifier reaches a decision point (window end, a long continuous
+greeting, or a short greeting followed by silence) and only if someone spoke; a beep or SIT that arrives while it
+runs decides at once and the ASR result is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from robot.amd.classifier import AmdClassifier
+from robot.amd.keywords import KeywordSet
+from robot.amd.tones import ToneDetector
+from robot.asr.engine import AsrEngine, Priority
+from robot.asr.vad import StreamingVad, VadModel
+from robot.clock import Clock
+from robot.events import AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript
+from robot.media.audio import TARGET_RATE, AudioChunk, read_wav_16k
+from robot.settings import Settings
+
+Int16Array = npt.NDArray[np.int16]
+CHUNK_S = 0.02  # mod_audio_stream frames
+ASR_LEAD_S = 0.3  # audio kept before the first speech onset when transcribing
+
+
+class ToneSource(Protocol):
+    def process(self, samples: Int16Array) -> list[ToneDetected]: ...
+
+    def flush(self) -> list[ToneDetected]: ...
+
+
+ToneFactory = Callable[[], ToneSource]
+
+
+@dataclass(frozen=True, slots=True)
+class AmdTiming:
+    """Where the time went: `decided_at` is audio seconds after answer; compute figures are clock seconds."""
+
+    decided_at: float
+    asr_started_at: float | None  # audio time when the ASR was asked
+    asr_compute_s: float | None  # clock time the ASR took (what the call waited for)
+    analysis_s: float  # clock time spent in VAD + tone detection
+    audio_s: float  # audio consumed
+
+
+@dataclass(frozen=True, slots=True)
+class AmdFileResult:
+    verdict: AmdVerdict
+    transcript: str
+    timing: AmdTiming
+
+
+def chunks_of(samples: Int16Array, chunk_s: float = CHUNK_S) -> Iterator[AudioChunk]:
+    """Split a 16 kHz recording into mod_audio_stream-sized chunks."""
+    size = round(chunk_s * TARGET_RATE)
+    for start in range(0, samples.size, size):
+        yield AudioChunk(samples[start : start + size], start / TARGET_RATE)
+
+
+class AmdDetector:
+    """Runs AMD on one call's audio at a time (create one per call, or reuse it sequentially)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsrEngine | None,
+        vad_model: VadModel,
+        keywords: KeywordSet | None,
+        clock: Clock,
+        *,
+        tones: ToneFactory | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.vad_model = vad_model
+        self.keywords = keywords
+        self.clock = clock
+        self._tones: ToneFactory = tones or (lambda: ToneDetector(TARGET_RATE, settings.amd))
+        self._executor = executor
+        self.last_timing: AmdTiming | None = None
+
+    async def run(self, chunks: AsyncIterator[AudioChunk], *, realtime: bool = True) -> AmdVerdict:
+        """Decide on a live stream (t = 0 at answer). `realtime=False` (files): the ASR is awaited where it is
+        asked and its compute time is added to the audio time, as if audio had kept coming meanwhile."""
+        use_asr = self.engine is not None and self.settings.amd.use_asr and self.keywords is not None
+        clf = AmdClassifier(self.settings.amd, self.keywords, use_asr=use_asr)
+        vad_settings = self.settings.vad.model_copy(update={"threshold": self.settings.amd.vad_threshold})
+        vad = StreamingVad(vad_settings, self.vad_model)
+        tones = self._tones()
+        loop = asyncio.get_running_loop()
+        kept: list[Int16Array] = []
+        now = 0.0
+        analysis_s = 0.0
+        asr_task: asyncio.Task[Transcript | None] | None = None
+        asr_started_at: float | None = None
+        asr_clock0 = 0.0
+        asr_compute: float | None = None
+
+        def analyse(samples: Int16Array) -> tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected], float]:
+            started = self.clock.monotonic()
+            speech = vad.process(samples)
+            found = tones.process(samples)
+            return speech, found, self.clock.monotonic() - started
+
+        def done(verdict: AmdVerdict) -> AmdVerdict:
+            self.last_timing = AmdTiming(verdict.decided_at, asr_started_at, asr_compute, analysis_s, now)
+            return verdict
+
+        try:
+            async for chunk in chunks:
+                now = chunk.end
+                kept.append(chunk.samples)
+                speech, found, spent = await loop.run_in_executor(self._executor, analyse, chunk.samples)
+                analysis_s += spent
+                for event in speech:
+                    clf.on_speech(event)
+                for tone in found:
+                    clf.on_tone(tone)
+                if asr_task is not None and asr_task.done() and not clf.transcript_received:
+                    asr_compute = self.clock.monotonic() - asr_clock0
+                    clf.on_transcript(asr_task.result())
+                verdict = clf.poll(now)
+                if verdict is not None:
+                    return done(verdict)
+                if asr_task is None and clf.needs_transcript(now):
+                    audio = self._asr_audio(kept, clf.features(now).first_onset)
+                    asr_started_at, asr_clock0 = now, self.clock.monotonic()
+                    asr_task = asyncio.create_task(self._transcribe(audio), name="amd-asr")
+                    if not realtime:
+                        transcript = await asr_task
+                        asr_compute = self.clock.monotonic() - asr_clock0
+                        clf.on_transcript(transcript)
+                        now = asr_started_at + asr_compute
+                        verdict = clf.poll(now)
+                        if verdict is not None:
+                            return done(verdict)
+            for event in vad.flush():
+                clf.on_speech(event)
+            for tone in tones.flush():
+                clf.on_tone(tone)
+            if asr_task is not None and not clf.transcript_received:
+                clf.on_transcript(await asr_task)
+                asr_compute = self.clock.monotonic() - asr_clock0
+            elif asr_task is None and clf.needs_transcript(now):
+                audio = self._asr_audio(kept, clf.features(now).first_onset)
+                asr_started_at, asr_clock0 = now, self.clock.monotonic()
+                clf.on_transcript(await self._transcribe(audio))
+                asr_compute = self.clock.monotonic() - asr_clock0
+            return done(clf.poll(now) or clf.finish(now))
+        finally:
+            if asr_task is not None and not asr_task.done():
+                asr_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asr_task
+
+    async def _transcribe(self, audio: Int16Array) -> Transcript | None:
+        if self.engine is None:
+            return None
+        return await self.engine.transcribe(audio, priority=Priority.AMD)
+
+    @staticmethod
+    def _asr_audio(kept: list[Int16Array], first_onset: float | None) -> Int16Array:
+        audio = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int16)
+        if first_onset is not None:
+            start = max(0, int((first_onset - ASR_LEAD_S) * TARGET_RATE))
+            audio = audio[start:]
+        return audio
+
+    async def detect_file(self, path: Path) -> AmdFileResult:
+        """AMD on a WAV file of any rate (resampled to 16 kHz); t = 0 is the file's first sample."""
+        loop = asyncio.get_running_loop()
+        samples = await loop.run_in_executor(self._executor, read_wav_16k, path)
+        verdict = await self.run(_aiter(chunks_of(samples)), realtime=False)
+        timing = self.last_timing or AmdTiming(verdict.decided_at, None, None, 0.0, samples.size / TARGET_RATE)
+        return AmdFileResult(verdict, verdict.transcript, timing)
+
+
+async def _aiter(items: Iterator[Any]) -> AsyncIterator[Any]:
+    for item in items:
+        yield item

@@ -1,0 +1,158 @@
+"""AMD evaluation on a labelled manifest (CSV: file,label[,split,text,source]); pure metrics + the async runner.
+
+`file` is relative to the manifest's directory (it may point outside it, e.g. to ../shared/audio/amd-starter).
+Labels are AmdResult names or EXCLUDE (skipped). Metrics: accuracy, confusion matrix, humans-called-machines
+rate (the costly error), decision time p50/p95 (audio seconds after answer, ASR compute included) and the ASR
+compute time p50/p95.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robot.amd.detector import AmdDetector, AmdFileResult
+from robot.errors import ConfigError
+from robot.events import AmdResult
+
+EXCLUDE = "EXCLUDE"
+LABELS = tuple(r.value for r in AmdResult)
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    path: Path
+    label: str  # an AmdResult value or EXCLUDE
+    split: str
+    text: str
+    line: int
+
+
+def read_manifest(manifest: Path, *, split: str | None = None) -> list[ManifestRow]:
+    """Rows of a manifest (EXCLUDE rows included; filter on `split` when given). ConfigError names file/line/field."""
+    try:
+        handle = manifest.open(encoding="utf-8", newline="")
+    except OSError as err:
+        raise ConfigError(f"{manifest}: cannot read manifest: {err.strerror}") from err
+    rows: list[ManifestRow] = []
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", "label"} - set(reader.fieldnames or ())
+        if missing:
+            raise ConfigError(f"{manifest}:1: missing column(s) {sorted(missing)}")
+        for record in reader:
+            line = reader.line_num
+            name = (record.get("file") or "").strip()
+            label = (record.get("label") or "").strip().upper()
+            if not name:
+                raise ConfigError(f"{manifest}:{line}: field 'file' is empty")
+            if label not in (*LABELS, EXCLUDE):
+                raise ConfigError(f"{manifest}:{line}: field 'label' is {label!r}, expected one of {[*LABELS, EXCLUDE]}")
+            row_split = (record.get("split") or "").strip()
+            if split is not None and row_split != split:
+                continue
+            path = (manifest.parent / name).resolve()
+            if not path.is_file():
+                raise ConfigError(f"{manifest}:{line}: field 'file': {name} not found (looked at {path})")
+            rows.append(ManifestRow(path, label, row_split, record.get("text") or "", line))
+    return rows
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class EvalReport:
+    total: int = 0
+    correct: int = 0
+    excluded: int = 0
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # truth -> predicted -> count
+    decision_s: list[float] = field(default_factory=list)
+    asr_s: list[float] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row: ManifestRow, result: AmdFileResult) -> None:
+        predicted = result.verdict.result.value
+        self.total += 1
+        self.correct += predicted == row.label
+        self.confusion.setdefault(row.label, {}).setdefault(predicted, 0)
+        self.confusion[row.label][predicted] += 1
+        waited = result.timing.decided_at
+        self.decision_s.append(waited)
+        if result.timing.asr_compute_s is not None:
+            self.asr_s.append(result.timing.asr_compute_s)
+        self.items.append(
+            {
+                "file": str(row.path),
+                "label": row.label,
+                "result": predicted,
+                "decided_at_s": round(waited, 3),
+                "confidence": result.verdict.confidence,
+                "reasons": list(result.verdict.reasons),
+                "transcript": result.transcript,
+            }
+        )
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    @property
+    def humans_called_machines(self) -> float:
+        humans = self.confusion.get(AmdResult.HUMAN.value, {})
+        count = sum(humans.values())
+        return humans.get(AmdResult.MACHINE.value, 0) / count if count else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        def ms(v: float | None) -> float | None:
+            return None if v is None else round(v * 1000.0, 1)
+
+        return {
+            "files": self.total,
+            "excluded": self.excluded,
+            "accuracy": round(self.accuracy, 4),
+            "humans_called_machines": round(self.humans_called_machines, 4),
+            "confusion": self.confusion,
+            "decision_ms_p50": ms(percentile(self.decision_s, 50)),
+            "decision_ms_p95": ms(percentile(self.decision_s, 95)),
+            "asr_compute_ms_p50": ms(percentile(self.asr_s, 50)),
+            "asr_compute_ms_p95": ms(percentile(self.asr_s, 95)),
+            "asr_calls": len(self.asr_s),
+        }
+
+    def render(self) -> str:
+        s = self.summary()
+        labels = [label for label in LABELS if label in self.confusion or any(label in p for p in self.confusion.values())]
+        lines = [
+            f"files {s['files']} (excluded {s['excluded']})  accuracy {s['accuracy']:.1%}  "
+            f"humans called machines {s['humans_called_machines']:.1%}",
+            f"decision time p50 {s['decision_ms_p50']} ms  p95 {s['decision_ms_p95']} ms (after answer)  "
+            f"ASR compute p50 {s['asr_compute_ms_p50']} ms  p95 {s['asr_compute_ms_p95']} ms ({s['asr_calls']} calls)",
+            "confusion (rows: truth, columns: verdict)",
+            "            " + "".join(f"{label:>11}" for label in labels),
+        ]
+        for truth in labels:
+            counts = self.confusion.get(truth, {})
+            lines.append(f"{truth:>11} " + "".join(f"{counts.get(p, 0):>11}" for p in labels))
+        return "\n".join(lines)
+
+
+async def evaluate(detector: AmdDetector, rows: Sequence[ManifestRow]) -> EvalReport:
+    """Run the detector on every non-EXCLUDE row, one after the other."""
+    report = EvalReport()
+    for row in rows:
+        if row.label == EXCLUDE:
+            report.excluded += 1
+            continue
+        report.add(row, await detector.detect_file(row.path))
+    return report

@@ -1,0 +1,193 @@
+"""French AMD phrase families (amd_keywords.yaml): loading with validation, matching, weighed scoring.
+
+Matching works on normalised words: lower case, no accents, apostrophes and hyphens are word breaks, so
+"Allô", "allo" and "ALLO" match, "laissez-moi" matches "laissez moi", "n'est" matches "n est". A phrase
+matches only on whole words ("oui" never matches inside "ouistiti"). When matches overlap, the longest wins
+("laissez-moi un message" counts once, not also as "un message").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+
+from robot.errors import ConfigError
+
+
+class Family(StrEnum):
+    VOICEMAIL = "voicemail"
+    HUMAN = "human"
+    OPERATOR = "operator"
+
+
+class Weight(StrEnum):
+    STRONG = "strong"
+    WEAK = "weak"
+
+
+_WORD_BREAK = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_words(text: str) -> tuple[str, ...]:
+    """Lower-case, accent-free words of `text`; apostrophes (' ’ `), hyphens and punctuation split words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = plain.replace("œ", "oe").replace("æ", "ae")
+    return tuple(word for word in _WORD_BREAK.split(plain) if word)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    text: str
+    family: Family
+    weight: Weight
+    words: tuple[str, ...]
+    line: int  # line in the YAML file (1-based), for messages
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch:
+    phrase: Phrase
+    start_word: int  # index of the first matched word in the normalised transcript
+    end_word: int  # one past the last matched word
+
+    @property
+    def family(self) -> Family:
+        return self.phrase.family
+
+    @property
+    def weight(self) -> Weight:
+        return self.phrase.weight
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordScores:
+    """Points per family (strong and weak points as configured) and the matches behind them."""
+
+    voicemail: float
+    human: float
+    operator: float
+    matches: tuple[PhraseMatch, ...]
+
+    @property
+    def machine_minus_human(self) -> float:
+        return self.voicemail - self.human
+
+    def describe(self) -> str:
+        return ", ".join(f"{m.family}/{m.weight}:{m.phrase.text!r}@{m.start_word}" for m in self.matches)
+
+
+class KeywordSet:
+    """The phrases of every family, indexed by first word for fast matching."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.phrases: tuple[Phrase, ...] = tuple(phrases)
+        self._by_first: dict[str, list[Phrase]] = {}
+        for phrase in self.phrases:
+            self._by_first.setdefault(phrase.words[0], []).append(phrase)
+
+    def count(self, family: Family, weight: Weight | None = None) -> int:
+        return sum(1 for p in self.phrases if p.family is family and (weight is None or p.weight is weight))
+
+    def match(self, text: str) -> tuple[PhraseMatch, ...]:
+        """Matched phrases in `text`, in order of position; overlaps resolved longest-first."""
+        words = normalise_words(text)
+        found: list[PhraseMatch] = []
+        for i, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                n = len(phrase.words)
+                if words[i : i + n] == phrase.words:
+                    found.append(PhraseMatch(phrase, i, i + n))
+        found.sort(key=lambda m: (-(m.end_word - m.start_word), m.start_word))
+        taken: list[PhraseMatch] = []
+        for m in found:
+            if not any(m.start_word < t.end_word and t.start_word < m.end_word for t in taken):
+                taken.append(m)
+        taken.sort(key=lambda m: m.start_word)
+        return tuple(taken)
+
+    def score(self, text: str, strong_points: float, weak_points: float) -> KeywordScores:
+        """Weighed score per family: each non-overlapping match adds strong_points or weak_points."""
+        matches = self.match(text)
+        totals = {family: 0.0 for family in Family}
+        for m in matches:
+            totals[m.family] += strong_points if m.weight is Weight.STRONG else weak_points
+        return KeywordScores(totals[Family.VOICEMAIL], totals[Family.HUMAN], totals[Family.OPERATOR], matches)
+
+
+def _fail(path: Path, node: yaml.Node | None, what: str) -> ConfigError:
+    line = f":{node.start_mark.line + 1}" if node is not None else ""
+    return ConfigError(f"{path}{line}: {what}")
+
+
+def _mapping(path: Path, node: yaml.Node, where: str) -> Mapping[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise _fail(path, node, f"{where}: expected a mapping")
+    result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in result:
+            raise _fail(path, key_node, f"{where}.{key}: duplicate key")
+        result[key] = (key_node, value_node)
+    return result
+
+
+def parse_keywords(text: str, path: Path) -> KeywordSet:
+    """Parse amd_keywords.yaml content; errors name the file, the line and the field."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if root is None:
+        raise ConfigError(f"{path}: empty keyword file")
+    phrases: list[Phrase] = []
+    seen: dict[tuple[str, ...], Phrase] = {}
+    families = _mapping(path, root, "top level")
+    for name, (key_node, family_node) in families.items():
+        try:
+            family = Family(name)
+        except ValueError:
+            raise _fail(
+                path, key_node, f"unknown family {name!r} (expected one of {[f.value for f in Family]})"
+            ) from None
+        for weight_name, (wkey_node, list_node) in _mapping(path, family_node, name).items():
+            try:
+                weight = Weight(weight_name)
+            except ValueError:
+                raise _fail(
+                    path, wkey_node, f"{name}.{weight_name}: unknown weight (expected strong or weak)"
+                ) from None
+            if not isinstance(list_node, yaml.SequenceNode):
+                raise _fail(path, list_node, f"{name}.{weight_name}: expected a list of phrases")
+            for item in list_node.value:
+                field = f"{name}.{weight_name}"
+                if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
+                    raise _fail(path, item, f"{field}: each phrase must be a plain string")
+                words = normalise_words(str(item.value))
+                if not words:
+                    raise _fail(path, item, f"{field}: phrase {item.value!r} has no words")
+                phrase = Phrase(str(item.value), family, weight, words, item.start_mark.line + 1)
+                if words in seen:
+                    first = seen[words]
+                    raise _fail(path, item, f"{field}: phrase {item.value!r} repeats line {first.line}")
+                seen[words] = phrase
+                phrases.append(phrase)
+    for family in Family:
+        if not any(p.family is family for p in phrases):
+            raise ConfigError(f"{path}: family {family.value!r} has no phrases")
+    return KeywordSet(phrases)
+
+
+def load_keywords(path: Path) -> KeywordSet:
+    """Read and validate a keyword file (raises ConfigError naming file, line and field)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read keyword file: {err.strerror}") from err
+    return parse_keywords(text, path)

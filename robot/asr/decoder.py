@@ -1,0 +1,199 @@
+"""Whisper on CTranslate2 directly: short-audio features (not padded to 30 s), batched encode + greedy/beam
+generate, token decoding and optional word times from cross-attention alignment.
+
+Everything here runs in the inference worker thread. The only part meant for the event loop is
+`WhisperBatchDecoder.request()`, which tokenizes the previous-text prompt (microseconds) and computes the batch key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ctranslate2
+import numpy as np
+import numpy.typing as npt
+from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_suppressed_tokens
+
+from robot.events import Word
+from robot.settings import AsrSettings
+
+SAMPLE_RATE = 16000
+HOP = 160  # samples per mel frame
+MAX_FRAMES = 3000  # Whisper's encoder window: 30 s
+TOKENS_PER_SECOND = 50  # encoder positions per second (stride 2 over 100 frames/s)
+
+AudioArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeRequest:
+    """One window of audio to recognise; `prompt` is the full decoder prompt (context + SOT sequence)."""
+
+    audio: AudioArray
+    prompt: tuple[int, ...]
+    padded_frames: int
+    word_timestamps: bool = False
+
+    @property
+    def batch_key(self) -> tuple[int, int]:
+        return (self.padded_frames, len(self.prompt))
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeResult:
+    tokens: tuple[int, ...]
+    text: str
+    no_speech_prob: float
+    score: float  # CTranslate2's length-normalised log probability of the hypothesis
+    words: tuple[Word, ...] = ()
+
+
+def as_float_audio(audio: npt.NDArray[Any], where: str = "audio") -> AudioArray:
+    """Validate 16 kHz mono audio (float32 in [-1, 1] or int16 PCM) and return it as float32."""
+    if audio.ndim != 1:
+        raise ValueError(f"{where}: expected mono 1-D samples, got shape {audio.shape}")
+    if audio.dtype == np.int16:
+        return (audio.astype(np.float32) / 32768.0).astype(np.float32)
+    if audio.dtype != np.float32:
+        raise ValueError(f"{where}: expected float32 or int16 samples, got {audio.dtype}")
+    return audio
+
+
+def padded_frames(n_samples: int, pad_multiple_s: float) -> int:
+    """Encoder input length for `n_samples`: content frames rounded up to the padding step (even, <= 3000)."""
+    step = max(2, round(pad_multiple_s * SAMPLE_RATE / HOP))
+    step += step % 2
+    frames = max(1, math.ceil(n_samples / HOP))
+    return min(MAX_FRAMES, math.ceil(frames / step) * step)
+
+
+class WhisperBatchDecoder:
+    """Turns DecodeRequests into DecodeResults, many at a time, on a loaded faster-whisper model."""
+
+    def __init__(self, model: WhisperModel, settings: AsrSettings) -> None:
+        self.model = model
+        self.settings = settings
+        self.tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=settings.language
+        )
+        self._sot = list(self.tokenizer.sot_sequence)
+        self._suppress = list(get_suppressed_tokens(self.tokenizer, [-1]) or [])
+        self._features = model.feature_extractor
+        if self._features.sampling_rate != SAMPLE_RATE or self._features.hop_length != HOP:
+            raise ValueError("model feature extractor must be 16 kHz with a 160-sample hop")
+
+    def prompt_tokens(self, previous_text: str) -> tuple[int, ...]:
+        """Decoder prompt: optional <|startofprev|> + the last context tokens (trimmed to a bucket multiple so
+        different calls line <|startoftranscript|> up at the same index) + SOT, language, task, no-timestamps."""
+        prompt: list[int] = []
+        keep = 0
+        if previous_text.strip() and self.settings.prompt_max_tokens > 0:
+            context = self.tokenizer.encode(" " + previous_text.strip())
+            keep = min(len(context), self.settings.prompt_max_tokens)
+            keep -= keep % self.settings.prompt_bucket_tokens
+            if keep > 0:
+                prompt = [self.tokenizer.sot_prev, *context[-keep:]]
+        return (*prompt, *self._sot, self.tokenizer.no_timestamps)
+
+    def request(self, audio: AudioArray, previous_text: str = "", *, word_timestamps: bool = False) -> DecodeRequest:
+        if audio.size == 0:
+            raise ValueError("audio is empty")
+        if audio.size > MAX_FRAMES * HOP:
+            raise ValueError(f"audio is {audio.size / SAMPLE_RATE:.2f} s long; windows are limited to 30 s")
+        frames = padded_frames(audio.size, self.settings.pad_multiple_s)
+        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps)
+
+    def features(self, request: DecodeRequest) -> npt.NDArray[np.float32]:
+        """Log-mel of the audio zero-padded to `padded_frames` (as faster-whisper does for 30 s, but shorter)."""
+        target = request.padded_frames * HOP
+        audio = np.pad(request.audio, (0, max(0, target - request.audio.size)))
+        mel: npt.NDArray[np.float32] = self._features(audio, padding=HOP)
+        return mel[:, : request.padded_frames]
+
+    def run(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        """Decode requests that share a batch key in one encode + one generate call."""
+        if len({r.batch_key for r in requests}) != 1:
+            raise ValueError("a batch must share one (padded_frames, prompt length) key")
+        mels = np.stack([self.features(r) for r in requests])
+        encoder_output = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)))
+        prompts = [list(r.prompt) for r in requests]
+        generated = self.model.model.generate(
+            encoder_output,
+            prompts,
+            beam_size=self.settings.beam_size,
+            max_length=len(prompts[0]) + self.settings.max_new_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )
+        tokens = [tuple(int(t) for t in g.sequences_ids[0] if t < self.tokenizer.eot) for g in generated]
+        words: dict[int, tuple[Word, ...]] = {}
+        wanted = [i for i, r in enumerate(requests) if r.word_timestamps and tokens[i]]
+        if wanted:
+            words = self._align(encoder_output, requests, tokens, wanted)
+        return [
+            DecodeResult(
+                tokens=tokens[i],
+                text=self.tokenizer.decode(list(tokens[i])).strip(),
+                no_speech_prob=float(g.no_speech_prob),
+                score=float(g.scores[0]) if g.scores else 0.0,
+                words=words.get(i, ()),
+            )
+            for i, g in enumerate(generated)
+        ]
+
+    def _align(
+        self,
+        encoder_output: Any,
+        requests: Sequence[DecodeRequest],
+        tokens: Sequence[tuple[int, ...]],
+        wanted: list[int],
+    ) -> dict[int, tuple[Word, ...]]:
+        if len(wanted) != len(requests):
+            encoder_output = ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.asarray(encoder_output)[wanted])
+            )
+        content_frames = [min(requests[i].padded_frames, math.ceil(requests[i].audio.size / HOP)) for i in wanted]
+        alignments = self.model.model.align(
+            encoder_output, self._sot, [list(tokens[i]) for i in wanted], content_frames, median_filter_width=7
+        )
+        return {
+            i: self._words(list(tokens[i]), a.alignments, a.text_token_probs, requests[i].audio.size / SAMPLE_RATE)
+            for i, a in zip(wanted, alignments, strict=True)
+        }
+
+    def _words(
+        self,
+        tokens: list[int],
+        alignments: Sequence[tuple[int, int]],
+        token_probs: Sequence[float],
+        duration: float,
+    ) -> tuple[Word, ...]:
+        """Word start/end = times where the alignment path first reaches the word's first token / the next word."""
+        texts, groups = self.tokenizer.split_to_word_tokens([*tokens, self.tokenizer.eot])
+        if len(groups) <= 1 or not alignments:
+            return ()
+        first_time: dict[int, float] = {}
+        for text_index, time_index in alignments:
+            first_time.setdefault(int(text_index), int(time_index) / TOKENS_PER_SECOND)
+        words: list[Word] = []
+        position = 0
+        last = 0.0
+        for text, group in zip(texts[:-1], groups[:-1], strict=True):
+            start = first_time.get(position, last)
+            end = first_time.get(position + len(group), start)
+            probs = token_probs[position : position + len(group)]
+            position += len(group)
+            start, end = min(start, duration), min(max(end, start), duration)
+            last = end
+            if text.strip():
+                words.append(
+                    Word(text.strip(), round(start, 3), round(end, 3), float(np.mean(probs)) if probs else 0.0)
+                )
+        return tuple(words)

@@ -1,0 +1,241 @@
+"""The ASR engine: one faster-whisper model behind a bounded, prioritised, batching worker.
+
+Use `await AsrEngine.load(settings)` on the event loop (the model loads in a thread), then
+`await engine.transcribe(audio, priority=Priority.AMD)`. Requests from many calls that wait at the same time
+are decoded together in one CTranslate2 encode + generate (see robot.asr.scheduler). The event loop only
+awaits futures; features, encoder, decoder and alignment all run in the worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import numpy.typing as npt
+from faster_whisper import WhisperModel
+
+from robot.asr.decoder import DecodeRequest, DecodeResult, WhisperBatchDecoder, as_float_audio
+from robot.asr.guard import rejection_reason
+from robot.asr.scheduler import BatchScheduler, Job, SchedulerStats
+from robot.clock import Clock, SystemClock
+from robot.errors import AsrError
+from robot.events import Transcript
+from robot.settings import AsrSettings
+
+log = logging.getLogger(__name__)
+
+
+class Priority(IntEnum):
+    """Lower is served first. AMD and BARGEIN requests are never refused when the queue is full."""
+
+    BARGEIN = 0
+    AMD = 1
+    DIALOG = 2
+    PARTIAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AsrStats:
+    queue_depth: int
+    submitted: int
+    served: int
+    batches: int
+    p50_batch_size: float
+    max_batch_size: int
+    dropped_deadline: int
+    refused_full: int
+    skipped_no_speech: int
+    guard_rejected: int
+    failed: int
+    busy_s: float
+
+
+def load_whisper(settings: AsrSettings) -> WhisperModel:
+    """Load the model named or located by `settings.model` (blocking: call it off the event loop)."""
+    path = Path(settings.model).expanduser()
+    source = str(path) if path.is_dir() else settings.model
+    try:
+        return WhisperModel(
+            source,
+            device=settings.device,
+            compute_type=settings.compute_type,
+            cpu_threads=settings.cpu_threads,
+            download_root=str(settings.download_root) if settings.download_root else None,
+            local_files_only=settings.local_files_only,
+        )
+    except (OSError, RuntimeError, ValueError) as err:
+        raise AsrError(f"asr.model={settings.model!r}: cannot load the Whisper model: {err}") from err
+
+
+class AsrEngine:
+    """Shared by every call of the process. Thread-safe; `close()` stops the worker."""
+
+    def __init__(self, settings: AsrSettings, model: WhisperModel, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.model = model
+        self.clock: Clock = clock or SystemClock()
+        self.decoder = WhisperBatchDecoder(model, settings)
+        self._scheduler: BatchScheduler[DecodeRequest, DecodeResult] = BatchScheduler(
+            self.decoder.run,
+            max_batch=settings.max_batch,
+            queue_max=settings.queue_max,
+            workers=settings.workers,
+            clock=self.clock,
+        )
+        self._skipped_no_speech = 0
+        self._guard_rejected = 0
+
+    @classmethod
+    async def load(cls, settings: AsrSettings, *, clock: Clock | None = None) -> AsrEngine:
+        """Load the model in a thread so the event loop keeps running."""
+        model = await asyncio.to_thread(load_whisper, settings)
+        return cls(settings, model, clock=clock)
+
+    @classmethod
+    def load_sync(cls, settings: AsrSettings, *, clock: Clock | None = None) -> AsrEngine:
+        """For CLIs and benchmarks without an event loop."""
+        return cls(settings, load_whisper(settings), clock=clock)
+
+    @property
+    def worker_thread_ids(self) -> frozenset[int]:
+        return frozenset(self._scheduler.worker_idents)
+
+    def submit(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> Future[DecodeResult | None]:
+        """Queue one window; the future resolves to the raw result, or None if refused (queue full) or dropped
+        (deadline, a `clock.monotonic()` value, passed before its turn). Usable from any thread."""
+        request = self.decoder.request(as_float_audio(audio), prompt, word_timestamps=word_timestamps)
+        job: Job[DecodeRequest, DecodeResult] = Job(
+            payload=request,
+            priority=int(priority),
+            batch_key=request.batch_key,
+            deadline=deadline,
+            refusable=priority >= Priority.DIALOG,
+        )
+        self._scheduler.submit(job)
+        return job.future
+
+    async def decode(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> DecodeResult | None:
+        """Like `transcribe` but returns tokens and scores, without the guard."""
+        future = self.submit(
+            audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=word_timestamps
+        )
+        return await asyncio.wrap_future(future)
+
+    async def transcribe(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+    ) -> Transcript | None:
+        """Recognise 16 kHz mono audio (float32 or int16). None when `speech_detected` is False (the model is not
+        touched), when the queue refused a low-priority request, or when `deadline` passed before its turn.
+        Text the guard rejects (hallucination, no_speech_prob too high) comes back as an empty Transcript."""
+        if not speech_detected:
+            self._skipped_no_speech += 1
+            return None
+        result = await self.decode(
+            audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=word_timestamps
+        )
+        return None if result is None else self._to_transcript(result)
+
+    def transcribe_sync(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority = Priority.DIALOG,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+        timeout: float | None = None,
+    ) -> Transcript | None:
+        """Blocking variant for CLIs and benchmarks (never call it on the event loop)."""
+        if not speech_detected:
+            self._skipped_no_speech += 1
+            return None
+        future = self.submit(
+            audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=word_timestamps
+        )
+        result = future.result(timeout)
+        return None if result is None else self._to_transcript(result)
+
+    def plain_transcribe(self, audio: npt.NDArray[Any], *, same_budget: bool = True) -> tuple[str, float]:
+        """Baseline for benchmarks: faster-whisper's own `transcribe` (audio padded to 30 s, language fr, beam 1,
+        no VAD), its lazy segments fully consumed here. Returns (text, seconds). Blocking: call it in a thread.
+
+        `same_budget` gives it the fast path's decoding budget (max_new_tokens, temperature 0 without fallback,
+        no timestamps, no previous-text conditioning) so that only the padding and the call path differ; without
+        it, a model that loops (such as the random-weight test model) decodes 448 tokens at six temperatures."""
+        samples = as_float_audio(audio)
+        budget: dict[str, Any] = (
+            {
+                "max_new_tokens": self.settings.max_new_tokens,
+                "temperature": 0.0,
+                "without_timestamps": True,
+                "condition_on_previous_text": False,
+            }
+            if same_budget
+            else {}
+        )
+        started = time.perf_counter()
+        segments, _info = self.model.transcribe(
+            samples, language=self.settings.language, beam_size=1, vad_filter=False, **budget
+        )
+        text = " ".join(segment.text.strip() for segment in segments)
+        return text.strip(), time.perf_counter() - started
+
+    def stats(self) -> AsrStats:
+        s: SchedulerStats = self._scheduler.stats()
+        return AsrStats(
+            queue_depth=s.queue_depth,
+            submitted=s.submitted,
+            served=s.served,
+            batches=s.batches,
+            p50_batch_size=s.p50_batch_size,
+            max_batch_size=s.max_batch_size,
+            dropped_deadline=s.dropped_deadline,
+            refused_full=s.refused_full,
+            skipped_no_speech=self._skipped_no_speech,
+            guard_rejected=self._guard_rejected,
+            failed=s.failed,
+            busy_s=s.busy_s,
+        )
+
+    def close(self) -> None:
+        self._scheduler.close()
+
+    def _to_transcript(self, result: DecodeResult) -> Transcript:
+        reason = rejection_reason(
+            result.text, result.no_speech_prob, no_speech_prob_max=self.settings.no_speech_prob_max
+        )
+        if reason is not None:
+            self._guard_rejected += 1
+            log.debug("ASR text discarded (%s)", reason)
+            return Transcript(text="", words=(), committed=True, no_speech_prob=result.no_speech_prob)
+        return Transcript(text=result.text, words=result.words, committed=True, no_speech_prob=result.no_speech_prob)

@@ -1,0 +1,147 @@
+"""Streaming Silero VAD: the ONNX model shipped inside faster-whisper, one shared session, state per call.
+
+The model reads windows of 512 new samples (32 ms at 16 kHz) preceded by the previous 64 samples, and carries an
+LSTM state h/c of shape [1, 1, 128]. `StreamingVad` keeps that state and the 64-sample context between chunks, so
+feeding a call's audio 20 ms at a time gives exactly the probabilities of the whole recording at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime
+from faster_whisper.utils import get_assets_path
+
+from robot.events import SpeechEnded, SpeechStarted
+from robot.settings import VadSettings
+
+WINDOW = 512
+CONTEXT = 64
+SAMPLE_RATE = 16000
+WINDOW_S = WINDOW / SAMPLE_RATE  # 0.032 s
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class VadModel(Protocol):
+    def run(self, windows: FloatArray, h: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """windows [N, 576] in time order + state -> (speech probabilities [N], new h, new c)."""
+        ...
+
+
+class SileroModel:
+    """One onnxruntime session (1 thread), shareable by every call; `run` is thread-safe."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Path(get_assets_path()) / "silero_vad_v6.onnx"
+        if not self.path.is_file():
+            raise FileNotFoundError(f"Silero VAD model not found: {self.path}")
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.log_severity_level = 4
+        self._session = onnxruntime.InferenceSession(
+            str(self.path), providers=["CPUExecutionProvider"], sess_options=options
+        )
+
+    def run(self, windows: FloatArray, h: FloatArray, c: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """windows [N, 576] (64 context + 512 new samples each, in time order) -> (probabilities [N], h, c)."""
+        out, h2, c2 = self._session.run(None, {"input": windows, "h": h, "c": c})
+        probs = np.asarray(out, dtype=np.float32).reshape(-1)
+        return probs, np.asarray(h2, dtype=np.float32), np.asarray(c2, dtype=np.float32)
+
+
+def to_float(samples: npt.NDArray[Any]) -> FloatArray:
+    if samples.ndim != 1:
+        raise ValueError(f"VAD input must be mono 1-D samples, got shape {samples.shape}")
+    if samples.dtype == np.int16:
+        return (samples.astype(np.float32) / 32768.0).astype(np.float32)
+    if samples.dtype == np.float32:
+        return samples
+    raise ValueError(f"VAD input must be int16 or float32 samples, got {samples.dtype}")
+
+
+class StreamingVad:
+    """Per-call VAD state. `process()` takes any number of 16 kHz samples and returns the speech events
+    decided so far; times are seconds since the first sample given."""
+
+    def __init__(self, settings: VadSettings, model: VadModel) -> None:
+        self.settings = settings
+        self.model = model
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._windows_done = 0
+        self.probabilities: FloatArray = np.zeros(0, dtype=np.float32)
+        self.in_speech = False
+        self._run_start: float | None = None  # candidate speech start (not yet confirmed)
+        self._speech_start = 0.0
+        self._silence_start: float | None = None
+
+    @property
+    def position_s(self) -> float:
+        """Audio time covered by decided windows, seconds."""
+        return self._windows_done * WINDOW_S
+
+    def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]:
+        audio = np.concatenate([self._pending, to_float(samples)])
+        count = audio.size // WINDOW
+        self._pending = audio[count * WINDOW :]
+        if count == 0:
+            self.probabilities = np.zeros(0, dtype=np.float32)
+            return []
+        fresh = audio[: count * WINDOW].reshape(count, WINDOW)
+        contexts = np.empty((count, CONTEXT), dtype=np.float32)
+        contexts[0] = self._context
+        contexts[1:] = fresh[:-1, -CONTEXT:]
+        self._context = fresh[-1, -CONTEXT:].copy()
+        windows = np.ascontiguousarray(np.concatenate([contexts, fresh], axis=1))
+        self.probabilities, self._h, self._c = self.model.run(windows, self._h, self._c)
+        events: list[SpeechStarted | SpeechEnded] = []
+        for prob in self.probabilities:
+            start = self._windows_done * WINDOW_S
+            self._windows_done += 1
+            events.extend(self._step(float(prob), start, start + WINDOW_S))
+        return events
+
+    def flush(self) -> list[SpeechEnded]:
+        """End of the stream: close an open speech segment at the last decided window."""
+        if not self.in_speech:
+            return []
+        self.in_speech = False
+        end = self._silence_start if self._silence_start is not None else self.position_s
+        self._silence_start = None
+        return [SpeechEnded(t=round(end, 3), duration=round(end - self._speech_start, 3))]
+
+    def _step(self, prob: float, start: float, end: float) -> list[SpeechStarted | SpeechEnded]:
+        threshold = self.settings.threshold
+        if not self.in_speech:
+            if prob < threshold:
+                self._run_start = None
+                return []
+            if self._run_start is None:
+                self._run_start = start
+            if (end - self._run_start) * 1000 + 1e-9 >= self.settings.min_speech_ms:
+                self.in_speech = True
+                self._speech_start = self._run_start
+                self._run_start = None
+                self._silence_start = None
+                return [SpeechStarted(t=round(self._speech_start, 3))]
+            return []
+        if prob >= threshold - self.settings.neg_threshold_offset:
+            self._silence_start = None
+            return []
+        if self._silence_start is None:
+            self._silence_start = start
+        if (end - self._silence_start) * 1000 + 1e-9 >= self.settings.min_silence_ms:
+            self.in_speech = False
+            ended = SpeechEnded(
+                t=round(self._silence_start, 3), duration=round(self._silence_start - self._speech_start, 3)
+            )
+            self._silence_start = None
+            return [ended]
+        return []

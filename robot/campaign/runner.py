@@ -1,0 +1,372 @@
+"""Campaign runner: pacing (at most C calls in flight, at most R new calls per second), retries, pause/resume.
+
+The live call path plugs in through one protocol:
+
+    class Dialer(Protocol):
+        async def dial(self, attempt: AttemptRequest) -> CallOutcome
+
+- `AttemptRequest`: the attempt's store id and number (1-based), campaign name, scenario, the contact
+  (E.164 number, name, IANA time zone, consent reference, call variables), the dial string built from the
+  template, and the `call_uuid` chosen by the runner and COMMITTED in the store (state `dialing`) before `dial` is
+  called: use it as `origination_uuid`.
+- `CallOutcome`: what happened: answered?, hangup cause (+ Q.850 code), AMD result, intent, whether the callee
+  refused further calls (`refusal`: recorded, 60-day quiet period for prospecting), a final disposition label and
+  ring/talk durations. `dial` returns once the call is over (hung up). It raises `RobotError` (e.g. EslError) when
+  the originate could not be handled; the attempt then counts with cause DIALER_ERROR.
+
+Optionally a dialer may also offer `async def lookup(call_uuid) -> CallOutcome | None` (`OutcomeLookup`): after a
+crash, attempts left `dialing` are asked about first; those it cannot answer are closed as UNKNOWN_CRASH. Both
+count as attempts and go through the retry rules, so a crash never loses a call nor redials beyond the rules.
+
+Pause: the campaign status is read from the store between dials; once not `running`, no new call starts, the
+calls in flight finish, and `run` returns the status. Time comes from the injected clock and `sleep`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from robot.campaign.rules import (
+    FRENCH_PROSPECTING_WINDOW,
+    CallingWindow,
+    LegalCaps,
+    NumberHistory,
+    decide_after_attempt,
+    next_allowed_at,
+    outcome_key,
+)
+from robot.campaign.store import (
+    AttemptRecord,
+    AttemptResult,
+    CampaignCounts,
+    CampaignRecord,
+    CampaignStore,
+    ContactNext,
+    ContactRecord,
+    process_owner,
+)
+from robot.clock import Clock
+from robot.errors import ConfigError, RobotError
+from robot.events import AmdResult
+from robot.metrics import RobotMetrics
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    number: str
+    name: str = ""
+    timezone: str = "Europe/Paris"
+    consent_ref: str = ""
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRequest:
+    attempt_id: int
+    attempt_no: int
+    campaign: str
+    scenario: str
+    contact: ContactRef
+    dial_string: str
+    call_uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    call_uuid: str
+    answered: bool
+    hangup_cause: str
+    q850: int | None = None
+    amd_result: AmdResult | None = None
+    intent: str | None = None
+    refusal: bool = False
+    disposition: str = ""
+    ring_s: float = 0.0
+    talk_s: float = 0.0
+
+
+class Dialer(Protocol):
+    async def dial(self, attempt: AttemptRequest) -> CallOutcome: ...
+
+
+@runtime_checkable
+class OutcomeLookup(Protocol):
+    async def lookup(self, call_uuid: str) -> CallOutcome | None: ...
+
+
+class TokenBucket:
+    """`rate` tokens per second, at most `burst` stored; time from the injected clock."""
+
+    def __init__(self, rate: float, burst: float, clock: Clock) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("token bucket needs rate > 0 and burst >= 1")
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self._tokens = burst
+        self._at = clock.monotonic()
+
+    def try_take(self) -> float:
+        """Take a token and return 0.0, or return the seconds to wait before one is available."""
+        now = self._clock.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+
+def build_dial_string(template: str, number: str) -> str:
+    if template.count("{number}") != 1:
+        raise ConfigError(f"dial template {template!r} must contain {{number}} exactly once")
+    return template.replace("{number}", number)
+
+
+@dataclass(frozen=True, slots=True)
+class RunPolicy:
+    concurrency: int
+    cps: float
+    dial_template: str
+    max_attempts: int
+    retry_delay_s: Mapping[str, float]
+    window: CallingWindow | None = None
+    caps: LegalCaps | None = None
+    idle_poll_s: float = 1.0
+    lease_ttl_s: float = 30.0
+
+    @classmethod
+    def for_campaign(cls, campaign: CampaignRecord, overrides: Mapping[str, Any] | None = None) -> RunPolicy:
+        """The policy stored with the campaign (+ overrides); French prospecting rules when prospecting."""
+        s = {**campaign.settings, **(overrides or {})}
+        caps = None
+        if campaign.prospecting:
+            caps = LegalCaps(
+                max_attempts=int(s["legal_max_attempts"]),
+                window=_days(s["legal_window_days"]),
+                refusal_quiet=_days(s["refusal_quiet_days"]),
+            )
+        return cls(
+            concurrency=int(s["concurrency"]),
+            cps=float(s["cps"]),
+            dial_template=str(s["dial_template"]),
+            max_attempts=int(s["max_attempts"]),
+            retry_delay_s={str(k): float(v) for k, v in s["retry_delay_s"].items()},
+            window=FRENCH_PROSPECTING_WINDOW if campaign.prospecting else None,
+            caps=caps,
+            idle_poll_s=float(s["idle_poll_s"]),
+            lease_ttl_s=float(s["lease_ttl_s"]),
+        )
+
+
+def _days(value: Any) -> timedelta:
+    return timedelta(days=float(value))
+
+
+ProgressHook = Callable[[CampaignRecord, CampaignCounts], None]
+
+
+class CampaignRunner:
+    def __init__(
+        self,
+        store: CampaignStore,
+        dialer: Dialer,
+        campaign: CampaignRecord,
+        policy: RunPolicy,
+        clock: Clock,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        on_progress: ProgressHook | None = None,
+        metrics: RobotMetrics | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.store, self.dialer, self.campaign, self.policy = store, dialer, campaign, policy
+        self.clock, self._sleep, self._on_progress, self.metrics = clock, sleep, on_progress, metrics
+        self.owner = owner or process_owner()
+        self.bucket = TokenBucket(policy.cps, max(1.0, policy.cps), clock)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._dnc: set[str] = set()
+        self._lease_renewed_at = float("-inf")
+        self.max_in_flight_seen = 0
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    async def run(self) -> str:
+        """Dial until every contact is final ("done") or the campaign stops running (returns its status)."""
+        cid = self.campaign.id
+        await self._renew_lease(force=True)
+        try:
+            self._dnc = await self._db(self.store.dnc_numbers)
+            await self._reconcile()
+            return await self._loop(cid)
+        finally:
+            if self._in_flight:  # cancelled: the attempts stay `dialing` and are reconciled next run
+                for task in self._in_flight:
+                    task.cancel()
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._db(self.store.release_lease, cid, self.owner)
+
+    async def _loop(self, cid: int) -> str:
+        while True:
+            await self._renew_lease()
+            status = (await self._db(self.store.get_campaign, self.campaign.name)).status
+            if status != "running":
+                if not self._in_flight:
+                    self._progress()
+                    return str(status)
+                await self._wait(self.policy.idle_poll_s)
+                continue
+            free = self.policy.concurrency - len(self._in_flight)
+            if free > 0:
+                due: list[ContactRecord] = await self._db(self.store.due_contacts, cid, self.clock.wall(), free)
+                if due:
+                    for contact in due:
+                        if not await self._start(contact):
+                            break
+                    continue
+            if not self._in_flight:
+                next_due = await self._db(self.store.next_due_at, cid)
+                if next_due is None:
+                    await self._db(self.store.set_status, self.campaign.name, "done")
+                    self._progress()
+                    return "done"
+                await self._wait(min(self.policy.idle_poll_s, max(0.0, next_due - self.clock.wall())))
+            else:
+                await self._wait(self.policy.idle_poll_s)
+
+    async def _wait(self, seconds: float) -> None:
+        """Until a call ends or `seconds` pass (injected sleep)."""
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            done, _ = await asyncio.wait({sleeper, *self._in_flight}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+        for task in done:
+            if task is not sleeper:
+                self._in_flight.discard(task)
+                task.result()  # a bug in _call must not pass silently
+
+    async def _renew_lease(self, *, force: bool = False) -> None:
+        now = self.clock.wall()
+        if force or now - self._lease_renewed_at >= self.policy.lease_ttl_s / 3:
+            await self._db(self.store.acquire_lease, self.campaign.id, self.owner, now, self.policy.lease_ttl_s)
+            self._lease_renewed_at = now
+
+    def _allowed(self, contact: ContactRecord, now: float) -> ContactNext | None:
+        """None when the contact may be dialled now, else where it goes instead (later, or done)."""
+        if contact.attempts >= self.policy.max_attempts:
+            return ContactNext(None, f"max {self.policy.max_attempts} attempts reached")
+        if contact.phone in self._dnc:
+            return ContactNext(None, "DNC")
+        times = self.store.number_times(contact.phone)
+        history = NumberHistory(
+            attempts=tuple(datetime.fromtimestamp(t, UTC) for t in times.attempts),
+            refusals=tuple(datetime.fromtimestamp(t, UTC) for t in times.refusals),
+        )
+        now_dt = datetime.fromtimestamp(now, UTC)
+        allowed = next_allowed_at(
+            now_dt, ZoneInfo(contact.timezone), history, window=self.policy.window, caps=self.policy.caps
+        )
+        if allowed is None:
+            return ContactNext(None, "no calling window within a year")
+        if allowed.timestamp() > now + 1e-6:
+            return ContactNext(allowed.timestamp(), contact.result or "waiting for calling window / legal caps")
+        return None
+
+    async def _start(self, contact: ContactRecord) -> bool:
+        """Start one call (after pacing); False when the campaign stopped running meanwhile."""
+        blocked = await self._db(self._allowed, contact, self.clock.wall())
+        if blocked is not None:
+            await self._db(self.store.reschedule, contact.id, blocked)
+            return True
+        while (wait := self.bucket.try_take()) > 0:
+            await self._sleep(wait)
+        status = (await self._db(self.store.get_campaign, self.campaign.name)).status
+        if status != "running":
+            return False
+        call_uuid = str(uuid.uuid4())
+        attempt: AttemptRecord = await self._db(self.store.begin_attempt, contact.id, call_uuid, self.clock.wall())
+        request = AttemptRequest(
+            attempt_id=attempt.id,
+            attempt_no=contact.attempts + 1,
+            campaign=self.campaign.name,
+            scenario=self.campaign.scenario,
+            contact=ContactRef(contact.phone, contact.name, contact.timezone, contact.consent_ref, contact.variables),
+            dial_string=build_dial_string(self.policy.dial_template, contact.phone),
+            call_uuid=call_uuid,
+        )
+        task = asyncio.create_task(self._call(request), name=f"call-{call_uuid}")
+        self._in_flight.add(task)
+        self.max_in_flight_seen = max(self.max_in_flight_seen, len(self._in_flight))
+        if self.metrics:
+            self.metrics.calls_in_flight.inc()
+        self._progress()
+        return True
+
+    async def _call(self, request: AttemptRequest) -> None:
+        try:
+            outcome = await self.dialer.dial(request)
+        except RobotError as err:
+            log.warning("call %s to %s: dialer error: %s", request.call_uuid, request.contact.number, err)
+            outcome = CallOutcome(request.call_uuid, False, "DIALER_ERROR", disposition=f"DIALER_ERROR: {err}")
+        finally:
+            if self.metrics:
+                self.metrics.calls_in_flight.dec()
+        if self.metrics:
+            self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
+        await self._close(request.attempt_id, request.attempt_no, outcome)
+        self._progress()
+
+    async def _close(self, attempt_id: int, attempts_done: int, outcome: CallOutcome) -> None:
+        key = outcome_key(
+            answered=outcome.answered,
+            hangup_cause=outcome.hangup_cause,
+            amd_result=outcome.amd_result,
+            refusal=outcome.refusal,
+        )
+        decision = decide_after_attempt(
+            key,
+            attempts_done=attempts_done,
+            max_attempts=self.policy.max_attempts,
+            retry_delay_s=self.policy.retry_delay_s,
+        )
+        now = self.clock.wall()
+        nxt = ContactNext(None, decision.reason) if decision.final else ContactNext(now + decision.retry_after_s, key)
+        result = AttemptResult(
+            result=outcome.disposition or key,
+            hangup_cause=outcome.hangup_cause,
+            q850=outcome.q850,
+            amd_result=str(outcome.amd_result) if outcome.amd_result else None,
+            intent=outcome.intent,
+            answered=outcome.answered,
+            refusal=outcome.refusal,
+            ring_s=outcome.ring_s,
+            talk_s=outcome.talk_s,
+        )
+        await self._db(self.store.finish_attempt, attempt_id, result, nxt, now)
+
+    async def _reconcile(self) -> None:
+        """Close the attempts a crashed run left `dialing` (looked up if the dialer can, else UNKNOWN_CRASH)."""
+        stale: list[AttemptRecord] = await self._db(self.store.in_flight_attempts, self.campaign.id)
+        lookup = self.dialer.lookup if isinstance(self.dialer, OutcomeLookup) else None
+        for attempt in stale:
+            outcome = await lookup(attempt.call_uuid) if lookup else None
+            if outcome is None:
+                outcome = CallOutcome(attempt.call_uuid, False, "UNKNOWN_CRASH", disposition="UNKNOWN_CRASH")
+            done = await self._db(self.store.attempts_of_contact, attempt.contact_id)
+            log.warning("attempt %s (%s) was in flight at a crash: %s", attempt.call_uuid, attempt.phone, outcome)
+            await self._close(attempt.id, int(done), outcome)
+
+    def _progress(self) -> None:
+        # counts() is one short indexed query (well under a millisecond): run on the loop on purpose.
+        if self._on_progress is not None:
+            self._on_progress(self.campaign, self.store.counts(self.campaign.id))

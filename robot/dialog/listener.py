@@ -1,0 +1,303 @@
+"""Per-call listening: 16 kHz AudioChunks in, dialog inputs out.
+
+For each chunk, in order: the barge-in policy gets the caller audio (echo envelope), the VAD runs off the event
+loop (an executor), VAD events go to the policy and to the turn tracker, and `policy.tick` may decide a barge-in,
+which calls `on_bargein(decision)` right there, before any ASR work (the vad policy never waits on ASR).
+
+- Words policy: while a candidate segment talks over a prompt, every bargein_asr_interval_ms of new speech the
+  segment so far is sent to ASR with Priority.BARGEIN and a short deadline (one request in flight per call); the
+  words it returns go to the policy.
+- Turns: `next_turn(since, timeout_s, eot_s)` resolves with the caller's answer: the first speech segment whose
+  onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms), transcribed once with
+  Priority.DIALOG. VAD gates inference: no speech, no ASR request. It resolves with None when nobody spoke within
+  timeout_s of audio time. All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterable, Callable, Coroutine
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from robot.asr.engine import Priority
+from robot.clock import Clock
+from robot.dialog.bargein import BargeInDecision, BargeInPolicy
+from robot.errors import AsrError
+from robot.events import SpeechEnded, SpeechStarted, Transcript, Word
+from robot.media.audio import AudioChunk
+from robot.settings import DialogSettings
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+Int16Array = npt.NDArray[np.int16]
+
+
+class Vad(Protocol):
+    """robot.asr.vad.StreamingVad: times are seconds since the first sample it was given."""
+
+    def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]: ...
+
+
+class Transcriber(Protocol):
+    """robot.asr.engine.AsrEngine."""
+
+    async def transcribe(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+    ) -> Transcript | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What the caller said, with stream times (seconds) of its first speech onset and last speech end."""
+
+    text: str
+    words: tuple[Word, ...]
+    start: float
+    end: float
+    asr_ms: float  # time spent waiting for the transcription, ms
+
+
+@dataclass(slots=True)
+class _TurnWait:
+    since: float
+    timeout_at: float
+    eot_s: float
+    future: asyncio.Future[Turn | None]
+    start: float | None = None
+    last_end: float | None = None
+    in_speech: bool = False
+
+
+class CallListener:
+    """One per call. Feed it with `run(chunks)` (or `feed(chunk)`); the runner uses the prompt and turn methods."""
+
+    def __init__(
+        self,
+        settings: DialogSettings,
+        vad: Vad,
+        asr: Transcriber | None,
+        *,
+        clock: Clock,
+        executor: Executor | None = None,
+        keep_s: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.policy = BargeInPolicy(settings)
+        self.on_bargein: Callable[[BargeInDecision], None] | None = None
+        self._vad = vad
+        self._asr = asr
+        self._clock = clock
+        self._executor = executor
+        self._chunks: deque[AudioChunk] = deque()
+        self._keep_s = max(keep_s, settings.max_turn_ms / 1000 + 2.0)
+        self._vad_origin: float | None = None
+        self.audio_time = 0.0  # end of the last chunk fed, stream seconds
+        self._segment_onset: float | None = None
+        self._wait: _TurnWait | None = None
+        self._asr_spoken_s = 0.0
+        self._asr_busy = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.speech_log: list[SpeechStarted | SpeechEnded] = []
+
+    # --- audio in ---------------------------------------------------------------------------------------------
+    async def run(self, chunks: AsyncIterable[AudioChunk]) -> None:
+        """Consume a call's audio until the stream ends; pending turn waits then resolve with None."""
+        try:
+            async for chunk in chunks:
+                await self.feed(chunk)
+        finally:
+            self.close()
+
+    async def feed(self, chunk: AudioChunk) -> None:
+        if self._vad_origin is None:
+            self._vad_origin = chunk.t
+        self._remember(chunk)
+        self.policy.caller_audio(chunk.t, chunk.samples)
+        loop = asyncio.get_running_loop()
+        events = await loop.run_in_executor(self._executor, self._vad.process, chunk.samples)
+        self.audio_time = chunk.t + chunk.samples.size / RATE
+        for event in events:
+            self._on_vad(event)
+        decision = self.policy.tick(self.audio_time)
+        if decision is not None:
+            self._fire(decision)
+        self._maybe_confirm_words()
+        self._update_turn()
+
+    def close(self) -> None:
+        """The stream is over: resolve a pending turn wait (None, or the speech heard so far)."""
+        wait, self._wait = self._wait, None
+        if wait is not None and not wait.future.done():
+            if wait.start is not None:
+                self._finish_turn(wait, wait.start, wait.last_end or self.audio_time)
+            else:
+                wait.future.set_result(None)
+
+    def _remember(self, chunk: AudioChunk) -> None:
+        self._chunks.append(chunk)
+        while self._chunks and self._chunks[0].t < chunk.t - self._keep_s:
+            self._chunks.popleft()
+
+    def audio_between(self, start: float, end: float) -> Int16Array:
+        """Kept caller audio in [start, end) stream seconds."""
+        parts = []
+        for chunk in self._chunks:
+            first = max(0, round((start - chunk.t) * RATE))
+            last = min(chunk.samples.size, round((end - chunk.t) * RATE))
+            if last > first:
+                parts.append(chunk.samples[first:last])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+
+    def _on_vad(self, event: SpeechStarted | SpeechEnded) -> None:
+        origin = self._vad_origin or 0.0
+        if isinstance(event, SpeechStarted):
+            shifted: SpeechStarted | SpeechEnded = SpeechStarted(t=round(event.t + origin, 3))
+            self._segment_onset = shifted.t
+            self._asr_spoken_s = 0.0
+            self.policy.speech_started(shifted.t)
+        else:
+            shifted = SpeechEnded(t=round(event.t + origin, 3), duration=event.duration)
+            self._segment_onset = None
+            self.policy.speech_ended(shifted.t)
+        self.speech_log.append(shifted)
+        self._turn_vad(shifted)
+
+    # --- barge-in ---------------------------------------------------------------------------------------------
+    def prompt_started(self, envelope: npt.NDArray[np.float64] | None, *, interruptible: bool = True) -> float:
+        """A prompt starts now (stream time, returned); only an interruptible prompt can be barged in."""
+        if interruptible:
+            self.policy.playback_started(self.audio_time, envelope)
+        return self.audio_time
+
+    def prompt_stopped(self) -> float:
+        self.policy.playback_stopped(self.audio_time)
+        return self.audio_time
+
+    def _fire(self, decision: BargeInDecision) -> None:
+        log.debug("barge-in at %.3f (%s)", decision.decided_at, decision.reason)
+        if self.on_bargein is not None:
+            self.on_bargein(decision)
+
+    def _maybe_confirm_words(self) -> None:
+        onset = self._segment_onset
+        if self.settings.bargein_policy != "words" or self._asr is None or onset is None or self._asr_busy:
+            return
+        if not self.policy.playing or self.policy.decided:
+            return
+        spoken = self.audio_time - onset
+        if spoken - self._asr_spoken_s < self.settings.bargein_asr_interval_ms / 1000:
+            return
+        self._asr_spoken_s = spoken
+        self._asr_busy = True
+        self._spawn(self._confirm_words(onset, self.audio_time))
+
+    async def _confirm_words(self, onset: float, until: float) -> None:
+        try:
+            assert self._asr is not None
+            start = max(0.0, onset - 0.1)
+            deadline = self._clock.monotonic() + self.settings.bargein_asr_deadline_ms / 1000
+            transcript = await self._asr.transcribe(
+                self.audio_between(start, until), priority=Priority.BARGEIN, deadline=deadline, word_timestamps=True
+            )
+        except AsrError as err:
+            log.warning("barge-in confirmation failed: %s", err)
+            return
+        finally:
+            self._asr_busy = False
+        if transcript is None or self._segment_onset != onset:
+            return
+        words = [Word(w.text, w.start + start, w.end + start, w.probability) for w in transcript.words]
+        if not words and transcript.text.strip():
+            words = [Word(transcript.text, onset, until)]
+        decision = self.policy.words(words, self.audio_time)
+        if decision is not None:
+            self._fire(decision)
+
+    # --- turns ------------------------------------------------------------------------------------------------
+    async def next_turn(self, since: float, timeout_s: float, eot_s: float) -> Turn | None:
+        """The caller's next answer (see the module docstring); None when nobody spoke in time."""
+        if self._wait is not None and not self._wait.future.done():
+            raise RuntimeError("next_turn is already awaited for this call")
+        future: asyncio.Future[Turn | None] = asyncio.get_running_loop().create_future()
+        wait = _TurnWait(since=since, timeout_at=max(since, self.audio_time) + timeout_s, eot_s=eot_s, future=future)
+        if self._segment_onset is not None and self._segment_onset >= since - 1e-6:
+            wait.start, wait.in_speech = self._segment_onset, True
+        self._wait = wait
+        return await future
+
+    def _turn_vad(self, event: SpeechStarted | SpeechEnded) -> None:
+        wait = self._wait
+        if wait is None or wait.future.done():
+            return
+        if isinstance(event, SpeechStarted):
+            if event.t >= wait.since - 1e-6:
+                wait.start = event.t if wait.start is None else wait.start
+                wait.in_speech = True
+        elif wait.start is not None:
+            wait.in_speech = False
+            wait.last_end = event.t
+
+    def _update_turn(self) -> None:
+        wait = self._wait
+        if wait is None or wait.future.done():
+            return
+        now = self.audio_time
+        if wait.start is None:
+            if now >= wait.timeout_at:
+                self._wait = None
+                wait.future.set_result(None)
+            return
+        too_long = now - wait.start >= self.settings.max_turn_ms / 1000
+        ended = not wait.in_speech and wait.last_end is not None and now - wait.last_end >= wait.eot_s
+        if too_long or ended:
+            self._wait = None
+            self._finish_turn(wait, wait.start, now if wait.in_speech else (wait.last_end or now))
+
+    def _finish_turn(self, wait: _TurnWait, start: float, end: float) -> None:
+        self._spawn(self._transcribe_turn(wait, start, end))
+
+    async def _transcribe_turn(self, wait: _TurnWait, start: float, end: float) -> None:
+        began = self._clock.monotonic()
+        transcript: Transcript | None = None
+        if self._asr is not None:
+            first = max(0.0, start - 0.2)
+            deadline = began + self.settings.turn_asr_deadline_ms / 1000
+            try:
+                transcript = await self._asr.transcribe(
+                    self.audio_between(first, end + 0.2), priority=Priority.DIALOG, deadline=deadline
+                )
+            except AsrError as err:
+                log.warning("turn transcription failed, the answer counts as not understood: %s", err)
+        asr_ms = (self._clock.monotonic() - began) * 1000
+        text = transcript.text.strip() if transcript is not None else ""
+        words = transcript.words if transcript is not None else ()
+        if not wait.future.done():
+            wait.future.set_result(Turn(text, words, start, end, asr_ms))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel in-flight ASR work of this call and wait for it."""
+        self.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2.0)

@@ -1,0 +1,256 @@
+"""Runs a scenario on one answered call: play, listen, branch, act.
+
+The session builds a `ScenarioRunner` once AMD says HUMAN, feeds the call's audio to the `CallListener`, passes
+the call's PLAYBACK_START/STOP events in with `on_playback_event(status, path)` and awaits `run()`.
+
+Barge-in: the listener calls back synchronously when the policy decides; the runner then sends
+`control.stop_playback()` in a task of its own at once (it never waits behind ASR or audio work), and the step
+listens for the answer from the barge-in's speech onset. Prompts of steps that do not listen (goodbyes) are not
+interruptible. A prompt ends on PLAYBACK_STOP (done or break) for its file, or, if FreeSWITCH never says so, after
+its duration plus `PLAYBACK_GRACE_S`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from robot.calls.control import CallControl
+from robot.clock import Clock
+from robot.dialog.bargein import BargeInDecision, energy_envelope
+from robot.dialog.intents import detect_intent
+from robot.dialog.listener import CallListener, Turn
+from robot.dialog.scenario import Scenario, Step
+from robot.errors import ConfigError
+from robot.events import BargeIn
+from robot.settings import DialogSettings
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[str, dict[str, object]], None]
+PLAYBACK_GRACE_S = 3.0
+MAX_STEPS = 50  # a scenario that loops longer than this hangs up
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    path: Path
+    duration_s: float
+    envelope: npt.NDArray[np.float64]
+
+
+class PromptLibrary:
+    """Prompt durations and energy envelopes (for the echo check), read once per file."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, Prompt] = {}
+
+    def get(self, path: Path) -> Prompt:
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    @staticmethod
+    def _read(path: Path) -> Prompt:
+        try:
+            with wave.open(str(path), "rb") as wav:
+                if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                    raise ConfigError(f"{path}: prompts must be mono 16-bit WAV")
+                rate = wav.getframerate()
+                samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
+        except (OSError, EOFError, wave.Error) as err:
+            raise ConfigError(f"{path}: cannot read prompt: {err}") from err
+        return Prompt(path, samples.size / rate, energy_envelope(samples, rate))
+
+
+@dataclass(slots=True)
+class DialogOutcome:
+    final_step: str
+    intents: list[str] = field(default_factory=list)
+    result: str | None = None
+    tag: str | None = None
+    refusal: bool = False
+    barge_ins: list[BargeIn] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    ended_by: str = ""  # hangup | transfer | max_steps
+
+
+class _Playback:
+    def __init__(self, prompt: Prompt) -> None:
+        self.prompt = prompt
+        self.ended = asyncio.Event()
+        self.status = ""
+        self.barged: BargeInDecision | None = None
+        self.barge_event = asyncio.Event()
+
+
+class ScenarioRunner:
+    def __init__(
+        self,
+        scenario: Scenario,
+        control: CallControl,
+        listener: CallListener,
+        settings: DialogSettings,
+        clock: Clock,
+        on_event: EventSink | None = None,
+        prompts: PromptLibrary | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.control = control
+        self.listener = listener
+        self.settings = settings
+        self.clock = clock
+        self._emit: EventSink = on_event or (lambda _name, _fields: None)
+        self._prompts = prompts or PromptLibrary()
+        self._playback: _Playback | None = None
+        self._break_tasks: set[asyncio.Task[None]] = set()
+        self.outcome = DialogOutcome(final_step=scenario.start)
+        listener.on_bargein = self._on_bargein
+
+    # --- inputs from the call ---------------------------------------------------------------------------------
+    def on_playback_event(self, status: str, path: str | None = None) -> None:
+        """PLAYBACK_START ("start") or PLAYBACK_STOP ("done" / "break") of this call; `path` is
+        Playback-File-Path (events for another file than the current prompt are ignored)."""
+        playback = self._playback
+        if playback is None or status == "start":
+            return
+        if path is not None and Path(path) != playback.prompt.path:
+            return
+        playback.status = status
+        playback.ended.set()
+
+    def _on_bargein(self, decision: BargeInDecision) -> None:
+        playback = self._playback
+        if playback is None or playback.barged is not None:
+            return
+        playback.barged = decision
+        playback.barge_event.set()
+        seen = self.clock.monotonic()
+        task = asyncio.get_running_loop().create_task(self._break(decision, seen), name=f"break-{self.control.uuid}")
+        self._break_tasks.add(task)
+        task.add_done_callback(self._break_tasks.discard)
+
+    async def _break(self, decision: BargeInDecision, seen: float) -> None:
+        """uuid_break; times: decided_at is stream time, the send is stamped by the clock delay since the decision."""
+        sent_at = decision.decided_at + (self.clock.monotonic() - seen)
+        await self.control.stop_playback()
+        acked_ms = (self.clock.monotonic() - seen) * 1000
+        record = BargeIn(decision.speech_onset, decision.decided_at, sent_at, decision.policy, decision.words)
+        self.outcome.barge_ins.append(record)
+        self._emit(
+            "barge_in",
+            {
+                "speech_onset": round(decision.speech_onset, 3),
+                "decided_at": round(decision.decided_at, 3),
+                "break_sent_at": round(sent_at, 3),
+                "break_acked_ms": round(acked_ms, 1),
+                "policy": decision.policy,
+                "reason": decision.reason,
+                "words": decision.words,
+            },
+        )
+
+    # --- the scenario -----------------------------------------------------------------------------------------
+    async def run(self) -> DialogOutcome:
+        name: str | None = self.scenario.start
+        while name is not None:
+            if len(self.outcome.steps) >= MAX_STEPS:
+                self._emit("max_steps", {"step": name})
+                await self.control.hangup()
+                self.outcome.ended_by = "max_steps"
+                break
+            self.outcome.steps.append(name)
+            self.outcome.final_step = name
+            self._emit("step", {"step": name})
+            name = await self._run_step(name, self.scenario.step(name))
+        if self._break_tasks:
+            await asyncio.wait(list(self._break_tasks), timeout=5.0)
+        return self.outcome
+
+    async def _run_step(self, name: str, step: Step) -> str | None:
+        if step.mark is not None:
+            self.outcome.result, self.outcome.tag = step.mark.result, step.mark.tag
+            self._emit("mark", {"step": name, "result": step.mark.result, "tag": step.mark.tag})
+        if step.refusal:
+            self.outcome.refusal = True
+            self._emit("refusal", {"step": name})
+        since = self.listener.audio_time
+        barged: BargeInDecision | None = None
+        if step.play is not None:
+            since, barged = await self._play(name, interruptible=step.on is not None)
+        if step.on is not None:
+            return await self._listen(name, step, barged.speech_onset if barged else since)
+        if step.next is not None:
+            return step.next
+        if step.transfer is not None:
+            self._emit("transfer", {"step": name, "destination": step.transfer.destination})
+            await self.control.transfer(step.transfer.destination, step.transfer.context)
+            self.outcome.ended_by = "transfer"
+            return None
+        self._emit("hangup", {"step": name})
+        await self.control.hangup()
+        self.outcome.ended_by = "hangup"
+        return None
+
+    async def _play(self, name: str, *, interruptible: bool) -> tuple[float, BargeInDecision | None]:
+        """Play the step's prompt until it ends or is barged in; returns (stream time it ended, barge-in)."""
+        prompt = self._prompts.get(self.scenario.audio_path(name))
+        playback = _Playback(prompt)
+        self._playback = playback
+        await self.control.play(prompt.path)
+        self.listener.prompt_started(prompt.envelope, interruptible=interruptible)
+        self._emit("play", {"step": name, "file": str(prompt.path), "duration_s": round(prompt.duration_s, 3)})
+        ended = asyncio.ensure_future(playback.ended.wait())
+        barged = asyncio.ensure_future(playback.barge_event.wait())
+        try:
+            await asyncio.wait(
+                {ended, barged}, timeout=prompt.duration_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            ended.cancel()
+            barged.cancel()
+        if not playback.ended.is_set() and playback.barged is None:
+            log.warning("call %s: no PLAYBACK_STOP for %s, going on", self.control.uuid, prompt.path)
+        stopped_at = self.listener.prompt_stopped()
+        self._emit(
+            "play_end", {"step": name, "status": playback.status or ("barge_in" if playback.barged else "timeout")}
+        )
+        return stopped_at, playback.barged
+
+    async def _listen(self, name: str, step: Step, since: float) -> str:
+        assert step.on is not None
+        on: dict[str, str] = {str(key): target for key, target in step.on.items()}
+        listen = step.listen
+        timeout_ms = (listen.timeout_ms if listen else None) or self.settings.listen_timeout_ms
+        eot_ms = (listen.end_of_turn_silence_ms if listen else None) or self.settings.end_of_turn_silence_ms
+        turn: Turn | None = await self.listener.next_turn(since, timeout_ms / 1000, eot_ms / 1000)
+        if turn is None:
+            branch = "timeout" if "timeout" in on else "default"
+            self._emit("answer", {"step": name, "intent": "timeout", "branch": branch})
+            self.outcome.intents.append("timeout")
+            return on[branch]
+        match = detect_intent(turn.text)
+        intent = match.intent.value if match.intent is not None else "unknown"
+        self.outcome.intents.append(intent)
+        branch = next(b for b in (intent, "default", "timeout") if b in on)
+        self._emit(
+            "answer",
+            {
+                "step": name,
+                "text": turn.text,
+                "intent": intent,
+                "matched": match.matched,
+                "branch": branch,
+                "speech_start": round(turn.start, 3),
+                "speech_end": round(turn.end, 3),
+                "asr_ms": round(turn.asr_ms, 1),
+            },
+        )
+        return on[branch]

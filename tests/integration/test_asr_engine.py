@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robot.asr.engine import AsrEngine, Priority
+from robot.asr.recognizers import EngineRecognizer
+from robot.asr.streaming import OnlineAgreement
+from robot.errors import AsrError
+from robot.settings import AsrSettings
+
+pytestmark = pytest.mark.integration
+
+AMD_DIR = Path(__file__).resolve().parents[3] / "shared" / "audio" / "amd-starter"
+CLIPS = ("tts_allo.wav", "tts_vm_julien.wav", "ast_hello.wav", "tel_jecoute.wav")
+PROMPTS = (
+    "Bonjour, je suis l'assistant de la société Dupont, je vous appelle au sujet de votre contrat.",
+    "Vous êtes bien sur la messagerie vocale, merci de laisser un message après le bip sonore.",
+    "Allô, oui, bonjour, c'est bien moi, que puis-je faire pour vous aujourd'hui madame ?",
+    "Le numéro que vous avez composé n'est pas attribué, veuillez vérifier votre numéro.",
+)
+WAIT = 30.0
+
+
+def read_wav(name: str) -> np.ndarray:
+    with wave.open(str(AMD_DIR / name)) as w:
+        assert w.getframerate() == 16000 and w.getnchannels() == 1
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+
+
+def window(audio: np.ndarray, seconds: float = 2.3) -> np.ndarray:
+    n = int(seconds * 16000)
+    return np.pad(audio[:n], (0, max(0, n - audio.size))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir: Path) -> Iterator[AsrEngine]:
+    settings = AsrSettings(model=str(tiny_model_dir), local_files_only=True, max_new_tokens=24, max_batch=8)
+    eng = AsrEngine.load_sync(settings)
+    yield eng
+    eng.close()
+
+
+def occupy(engine: AsrEngine) -> None:
+    """Queue a request of another length first, so the following submissions wait together."""
+    engine.submit(np.zeros(16000 * 5, np.float32), priority=Priority.BARGEIN)
+
+
+def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngine) -> None:
+    clips = [window(read_wav(name)) for name in CLIPS]
+    alone = []
+    for clip, prompt in zip(clips, PROMPTS, strict=True):
+        result = engine.submit(clip, priority=Priority.DIALOG, prompt=prompt).result(WAIT)
+        assert result is not None
+        alone.append(result)
+    before = engine.stats()
+    occupy(engine)
+    futures = [
+        engine.submit(clip, priority=Priority.AMD, prompt=prompt) for clip, prompt in zip(clips, PROMPTS, strict=True)
+    ]
+    together = [f.result(WAIT) for f in futures]
+    after = engine.stats()
+    assert after.max_batch_size == 4 and after.batches == before.batches + 2
+    for one, batched in zip(alone, together, strict=True):
+        assert batched is not None
+        assert batched.tokens == one.tokens
+        assert batched.text == one.text
+        assert batched.no_speech_prob == pytest.approx(one.no_speech_prob, abs=1e-4)
+    assert len({r.tokens for r in alone}) > 1  # different clips/prompts really decode differently
+
+
+def test_prompts_line_up_the_start_of_transcript(engine: AsrEngine) -> None:
+    sot = engine.decoder.tokenizer.sot
+    lengths = {engine.decoder.prompt_tokens(p).index(sot) for p in PROMPTS}
+    assert len(lengths) == 1
+    assert engine.decoder.prompt_tokens("").index(sot) == 0
+
+
+def test_expired_deadline_drops_without_touching_the_model(engine: AsrEngine) -> None:
+    before = engine.stats()
+    late = engine.submit(window(read_wav("tts_allo.wav")), priority=Priority.PARTIAL, deadline=time.monotonic() - 0.01)
+    assert late.result(WAIT) is None
+    after = engine.stats()
+    assert after.dropped_deadline == before.dropped_deadline + 1
+    assert after.served == before.served
+
+
+def test_amd_served_before_partial_when_both_wait(engine: AsrEngine) -> None:
+    order: list[str] = []
+    occupy(engine)
+    partial = engine.submit(window(read_wav("tts_allo.wav"), 1.5), priority=Priority.PARTIAL)
+    amd = engine.submit(window(read_wav("tts_allo.wav"), 2.3), priority=Priority.AMD)
+    partial.add_done_callback(lambda _: order.append("partial"))
+    amd.add_done_callback(lambda _: order.append("amd"))
+    partial.result(WAIT)
+    amd.result(WAIT)
+    assert order == ["amd", "partial"]
+
+
+async def test_event_loop_keeps_ticking_while_inference_runs(engine: AsrEngine) -> None:
+    loop_thread = threading.get_ident()
+    gaps: list[float] = []
+    stop = asyncio.Event()
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(heartbeat())
+    clips = [window(read_wav(name), s) for name in CLIPS for s in (1.0, 2.3)]
+    started = time.perf_counter()
+    results = await asyncio.wait_for(
+        asyncio.gather(*(engine.transcribe(c, priority=Priority.DIALOG) for c in clips)), WAIT
+    )
+    busy = time.perf_counter() - started
+    stop.set()
+    await ticker
+    assert all(r is not None for r in results)
+    assert loop_thread not in engine.worker_thread_ids
+    assert len(gaps) > 3
+    assert max(gaps) < max(0.25, busy / 2)  # inference never held the loop for long
+
+
+async def test_no_speech_means_no_inference(engine: AsrEngine) -> None:
+    before = engine.stats()
+    out = await engine.transcribe(np.zeros(16000, np.float32), priority=Priority.AMD, speech_detected=False)
+    after = engine.stats()
+    assert out is None
+    assert after.skipped_no_speech == before.skipped_no_speech + 1
+    assert after.submitted == before.submitted
+
+
+async def test_word_timestamps_stay_inside_the_audio(engine: AsrEngine) -> None:
+    clip = window(read_wav("tts_vm_julien.wav"), 2.3)
+    result = await engine.decode(clip, priority=Priority.DIALOG, word_timestamps=True)
+    assert result is not None and result.tokens
+    assert result.words
+    for word in result.words:
+        assert 0.0 <= word.start <= word.end <= 2.3 + 1e-6
+    assert [w.start for w in result.words] == sorted(w.start for w in result.words)
+
+
+async def test_engine_recognizer_drives_local_agreement(engine: AsrEngine) -> None:
+    proc = OnlineAgreement()
+    recognizer = EngineRecognizer(engine, priority=Priority.PARTIAL)
+    audio = read_wav("tts_vm_julien.wav")
+    before = engine.stats().served
+    for i in range(3):
+        proc.insert_audio_chunk(audio[i * 8000 : (i + 1) * 8000])
+        update = await proc.aprocess_iter(recognizer)
+        assert all(0 <= w.start <= w.end <= 1.5 + 1e-6 for w in update.partial)
+    assert engine.stats().served == before + 3
+    final = proc.finish()
+    assert proc.buffer_seconds == 0.0
+    assert proc.committed[len(proc.committed) - len(final.committed) :] == list(final.committed)
+
+
+def test_plain_transcribe_baseline_consumes_segments(engine: AsrEngine) -> None:
+    text, seconds = engine.plain_transcribe(window(read_wav("tts_allo.wav")))
+    assert isinstance(text, str) and seconds > 0
+
+
+def test_bad_audio_is_refused_with_a_clear_error(engine: AsrEngine) -> None:
+    with pytest.raises(ValueError, match="mono"):
+        engine.submit(np.zeros((2, 1600), np.float32), priority=Priority.AMD)
+    with pytest.raises(ValueError, match="float64"):
+        engine.submit(np.zeros(1600, np.float64), priority=Priority.AMD)
+    with pytest.raises(ValueError, match="30 s"):
+        engine.submit(np.zeros(16000 * 31, np.float32), priority=Priority.AMD)
+    with pytest.raises(ValueError, match="empty"):
+        engine.submit(np.zeros(0, np.float32), priority=Priority.AMD)
+
+
+async def test_missing_model_directory_is_a_clear_asr_error(tmp_path: Path) -> None:
+    settings = AsrSettings(model=str(tmp_path), local_files_only=True)
+    with pytest.raises(AsrError, match=r"asr\.model="):
+        await AsrEngine.load(settings)

@@ -1,0 +1,218 @@
+"""robot.amd.classifier: decisions from synthetic evidence fed with an injected time (no sleeps, no models)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from robot.amd.classifier import AmdClassifier, BeepWait, BeepWaitOutcome
+from robot.amd.keywords import KeywordSet, load_keywords
+from robot.clock import ManualClock
+from robot.events import AmdResult, AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript, Word
+from robot.settings import AmdSettings
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+STEP = 0.02
+
+
+@pytest.fixture(scope="module")
+def keywords() -> KeywordSet:
+    return load_keywords(REPO / "amd_keywords.yaml")
+
+
+class Call:
+    """Drives a classifier through time with a ManualClock; speech given as (start, end) seconds."""
+
+    def __init__(self, clf: AmdClassifier, speech: list[tuple[float, float]], transcript: str | None = None) -> None:
+        self.clf = clf
+        self.clock = ManualClock(start_monotonic=0.0)
+        self.speech = speech
+        self.transcript = transcript
+        self.asr_asked_at: float | None = None
+
+    def run(self, until: float = 8.0, tones: tuple[ToneDetected, ...] = ()) -> AmdVerdict:
+        pending = sorted(tones, key=lambda t: t.t + t.duration)
+        while self.clock.monotonic() < until:
+            self.clock.advance(STEP)
+            now = round(self.clock.monotonic(), 6)
+            for start, end in self.speech:
+                if now - STEP < start <= now:
+                    self.clf.on_speech(SpeechStarted(start))
+                if now - STEP < end <= now:
+                    self.clf.on_speech(SpeechEnded(end, end - start))
+            while pending and pending[0].t + pending[0].duration <= now:
+                self.clf.on_tone(pending.pop(0))
+            if self.clf.needs_transcript(now):
+                self.asr_asked_at = now
+                self.clf.on_transcript(None if self.transcript is None else Transcript(self.transcript))
+            verdict = self.clf.poll(now)
+            if verdict is not None:
+                return verdict
+        return self.clf.finish(self.clock.monotonic())
+
+
+def timing_only() -> AmdClassifier:
+    return AmdClassifier(AmdSettings(), None)
+
+
+def test_beep_decides_machine_at_once() -> None:
+    v = Call(timing_only(), [(0.3, 1.2)]).run(tones=(ToneDetected("beep", 1.3, 0.4, 1000.0),))
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(1.7, abs=2 * STEP)
+    assert "beep" in v.reasons[0]
+
+
+def test_ringback_length_tone_is_not_a_beep() -> None:
+    v = Call(timing_only(), [(2.0, 2.5)]).run(tones=(ToneDetected("beep", 0.0, 1.5, 440.0),))
+    assert v.result is AmdResult.HUMAN
+
+
+def test_sit_is_operator() -> None:
+    v = Call(timing_only(), [(1.0, 4.0)]).run(tones=(ToneDetected("sit", 0.1, 0.9, 950.0),))
+    assert v.result is AmdResult.OPERATOR
+    assert v.decided_at == pytest.approx(1.0, abs=STEP)
+
+
+def test_short_greeting_then_silence_is_human_early() -> None:
+    v = Call(timing_only(), [(0.4, 0.9)]).run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(0.9 + 0.65, abs=2 * STEP)
+    assert v.decided_at < AmdSettings().window_ms / 1000
+
+
+def test_continuous_speech_is_machine_before_window_end() -> None:
+    v = Call(timing_only(), [(0.3, 6.0)]).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(0.3 + 1.9, abs=2 * STEP)
+
+
+def test_no_speech_waits_for_silent_humans_then_no_answer() -> None:
+    v = Call(timing_only(), []).run()
+    assert v.result is AmdResult.NO_ANSWER
+    assert v.decided_at == pytest.approx(5.0, abs=STEP)
+
+
+def test_silent_first_human_is_heard_after_the_window() -> None:
+    v = Call(timing_only(), [(3.0, 3.5)]).run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at > 3.5
+
+
+def test_two_short_hellos_are_human() -> None:
+    v = Call(timing_only(), [(0.2, 0.6), (1.2, 1.6)]).run()
+    assert v.result is AmdResult.HUMAN
+
+
+def test_long_segmented_greeting_still_talking_is_machine_without_asr() -> None:
+    v = Call(timing_only(), [(0.2, 1.0), (1.2, 1.9), (2.1, 3.5)]).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(2.3, abs=STEP)
+
+
+def test_long_human_greeting_rescued_by_human_phrases(keywords: KeywordSet) -> None:
+    speech = [(0.2, 1.0), (1.2, 1.9), (2.1, 2.7)]
+    call = Call(AmdClassifier(AmdSettings(), keywords), speech, "Oui bonjour, c'est Julien, je vous écoute")
+    v = call.run()
+    assert v.result is AmdResult.HUMAN
+    assert call.asr_asked_at == pytest.approx(2.3, abs=STEP)
+    assert v.transcript.startswith("Oui bonjour")
+
+
+def test_human_saying_not_available_stays_human(keywords: KeywordSet) -> None:
+    call = Call(AmdClassifier(AmdSettings(), keywords), [(0.3, 1.2)], "je ne suis pas disponible là, rappelez-moi")
+    assert call.run().result is AmdResult.HUMAN
+
+
+def test_short_voicemail_phrase_decides_machine(keywords: KeywordSet) -> None:
+    call = Call(AmdClassifier(AmdSettings(), keywords), [(0.3, 1.1)], "Laissez un message")
+    v = call.run()
+    assert v.result is AmdResult.MACHINE
+    assert "voicemail phrases" in v.reasons[0]
+
+
+def test_operator_announcement_by_phrases(keywords: KeywordSet) -> None:
+    text = "le numéro que vous avez composé n'est pas attribué"
+    v = Call(AmdClassifier(AmdSettings(), keywords), [(0.2, 4.0)], text).run()
+    assert v.result is AmdResult.OPERATOR
+
+
+def test_guarded_transcript_falls_back_to_timing(keywords: KeywordSet) -> None:
+    v = Call(AmdClassifier(AmdSettings(), keywords), [(0.3, 5.0)], None).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.evidence["asr"] is True
+
+
+def test_fast_speech_rate_adds_machine_points(keywords: KeywordSet) -> None:
+    clf = AmdClassifier(AmdSettings(), keywords)
+    clf.on_speech(SpeechStarted(0.2))
+    clf.on_speech(SpeechEnded(1.1, 0.9))
+    clf.on_speech(SpeechStarted(1.3))
+    clf.on_speech(SpeechEnded(1.8, 0.5))
+    words = tuple(Word(f"w{i}", 0.2 + i * 0.1, 0.25 + i * 0.1) for i in range(6))
+    clf.on_transcript(Transcript("bla bla bla bla bla bla", words))
+    v = clf.poll(2.4)
+    assert v is not None and v.result is AmdResult.MACHINE
+    assert any("words/s" in r for r in v.reasons)
+
+
+def test_transcript_is_not_asked_before_a_decision_point(keywords: KeywordSet) -> None:
+    clf = AmdClassifier(AmdSettings(), keywords)
+    clf.on_speech(SpeechStarted(0.3))
+    assert not clf.needs_transcript(1.0)
+    assert clf.poll(1.0) is None
+    assert clf.needs_transcript(2.3)
+    assert clf.poll(2.3) is None  # waits for the transcript
+    clf.on_transcript(Transcript(""))
+    v = clf.poll(2.35)
+    assert v is not None and v.result is AmdResult.MACHINE
+    assert not clf.needs_transcript(2.4)
+
+
+def test_finish_before_any_decision() -> None:
+    clf = timing_only()
+    clf.on_speech(SpeechStarted(0.3))
+    assert clf.finish(0.8).result is AmdResult.HUMAN
+    assert timing_only().finish(0.5).result is AmdResult.NO_ANSWER
+
+
+def test_verdict_carries_evidence_and_is_stable() -> None:
+    clf = timing_only()
+    v = Call(clf, [(0.5, 0.9)]).run()
+    assert v.evidence["initial_silence_ms"] == pytest.approx(500.0)
+    assert v.evidence["total_speech_ms"] == pytest.approx(400.0)
+    assert 0.5 < v.confidence <= 0.99
+    assert clf.poll(10.0) is v
+
+
+def test_thresholds_come_from_settings() -> None:
+    v = Call(AmdClassifier(AmdSettings(machine_speech_ms=1000), None), [(0.3, 6.0)]).run()
+    assert v.decided_at == pytest.approx(1.3, abs=2 * STEP)
+    v = Call(AmdClassifier(AmdSettings(no_speech_timeout_ms=3000), None), []).run()
+    assert v.decided_at == pytest.approx(3.0, abs=STEP)
+
+
+def test_beep_wait_outcomes() -> None:
+    s = AmdSettings(wait_for_beep_ms=10000, machine_end_silence_ms=3000)
+    w = BeepWait(s, started_at=2.0)
+    w.on_speech(SpeechStarted(0.2))
+    assert w.poll(3.0) is None
+    w.on_tone(ToneDetected("beep", 5.0, 0.5, 1000.0))
+    r = w.poll(5.6)
+    assert r is not None and r.outcome is BeepWaitOutcome.BEEP and r.t == pytest.approx(5.5)
+
+    w = BeepWait(s, started_at=2.0)
+    w.on_speech(SpeechStarted(0.2))
+    w.on_speech(SpeechEnded(6.0, 5.8))
+    assert w.poll(8.9) is None
+    r = w.poll(9.0)
+    assert r is not None and r.outcome is BeepWaitOutcome.SILENCE
+
+    w = BeepWait(s, started_at=2.0)
+    w.on_speech(SpeechStarted(0.2))
+    w.on_tone(ToneDetected("beep", 3.0, 2.0, 440.0))  # too long: ringback, not a beep
+    assert w.poll(11.9) is None
+    r = w.poll(12.0)
+    assert r is not None and r.outcome is BeepWaitOutcome.TIMEOUT

@@ -1,0 +1,152 @@
+"""amd_keywords.yaml + robot.amd.keywords: validation, normalisation, matching, weighed scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from robot.amd.keywords import Family, KeywordSet, Weight, load_keywords, normalise_words, parse_keywords
+from robot.errors import ConfigError
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def keywords() -> KeywordSet:
+    return load_keywords(REPO / "amd_keywords.yaml")
+
+
+def families(kw: KeywordSet, text: str) -> list[tuple[str, str, str]]:
+    return [(m.family.value, m.weight.value, m.phrase.text) for m in kw.match(text)]
+
+
+def test_shipped_file_has_the_required_families(keywords: KeywordSet) -> None:
+    assert keywords.count(Family.VOICEMAIL) >= 86
+    assert keywords.count(Family.HUMAN) >= 14
+    assert keywords.count(Family.OPERATOR) >= 10
+    assert keywords.count(Family.VOICEMAIL, Weight.WEAK) >= 10
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Allô ?", ("allo",)),
+        ("ALLO", ("allo",)),
+        ("laissez-moi", ("laissez", "moi")),
+        ("n’est pas", ("n", "est", "pas")),
+        ("n'est pas", ("n", "est", "pas")),
+        ("Boîte  VOCALE!", ("boite", "vocale")),
+        ("cœur", ("coeur",)),
+        ("", ()),
+    ],
+)
+def test_normalisation(text: str, words: tuple[str, ...]) -> None:
+    assert normalise_words(text) == words
+
+
+def test_long_human_greeting_is_human(keywords: KeywordSet) -> None:
+    s = keywords.score("Oui bonjour, c'est Julien, je vous écoute", 3.0, 1.0)
+    assert s.voicemail == 0
+    assert s.human >= 3
+    assert ("human", "strong", "je vous écoute") in families(keywords, "Oui bonjour, c'est Julien, je vous écoute")
+
+
+def test_human_saying_not_available_scores_weakly(keywords: KeywordSet) -> None:
+    s = keywords.score("je ne suis pas disponible là, rappelez-moi", 3.0, 1.0)
+    assert s.voicemail == 1.0  # weak only: humans say it
+    assert s.machine_minus_human <= 0
+
+
+def test_allo_variants_are_human(keywords: KeywordSet) -> None:
+    for text in ("Allô ?", "allo", "ALLÔ ALLÔ", "Oui, allô ?"):
+        s = keywords.score(text, 3.0, 1.0)
+        assert s.human >= 3 and s.voicemail == 0, text
+
+
+def test_short_voicemail_is_strong(keywords: KeywordSet) -> None:
+    s = keywords.score("Laissez un message", 3.0, 1.0)
+    assert s.voicemail == 3.0 and s.human == 0
+
+
+def test_operator_announcement(keywords: KeywordSet) -> None:
+    s = keywords.score("Le numéro que vous avez composé n'est pas attribué.", 3.0, 1.0)
+    assert s.operator >= 3 and s.voicemail == 0
+    assert [m.phrase.text for m in keywords.match("le numéro que vous avez composé n’est pas attribué")] == [
+        "le numéro que vous avez composé n'est pas attribué"
+    ]
+
+
+def test_longest_match_wins_and_positions(keywords: KeywordSet) -> None:
+    matches = keywords.match("Bonjour, laissez-moi un message après le bip sonore")
+    assert [(m.phrase.text, m.start_word, m.end_word) for m in matches] == [
+        ("laissez moi un message", 1, 5),
+        ("après le bip sonore", 5, 9),
+    ]
+
+
+def test_whole_words_only(keywords: KeywordSet) -> None:
+    assert keywords.match("ouistiti messageries") == ()
+    assert families(keywords, "oui") == [("human", "weak", "oui")]
+
+
+@pytest.mark.parametrize(
+    ("text", "machine"),
+    [
+        ("Bonjour, vous êtes bien sur la messagerie de Julien, laissez-moi un message après le bip sonore.", True),
+        ("Vous êtes sur le répondeur de Marie Dupont, je vous rappellerai dès que possible.", True),
+        ("Votre correspondant n'est pas disponible. Veuillez laisser un message après le signal sonore.", True),
+        ("Personne n'est en mesure de prendre votre appel en ce moment.", True),
+        ("Désolé, mais cette boîte vocale ne peut recevoir de nouveaux messages.", True),
+        ("Après le timbre sonore, enregistrez votre message et appuyez sur dièse.", True),
+        ("Nos bureaux sont fermés, nos horaires d'ouverture sont du lundi au vendredi.", True),
+        ("Oui ?", False),
+        ("Bonjour, oui j'écoute.", False),
+        ("Oui allô, c'est qui ?", False),
+        ("C'est à quel sujet ?", False),
+        ("Attendez, je vous entends mal", False),
+        ("je suis occupé là, rappelez-moi plus tard", False),
+    ],
+)
+def test_weighed_scores(keywords: KeywordSet, text: str, machine: bool) -> None:
+    s = keywords.score(text, 3.0, 1.0)
+    assert (s.machine_minus_human >= 3.0) is machine, s.describe()
+
+
+def test_operator_vs_voicemail_families_kept_apart(keywords: KeywordSet) -> None:
+    s = keywords.score("Toutes les lignes sont occupées pour l'instant", 3.0, 1.0)
+    assert s.operator == 3 and s.voicemail == 0
+    s = keywords.score("Votre appel ne peut être complété tel que composé", 3.0, 1.0)
+    assert s.operator >= 3 and s.voicemail == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("voicemail:\n  strong: [messagerie]\nhuman:\n  strong: [allo]\nrobots:\n  weak: [x]\n", ":5: unknown family"),
+        ("voicemail:\n  strong: [messagerie]\n  medium: [x]\n", ":3: voicemail.medium: unknown weight"),
+        ("voicemail:\n  strong: messagerie\n", ":2: voicemail.strong: expected a list"),
+        ("voicemail:\n  strong:\n    - messagerie\n    - 12\n", ":4: voicemail.strong: each phrase must be a plain"),
+        (
+            "voicemail:\n  strong:\n    - Messagerie\n    - messagerie\n",
+            ":4: voicemail.strong: phrase 'messagerie' repeats line 3",
+        ),
+        ("voicemail:\n  strong:\n    - '?!'\n", ":3: voicemail.strong: phrase '?!' has no words"),
+        ("- a\n- b\n", ":1: top level: expected a mapping"),
+        ("voicemail: [\n", "not valid YAML"),
+        ("", "empty keyword file"),
+        ("voicemail:\n  strong: [messagerie]\nhuman:\n  weak: [oui]\n", "family 'operator' has no phrases"),
+    ],
+)
+def test_invalid_files_name_file_line_field(content: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_keywords(content, Path("kw.yaml"))
+    assert "kw.yaml" in str(err.value)
+    assert message in str(err.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read keyword file"):
+        load_keywords(tmp_path / "nope.yaml")

@@ -1,0 +1,226 @@
+"""The scenario runner on the demo scenario, with a fake FreeSWITCH end (call control + playback events), a
+scripted VAD and a scripted transcriber standing in for robot.asr (the other ends of the dialog package)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from robot.asr.engine import Priority
+from robot.clock import ManualClock
+from robot.dialog.listener import CallListener
+from robot.dialog.runner import DialogOutcome, PromptLibrary, ScenarioRunner
+from robot.dialog.scenario import load_scenario
+from robot.events import SpeechEnded, SpeechStarted, Transcript, Word
+from robot.media.audio import AudioChunk
+from robot.settings import DialogSettings
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+RATE = 16000
+CHUNK_S = 0.02
+
+
+@dataclass
+class Utterance:
+    start: float  # stream seconds
+    end: float
+    text: str
+
+
+class ScriptedVad:
+    """Reports the caller's utterances like StreamingVad does: SpeechStarted 90 ms after the onset (stamped with
+    the onset), SpeechEnded 300 ms after the end (stamped with the end)."""
+
+    def __init__(self, utterances: Sequence[Utterance]) -> None:
+        self.utterances = list(utterances)
+        self.position = 0.0
+        self.open: Utterance | None = None
+
+    def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]:
+        self.position = round(self.position + samples.size / RATE, 6)
+        events: list[SpeechStarted | SpeechEnded] = []
+        if self.open is None:
+            for u in self.utterances:
+                if u.start + 0.09 <= self.position < u.end:
+                    self.open = u
+                    self.utterances.remove(u)
+                    events.append(SpeechStarted(t=u.start))
+                    break
+        elif self.position >= self.open.end + 0.3:
+            events.append(SpeechEnded(t=self.open.end, duration=self.open.end - self.open.start))
+            self.open = None
+        return events
+
+
+class ScriptedAsr:
+    """Answers each request with the words of the utterances inside the requested audio span."""
+
+    def __init__(self, listener_ref: list[CallListener], utterances: Sequence[Utterance]) -> None:
+        self.ref = listener_ref
+        self.utterances = utterances
+        self.requests: list[Priority] = []
+
+    async def transcribe(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+    ) -> Transcript | None:
+        self.requests.append(priority)
+        end = self.ref[0].audio_time
+        start = end - audio.size / RATE
+        if priority == Priority.DIALOG:
+            start, end = start - 1.0, end + 1.0  # the turn audio covers the utterance
+        heard = [u for u in self.utterances if u.start >= start - 0.25 and u.start < end]
+        words = tuple(Word(u.text, u.start - start, min(u.end, end) - start) for u in heard)
+        return Transcript(" ".join(u.text for u in heard), words)
+
+
+@dataclass
+class FakeFreeswitch:
+    """The call's other end: plays prompts in audio time, sends PLAYBACK_STOP done/break, records commands."""
+
+    listener: CallListener
+    runner: ScenarioRunner | None = None
+    commands: list[tuple[str, float, str]] = field(default_factory=list)
+    playing: tuple[Path, float, float] | None = None
+    uuid: str = "e061cddd-eac5-4cc6-825c-e4b981b79802"
+
+    async def play(self, path: Path | str) -> None:
+        duration = PromptLibrary().get(Path(path)).duration_s
+        self.playing = (Path(path), self.listener.audio_time, duration)
+        self.commands.append(("play", self.listener.audio_time, Path(path).stem))
+
+    async def stop_playback(self) -> None:
+        self.commands.append(("break", self.listener.audio_time, ""))
+        if self.playing is not None and self.runner is not None:
+            path, self.playing = self.playing[0], None
+            self.runner.on_playback_event("break", str(path))
+
+    async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        self.commands.append(("hangup", self.listener.audio_time, cause))
+
+    async def transfer(self, destination: str, context: str = "default") -> None:
+        self.commands.append(("transfer", self.listener.audio_time, destination))
+
+    async def set_var(self, name: str, value: str) -> None:
+        self.commands.append(("set_var", self.listener.audio_time, f"{name}={value}"))
+
+    def tick(self) -> None:
+        if self.playing is None or self.runner is None:
+            return
+        path, start, duration = self.playing
+        if self.listener.audio_time >= start + duration:
+            self.playing = None
+            self.runner.on_playback_event("start", str(path))
+            self.runner.on_playback_event("done", str(path))
+
+
+def _speechy(n: int, seed: int) -> npt.NDArray[np.int16]:
+    rng = np.random.default_rng(seed)
+    env = np.repeat(rng.uniform(0.2, 1.0, n // 1600 + 1), 1600)[:n]
+    return (rng.standard_normal(n) * env * 6000).astype(np.int16)
+
+
+async def _run_call(
+    utterances: Sequence[Utterance], max_s: float = 60.0, **dialog: Any
+) -> tuple[DialogOutcome, FakeFreeswitch, list[tuple[str, dict[str, object]]], ScriptedAsr]:
+    import asyncio
+
+    settings = DialogSettings(audio_dir=REPO / "audio", **dialog)
+    scenario = load_scenario(REPO / "scenarios" / "demo_fr.yaml", settings.audio_dir)
+    ref: list[CallListener] = []
+    asr = ScriptedAsr(ref, utterances)
+    clock = ManualClock()
+    listener = CallListener(settings, ScriptedVad(utterances), asr, clock=clock)
+    ref.append(listener)
+    fs = FakeFreeswitch(listener)
+    events: list[tuple[str, dict[str, object]]] = []
+    runner = ScenarioRunner(scenario, fs, listener, settings, clock, on_event=lambda n, f: events.append((n, f)))
+    fs.runner = runner
+    audio = np.zeros(int(max_s * RATE), dtype=np.int16)
+    for i, u in enumerate(utterances):
+        a, b = int(u.start * RATE), int(u.end * RATE)
+        audio[a:b] = _speechy(b - a, seed=i)
+    task = asyncio.get_running_loop().create_task(runner.run())
+    step = int(CHUNK_S * RATE)
+    for n in range(int(max_s / CHUNK_S)):
+        if task.done():
+            break
+        await listener.feed(AudioChunk(audio[n * step : (n + 1) * step], round(n * CHUNK_S, 6)))
+        fs.tick()
+    outcome = await asyncio.wait_for(task, timeout=5)
+    return outcome, fs, events, asr
+
+
+def _plays(fs: FakeFreeswitch) -> list[str]:
+    return [c[2] for c in fs.commands if c[0] == "play"]
+
+
+async def test_silent_caller_gets_the_question_twice_then_a_goodbye() -> None:
+    outcome, fs, _events, asr = await _run_call([])
+    assert _plays(fs) == ["greeting", "greeting_again", "no_answer"]
+    assert fs.commands[-1][0] == "hangup"
+    assert outcome.intents == ["timeout", "timeout"]
+    assert outcome.result == "no_answer_in_dialog"
+    assert outcome.final_step == "no_answer" and outcome.ended_by == "hangup"
+    assert asr.requests == [], "no speech, no ASR request"
+    greeting_again_at = fs.commands[1][1]
+    assert greeting_again_at == pytest.approx(8.54 + 6.0, abs=0.1), "timeout counts from the end of the prompt"
+
+
+async def test_yes_after_the_prompt_confirms() -> None:
+    outcome, fs, events, asr = await _run_call([Utterance(9.0, 9.5, "Oui, d'accord.")])
+    assert _plays(fs) == ["greeting", "confirm"]
+    assert outcome.intents == ["yes"] and outcome.result == "interested" and not outcome.refusal
+    assert outcome.barge_ins == []
+    assert asr.requests == [Priority.DIALOG]
+    answer = next(f for n, f in events if n == "answer")
+    assert answer["branch"] == "yes" and answer["speech_start"] == 9.0
+    confirm_at = fs.commands[1][1]
+    assert confirm_at == pytest.approx(9.5 + 0.7, abs=0.05), "turn ends end_of_turn_silence_ms after the speech"
+
+
+async def test_barge_in_with_a_refusal_breaks_the_prompt_at_once() -> None:
+    outcome, fs, events, _asr = await _run_call([Utterance(3.0, 4.5, "Ne m'appelez plus, retirez-moi de votre liste")])
+    kinds = [c[0] for c in fs.commands]
+    assert kinds[:2] == ["play", "break"]
+    assert fs.commands[1][1] == pytest.approx(3.24, abs=0.021), "break at onset + bargein_min_speech_ms"
+    (barge,) = outcome.barge_ins
+    assert barge.speech_onset == 3.0 and barge.decided_at == pytest.approx(3.24, abs=1e-6)
+    assert barge.policy == "vad"
+    assert outcome.refusal and outcome.result == "refused"
+    assert _plays(fs) == ["greeting", "refusal"]
+    answer = next(f for n, f in events if n == "answer")
+    assert answer["intent"] == "stop_calling_me" and answer["speech_start"] == 3.0
+    assert any(n == "barge_in" for n, _ in events)
+
+
+async def test_words_policy_lets_a_backchannel_through_and_breaks_on_words() -> None:
+    utterances = [Utterance(2.0, 2.3, "hum"), Utterance(4.0, 5.5, "rappelez-moi plus tard")]
+    outcome, fs, _events, asr = await _run_call(utterances, bargein_policy="words")
+    assert [c[0] for c in fs.commands][:2] == ["play", "break"]
+    assert 4.2 <= fs.commands[1][1] <= 4.5, "broken by the second utterance's words, not by 'hum'"
+    assert Priority.BARGEIN in asr.requests
+    assert outcome.intents == ["call_back_later"] and outcome.result == "call_back_later"
+    assert len(outcome.barge_ins) == 1 and outcome.barge_ins[0].speech_onset == 4.0
+
+
+async def test_goodbye_prompts_are_not_interruptible() -> None:
+    utterances = [Utterance(9.0, 9.4, "non"), Utterance(11.0, 12.5, "attendez, attendez")]
+    outcome, fs, _events, _asr = await _run_call(utterances)
+    assert _plays(fs) == ["greeting", "goodbye"]
+    assert "break" not in [c[0] for c in fs.commands]
+    assert outcome.result == "not_interested" and outcome.ended_by == "hangup"
