@@ -1,6 +1,6 @@
 """Fast path vs plain faster-whisper on one 2.3 s window; prints JSON.
 
-    .venv/bin/python benchmarks/asr_window.py [--model DIR_OR_NAME] [--wav FILE] [--runs N] [--window-s S]
+.venv/bin/python benchmarks/asr_window.py [--model DIR_OR_NAME] [--wav FILE] [--runs N] [--window-s S]
 """
 
 from __future__ import annotations

@@ -25,6 +25,10 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+def _escape_help(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
 def _labels(key: LabelKey, extra: tuple[tuple[str, str], ...] = ()) -> str:
     pairs = key + extra
     if not pairs:
@@ -52,7 +56,7 @@ class _Metric:
         return tuple((n, str(labels[n])) for n in self.labelnames)
 
     def header(self) -> list[str]:
-        return [f"# HELP {self.name} {_escape(self.help)}", f"# TYPE {self.name} {self.kind}"]
+        return [f"# HELP {self.name} {_escape_help(self.help)}", f"# TYPE {self.name} {self.kind}"]
 
     def samples(self) -> list[str]:
         raise NotImplementedError

@@ -67,6 +67,10 @@ class MediaSettings(_Section):
         250, gt=0, description="Per-call queue of audio frames before the oldest are dropped, frames."
     )
     restart_stream: bool = Field(True, description="Restart uuid_audio_stream when the WebSocket drops.")
+    max_stream_restarts: int = Field(5, ge=0, description="Stream restarts per call at most, restarts.")
+    connect_timeout_s: float = Field(
+        3.0, gt=0, description="Wait for mod_audio_stream to connect after uuid_audio_stream start, seconds."
+    )
     close_timeout_s: float = Field(
         2.0, gt=0, description="Longest wait for the WebSocket closing handshake when a call ends, seconds."
     )
@@ -97,6 +101,12 @@ class AsrSettings(_Section):
         0.6, ge=0, le=1, description="Segments with a higher no_speech_prob are discarded, probability."
     )
     max_new_tokens: int = Field(48, ge=1, description="Cap on decoded tokens per request, tokens.")
+    max_tokens_per_s: float = Field(
+        10.0,
+        gt=0,
+        description="Decoding is also capped at this many tokens per second of (padded) audio; French speech "
+        "needs ~6-8, more is a decoding loop, tokens/s.",
+    )
     max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
     pad_multiple_s: float = Field(
         1.0,
@@ -139,6 +149,7 @@ class AmdSettings(_Section):
     use them are in robot/amd/classifier.py."""
 
     enabled: bool = Field(True, description="Run AMD on outbound calls.")
+    on_handoff: bool = Field(False, description="Also run AMD on calls handed off by the dialplan (inbound).")
     window_ms: int = Field(2300, gt=0, description="Audio after CHANNEL_ANSWER used for the decision, ms.")
     keywords_file: Path = Field(Path("amd_keywords.yaml"), description="French AMD phrase families (YAML).")
     machine_action: Literal["hangup", "voicemail_drop"] = Field(
@@ -161,19 +172,23 @@ class AmdSettings(_Section):
         1500, gt=0, description="When speech starts late, the decision waits this long after its onset, ms."
     )
     machine_speech_ms: int = Field(
-        1900, gt=0, description="Continuous speech this long is a machine greeting (early decision), ms."
+        2000, gt=0, description="Continuous speech this long is a machine greeting (early decision), ms."
     )
     human_max_greeting_ms: int = Field(
         1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
     )
     after_greeting_silence_ms: int = Field(
-        650, gt=0, description="Silence after a short greeting that lets AMD decide HUMAN early, ms."
+        1000,
+        gt=0,
+        description="Silence after a short greeting that lets AMD decide HUMAN early (long enough for a short "
+        "voicemail's beep to arrive and be measured), ms.",
     )
     machine_score_min: float = Field(
-        1.5, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
+        2.0, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
     )
     human_score_max: float = Field(
-        0.0, description="Fused evidence score at or below which the verdict is HUMAN (between: low-confidence "
+        0.0,
+        description="Fused evidence score at or below which the verdict is HUMAN (between: low-confidence "
         "HUMAN, biased toward humans), points.",
     )
     strong_phrase_points: float = Field(3.0, gt=0, description="Score of one strong phrase of a family, points.")
@@ -204,7 +219,9 @@ class AmdSettings(_Section):
         4000, gt=0, description="Wait-for-beep mode: silence after the greeting taken as its end (no beep), ms."
     )
     min_words_per_second_machine: float = Field(
-        3.2, gt=0, description="Speech rate (transcript words per speech second) typical of recorded greetings, "
+        3.2,
+        gt=0,
+        description="Speech rate (transcript words per speech second) typical of recorded greetings, "
         "words/s; adds one point when reached over at least 1 s of speech.",
     )
 
@@ -224,6 +241,10 @@ class DialogSettings(_Section):
     listen_timeout_ms: int = Field(6000, gt=0, description="No answer after this long -> timeout branch, ms.")
     end_of_turn_silence_ms: int = Field(700, gt=0, description="Silence that ends the caller's turn, ms.")
     audio_dir: Path = Field(Path("audio"), description="Where scenario prompt files live.")
+    scenario: Path = Field(
+        Path("scenarios/demo_fr.yaml"),
+        description="Scenario of calls handed off by the dialplan and of `robot call` without --scenario (YAML).",
+    )
     echo_correlation_min: float = Field(
         0.8,
         ge=-1,

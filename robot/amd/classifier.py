@@ -35,6 +35,11 @@ _POINTS_SHORT_GREETING = -2.0  # short greeting followed by silence
 _POINTS_FAST_SPEECH = 1.0  # words per second typical of recorded greetings
 
 
+def _reaches(seconds: float, ms: float) -> bool:
+    """seconds >= ms, tolerant of float sums of 20 ms steps."""
+    return seconds * 1000.0 + 1e-6 >= ms
+
+
 def _confidence(distance: float) -> float:
     """Map a score distance from the decision boundary to (0.5, 0.99]."""
     return round(min(0.99, 1.0 / (1.0 + math.exp(-1.2 * abs(distance)))), 3)
@@ -140,7 +145,7 @@ class AmdClassifier:
                 conf = _confidence(margin - self._s.early_machine_phrase_score + 1.5)
                 return self._verdict_of(AmdResult.MACHINE, conf, f, (f"voicemail phrases: {kw.describe()}",))
         if not f.heard_speech:
-            if f.now * 1000.0 >= self._s.no_speech_timeout_ms or final:
+            if _reaches(f.now, self._s.no_speech_timeout_ms) or final:
                 reason = f"no speech in {f.now:.2f}s"
                 return self._verdict_of(AmdResult.NO_ANSWER, 0.8 if not final else 0.6, f, (reason,))
             return None
@@ -159,13 +164,13 @@ class AmdClassifier:
         silence = f.silence_since_speech
         return (
             silence is not None
-            and silence * 1000.0 >= self._s.after_greeting_silence_ms
+            and _reaches(silence, self._s.after_greeting_silence_ms)
             and f.total_speech * 1000.0 <= self._s.human_max_greeting_ms
         )
 
     def _decision_point(self, f: TimingFeatures) -> bool:
         return (
-            f.longest_speech * 1000.0 >= self._s.machine_speech_ms
+            _reaches(f.longest_speech, self._s.machine_speech_ms)
             or self._short_greeting_over(f)
             or f.now >= self._deadline(f)
         )
@@ -184,7 +189,7 @@ class AmdClassifier:
         s = self._s
         score = 0.0
         reasons: list[str] = []
-        if f.longest_speech * 1000.0 >= s.machine_speech_ms:
+        if _reaches(f.longest_speech, s.machine_speech_ms):
             score += _POINTS_CONTINUOUS
             reasons.append(f"continuous speech {f.longest_speech * 1000:.0f} ms")
         elif f.total_speech * 1000.0 > s.human_max_greeting_ms:
@@ -279,8 +284,8 @@ class BeepWait:
             return BeepWaitResult(BeepWaitOutcome.BEEP, max(self._beep_end, self._started_at))
         f = self._timeline.features(now)
         silence = f.silence_since_speech
-        if silence is not None and silence * 1000.0 >= self._s.machine_end_silence_ms:
+        if silence is not None and _reaches(silence, self._s.machine_end_silence_ms):
             return BeepWaitResult(BeepWaitOutcome.SILENCE, now)
-        if (now - self._started_at) * 1000.0 >= self._s.wait_for_beep_ms:
+        if _reaches(now - self._started_at, self._s.wait_for_beep_ms):
             return BeepWaitResult(BeepWaitOutcome.TIMEOUT, now)
         return None

@@ -4,6 +4,8 @@ and `robot bench amd` call it."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import statistics
 import time
 from typing import Any
@@ -18,7 +20,7 @@ from robot.settings import VadSettings
 
 def _summary(seconds: list[float]) -> dict[str, float]:
     ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p95_ms": round(p95 * 1000, 2),
@@ -32,6 +34,7 @@ def window_benchmark(
     """Time `runs` single-window requests on each path, then `batch` windows submitted together."""
     fast: list[float] = []
     plain: list[float] = []
+    load_before = os.getloadavg()[0]
     engine.transcribe_sync(audio, priority=Priority.AMD)  # warm-up, both paths
     engine.plain_transcribe(audio)
     for _ in range(runs):
@@ -58,7 +61,8 @@ def window_benchmark(
         "speedup_p50": round(plain_s["p50_ms"] / fast_s["p50_ms"], 2),
         f"fast_path_batched_{batch}_per_window": _summary(batched),
         "vad_ms_per_32ms_window": round(vad_cost_ms(audio), 4),
-        "stats": engine.stats().__repr__(),
+        "stats": dataclasses.asdict(engine.stats()),
+        "load_avg_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()},
     }
 
 
@@ -68,7 +72,7 @@ def vad_cost_ms(audio: npt.NDArray[np.float32], repeats: int = 20) -> float:
     windows = 0
     started = time.perf_counter()
     for _ in range(repeats):
-        vad = StreamingVad(VadSettings(), model)
+        vad = StreamingVad(VadSettings.model_validate({}), model)
         for i in range(0, audio.size, 320):
             vad.process(audio[i : i + 320])
         windows += audio.size // 512

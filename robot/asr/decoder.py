@@ -108,6 +108,11 @@ class WhisperBatchDecoder:
         frames = padded_frames(audio.size, self.settings.pad_multiple_s)
         return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps)
 
+    def token_budget(self, frames: int) -> int:
+        """New tokens allowed for an encoder input of `frames` (same for every request of a batch key)."""
+        per_audio = math.ceil(frames * HOP / SAMPLE_RATE * self.settings.max_tokens_per_s)
+        return max(1, min(self.settings.max_new_tokens, per_audio))
+
     def features(self, request: DecodeRequest) -> npt.NDArray[np.float32]:
         """Log-mel of the audio zero-padded to `padded_frames` (as faster-whisper does for 30 s, but shorter)."""
         target = request.padded_frames * HOP
@@ -120,13 +125,17 @@ class WhisperBatchDecoder:
         if len({r.batch_key for r in requests}) != 1:
             raise ValueError("a batch must share one (padded_frames, prompt length) key")
         mels = np.stack([self.features(r) for r in requests])
-        encoder_output = self.model.model.encode(ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)))
+        # on a GPU, keep the encoder output on the host when some requests need alignment, so that it can be sliced
+        to_cpu = self.model.model.device != "cpu" and any(r.word_timestamps for r in requests)
+        encoder_output = self.model.model.encode(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)), to_cpu=to_cpu
+        )
         prompts = [list(r.prompt) for r in requests]
         generated = self.model.model.generate(
             encoder_output,
             prompts,
             beam_size=self.settings.beam_size,
-            max_length=len(prompts[0]) + self.settings.max_new_tokens,
+            max_length=len(prompts[0]) + self.token_budget(requests[0].padded_frames),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

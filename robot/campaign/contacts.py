@@ -61,7 +61,7 @@ class ContactsReport:
 
     def describe_problems(self) -> str:
         lines = [f"{self.source}: {len(self.problems)} bad row(s):"]
-        lines += [f"  {self.source}:{p}" for p in self.problems]
+        lines += [f"  {self.source}:{p.line}: {p.field}: {p.message}" for p in self.problems]
         return "\n".join(lines)
 
 

@@ -46,18 +46,20 @@ class _Strict(BaseModel):
 
 
 class Listen(_Strict):
-    timeout_ms: int | None = Field(None, gt=0, description="No answer after the prompt for this long -> timeout, ms.")
-    end_of_turn_silence_ms: int | None = Field(None, gt=0, description="Silence that ends the answer, ms.")
+    timeout_ms: int | None = Field(
+        default=None, gt=0, description="No answer after the prompt for this long -> timeout, ms."
+    )
+    end_of_turn_silence_ms: int | None = Field(default=None, gt=0, description="Silence that ends the answer, ms.")
 
 
 class Mark(_Strict):
     result: str = Field(min_length=1, description="Contact result stored by the campaign (interested, refused...).")
-    tag: str | None = Field(None, description="Free tag stored with the result.")
+    tag: str | None = Field(default=None, description="Free tag stored with the result.")
 
 
 class Transfer(_Strict):
     destination: str = Field(min_length=1, description="uuid_transfer destination (extension).")
-    context: str = Field("default", min_length=1, description="Dialplan context.")
+    context: str = Field(default="default", min_length=1, description="Dialplan context.")
 
 
 class Step(_Strict):
@@ -102,8 +104,8 @@ class Scenario(_Strict):
     name: str = Field(min_length=1)
     start: str
     steps: dict[str, Step] = Field(min_length=1)
-    source: Path | None = Field(None, exclude=True)
-    audio_dir: Path = Field(Path("."), exclude=True)
+    source: Path | None = Field(default=None, exclude=True)
+    audio_dir: Path = Field(default=Path("."), exclude=True)
 
     def step(self, name: str) -> Step:
         return self.steps[name]

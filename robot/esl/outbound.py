@@ -238,8 +238,9 @@ class OutboundServer:
         handler_task = asyncio.create_task(self._handler(session), name=f"outbound-handler {session.uuid}")
         try:
             await handler_task
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # server shutdown: no polite exit, just drop the socket
             handler_task.cancel()
+            writer.close()
             raise
         except Exception:  # one crashing handler never affects other calls: logged with traceback, counted
             self.handler_errors += 1

@@ -244,6 +244,8 @@ class SimCall:
         if status == "done":
             a.variables["current_application_response"] = "FILE PLAYED"
         self.event("PLAYBACK_STOP", a, [("Playback-File-Path", rec.file), ("Playback-Status", status)])
+        a.variables.pop("current_loop", None)
+        a.variables.pop("total_loops", None)
         if playing.item.on_done is not None:
             playing.item.on_done(status)
 

@@ -10,6 +10,7 @@ import pytest
 from robot.calls.esl_control import EslCallControl, originate
 from robot.esl.connection import EslClient
 from robot.esl.outbound import OutboundServer, OutboundSession
+from robot.esl.routing import CallEvents
 from robot.settings import EslSettings, SimSettings
 from robot.sim import SimServer, load_scripts
 
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.integration
 WAIT_S = 8.0
 
 
-async def names_until_hangup(stream: object) -> list[str]:
+async def names_until_hangup(stream: CallEvents) -> list[str]:
     names: list[str] = []
     async with asyncio.timeout(WAIT_S):
-        async for event in stream:  # type: ignore[attr-defined]
+        async for event in stream:
             names.append(event.subclass or event.name)
             if event.name == "CHANNEL_HANGUP_COMPLETE":
                 break
@@ -29,8 +30,8 @@ async def names_until_hangup(stream: object) -> list[str]:
 
 
 async def test_client_drives_a_simulated_human_call() -> None:
-    async with SimServer(SimSettings(port=0)) as sim:
-        client = EslClient(EslSettings(port=sim.port, request_timeout_s=WAIT_S))
+    async with SimServer(SimSettings.model_validate({"port": 0})) as sim:
+        client = EslClient(EslSettings.model_validate({"port": sim.port, "request_timeout_s": WAIT_S}))
         await client.start()
         call_uuid = str(uuidlib.uuid4())
         stream = client.call_events(call_uuid)
@@ -70,8 +71,8 @@ async def test_outbound_server_takes_a_simulated_handoff() -> None:
         scripts["handoff"] = scripts["handoff"].model_copy(
             update={"dialplan_socket": f"127.0.0.1:{server.port} async full", "timeline": ()}
         )
-        async with SimServer(SimSettings(port=0), scripts=scripts) as sim:
-            client = EslClient(EslSettings(port=sim.port, request_timeout_s=WAIT_S))
+        async with SimServer(SimSettings.model_validate({"port": 0}), scripts=scripts) as sim:
+            client = EslClient(EslSettings.model_validate({"port": sim.port, "request_timeout_s": WAIT_S}))
             await client.start()
             result = await originate(client, "loopback/handoff/default", str(uuidlib.uuid4()), {"robot_contact": "45"})
             await asyncio.wait_for(done.wait(), WAIT_S)

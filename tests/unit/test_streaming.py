@@ -13,7 +13,9 @@ SR = 16000
 
 
 def words(spec: str, start: float = 0.0, step: float = 0.3) -> list[Word]:
-    return [Word(text, round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i, text in enumerate(spec.split())]
+    return [
+        Word(text, round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i, text in enumerate(spec.split())
+    ]
 
 
 class Scripted:

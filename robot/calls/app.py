@@ -1,0 +1,366 @@
+"""The running robot: one ESL client, one audio server, one ASR engine, shared by every call.
+
+`RobotApp` places outbound calls (it is the campaign's `Dialer`), takes calls handed off by the dialplan
+(outbound-socket server) and gives each answered call a `CallSession`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from robot.amd.classifier import BeepWaitResult
+from robot.amd.detector import AmdDetector
+from robot.amd.keywords import KeywordSet, load_keywords
+from robot.asr.engine import AsrEngine
+from robot.asr.vad import SileroModel, StreamingVad
+from robot.calllog import CallLogWriter
+from robot.calls.esl_control import EslCallControl, originate
+from robot.calls.session import CallLogSink, CallSession, SessionPlan, hangup_fields
+from robot.calls.voicemail import wait_for_beep
+from robot.campaign.runner import AttemptRequest, CallOutcome
+from robot.clock import Clock, SystemClock
+from robot.dialog.listener import CallListener
+from robot.dialog.runner import DialogOutcome, PromptLibrary, ScenarioRunner
+from robot.dialog.scenario import Scenario, load_scenario
+from robot.errors import ConfigError, DialTargetError, EslError
+from robot.esl.connection import EslClient
+from robot.esl.outbound import OutboundServer, OutboundSession
+from robot.esl.parser import EslEvent
+from robot.esl.routing import CallEvents
+from robot.events import AmdResult, AmdVerdict
+from robot.media.audio import AudioChunk
+from robot.media.server import AudioServer
+from robot.metrics import MetricsServer, RobotMetrics
+from robot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ANSWER_EVENTS = ("CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE")
+JOB_AFTER_HANGUP_S = 5.0  # a failed originate's job result may trail its hangup events
+
+
+class RobotApp:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        metrics: RobotMetrics | None = None,
+        engine: AsrEngine | None = None,
+        serve_handoff: bool = False,
+        serve_metrics: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.metrics = metrics or RobotMetrics()
+        self.esl = EslClient(settings.esl, clock=self.clock)
+        self.audio = AudioServer(settings.media, clock=self.clock)
+        self.call_log = CallLogWriter(settings.log.call_log, self.clock)
+        self.engine = engine
+        self.vad_model: SileroModel | None = None
+        self.keywords: KeywordSet | None = None
+        self.prompts = PromptLibrary()
+        self._scenarios: dict[Path, Scenario] = {}
+        self._outbound = (
+            OutboundServer(
+                settings.esl.outbound_host,
+                settings.esl.outbound_port,
+                self.handle_handoff,
+                request_timeout_s=settings.esl.request_timeout_s,
+            )
+            if serve_handoff
+            else None
+        )
+        self._metrics_server = (
+            MetricsServer(self.metrics.registry, settings.media.host, settings.campaign.metrics_port)
+            if serve_metrics and settings.campaign.metrics_port
+            else None
+        )
+        self.active: dict[str, CallSession] = {}
+
+    # ---- life cycle ----------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        s = self.settings
+        if self.engine is None:  # AMD keywords and the dialog's turns both need it
+            self.engine = await AsrEngine.load(s.asr, clock=self.clock)
+        self.metrics.asr_queue_depth.callback = lambda: float(self.engine.stats().queue_depth) if self.engine else 0.0
+        self.vad_model = await asyncio.to_thread(SileroModel)
+        if s.amd.enabled or s.amd.on_handoff:
+            self.keywords = load_keywords(s.amd.keywords_file)
+        await self.audio.start()
+        await self.esl.start()
+        if self._outbound is not None:
+            await self._outbound.start()
+        if self._metrics_server is not None:
+            await self._metrics_server.start()
+
+    async def close(self) -> None:
+        if self._outbound is not None:
+            await self._outbound.close()
+        if self._metrics_server is not None:
+            await self._metrics_server.close()
+        await self.esl.close()
+        await self.audio.close()
+        if self.engine is not None:
+            self.engine.close()
+        self.call_log.close()
+
+    async def __aenter__(self) -> RobotApp:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def handoff_port(self) -> int:
+        return self._outbound.port if self._outbound is not None else 0
+
+    @property
+    def metrics_port(self) -> int:
+        return self._metrics_server.port if self._metrics_server is not None else 0
+
+    def scenario(self, path: Path) -> Scenario:
+        """Load (once) and validate a scenario file; ConfigError names the file and line."""
+        key = path.resolve()
+        if key not in self._scenarios:
+            self._scenarios[key] = load_scenario(path, self.settings.dialog.audio_dir)
+        return self._scenarios[key]
+
+    # ---- SessionResources ----------------------------------------------------------------------------------------
+    def new_amd_detector(self) -> AmdDetector:
+        assert self.vad_model is not None, "start() first"
+        return AmdDetector(self.settings, self.engine, self.vad_model, self.keywords, self.clock)
+
+    async def wait_for_beep(self, stream: AsyncIterator[AudioChunk], started_at: float) -> BeepWaitResult:
+        assert self.vad_model is not None, "start() first"
+        return await wait_for_beep(stream, self.settings, self.vad_model, started_at)
+
+    def new_listener(self) -> CallListener:
+        assert self.vad_model is not None, "start() first"
+        vad = StreamingVad(self.settings.vad, self.vad_model)
+        return CallListener(self.settings.dialog, vad, self.engine, clock=self.clock)
+
+    def new_runner(
+        self, scenario: Scenario, control: EslCallControl, listener: CallListener, log_event: CallLogSink
+    ) -> ScenarioRunner:
+        def on_event(name: str, fields: dict[str, object]) -> None:
+            if name == "barge_in":
+                self.metrics.bargeins.inc()
+                onset, sent = fields.get("speech_onset"), fields.get("break_sent_at")
+                if isinstance(onset, float | int) and isinstance(sent, float | int):
+                    self.metrics.bargein_latency.observe(float(sent) - float(onset))
+            kind = name if name in ("barge_in", "transcript", "intent", "hangup") else None
+            if kind is not None:
+                log_event(kind, **fields)
+            else:
+                log.debug("call %s: dialog %s %s", control.uuid, name, fields)
+
+        return ScenarioRunner(
+            scenario, control, listener, self.settings.dialog, self.clock, on_event=on_event, prompts=self.prompts
+        )
+
+    def stream_url(self, uuid: str) -> str:
+        return self.audio.stream_url(uuid)
+
+    @property
+    def stream_rate(self) -> int:
+        return self.settings.media.stream_rate
+
+    def on_amd_verdict(self, verdict: AmdVerdict) -> None:
+        self.metrics.amd_verdicts.inc(result=verdict.result.value)
+
+    def on_dialog_outcome(self, outcome: DialogOutcome) -> None:
+        return None
+
+    # ---- calls ---------------------------------------------------------------------------------------------------
+    def _plan(self, *, run_amd: bool, scenario: Scenario | None, metadata: str) -> SessionPlan:
+        s = self.settings
+        prompt = Path(s.amd.voicemail_prompt).resolve() if s.amd.voicemail_prompt else None
+        return SessionPlan(
+            run_amd=run_amd,
+            scenario=scenario,
+            machine_action=s.amd.machine_action,
+            voicemail_prompt=prompt,
+            metadata=metadata,
+            max_stream_restarts=s.media.max_stream_restarts if s.media.restart_stream else 0,
+            connect_timeout_s=s.media.connect_timeout_s,
+            amd_window_s=s.amd.window_ms / 1000.0,
+        )
+
+    async def dial(self, attempt: AttemptRequest) -> CallOutcome:
+        """Place one call and run it to the end (the campaign's Dialer). Never raises for call failures."""
+        uuid = attempt.call_uuid
+        scenario = self.scenario(Path(attempt.scenario)) if attempt.scenario else None
+        # Only safe values travel as channel variables (commands.check_var_value); the store keeps the rest.
+        variables = {"robot_campaign": _safe_value(attempt.campaign), "robot_attempt": str(attempt.attempt_id)}
+
+        def log_event(event: str, **fields: Any) -> None:
+            self.call_log.write(event, uuid, campaign=attempt.campaign, contact=attempt.contact.number, **fields)
+
+        events = self.esl.call_events(uuid)
+        call_audio = self.audio.open_call(uuid)
+        self.metrics.calls_in_flight.inc()
+        started = self.clock.monotonic()
+        log_event("originate", dial_string=attempt.dial_string, attempt=attempt.attempt_no)
+        try:
+            job = asyncio.create_task(
+                originate(
+                    self.esl,
+                    attempt.dial_string,
+                    uuid,
+                    variables,
+                    timeout_s=self.settings.campaign.originate_timeout_s,
+                ),
+                name=f"originate-{uuid}",
+            )
+            first = await self._wait_answer(events, job)
+            ring_s = round(self.clock.monotonic() - started, 3)
+            if first is None or first.name != "CHANNEL_ANSWER":
+                cause, q850 = await self._failure_cause(first, job)
+                log_event("hangup", cause=cause, q850=q850, answered=False)
+                self.metrics.originate_results.inc(cause=cause)
+                return CallOutcome(uuid, False, cause, q850, disposition=cause.lower(), ring_s=ring_s)
+            log_event("answer", ring_s=ring_s)
+            plan = self._plan(run_amd=self.settings.amd.enabled, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
+            control = EslCallControl(self.esl, uuid)
+            result = await self._run_session(plan, control, events, call_audio, log_event)
+            with contextlib.suppress(asyncio.CancelledError, EslError):
+                await asyncio.wait_for(job, JOB_AFTER_HANGUP_S)
+            cause = result.hangup_cause or "NORMAL_CLEARING"
+            log_event("hangup", cause=cause, q850=result.q850, answered=True, talk_s=result.talk_s)
+            self.metrics.originate_results.inc(cause=cause)
+            dialog = result.dialog
+            amd = result.amd.result if result.amd is not None else None
+            return CallOutcome(
+                uuid,
+                True,
+                cause,
+                result.q850,
+                amd_result=amd,
+                intent=(dialog.intents[-1] if dialog and dialog.intents else None),
+                refusal=bool(dialog and dialog.refusal),
+                disposition=_disposition(amd, dialog),
+                ring_s=ring_s,
+                talk_s=result.talk_s,
+            )
+        except DialTargetError as err:
+            log_event("error", error=str(err))
+            return CallOutcome(uuid, False, "INVALID_DIAL_TARGET", None, disposition="invalid_dial_target")
+        except EslError as err:
+            log_event("error", error=str(err))
+            return CallOutcome(uuid, False, "ROBOT_ESL_ERROR", None, disposition="error")
+        finally:
+            events.close()
+            await self.audio.close_call(uuid)
+            self.metrics.calls_in_flight.dec()
+
+    async def _wait_answer(self, events: CallEvents, job: asyncio.Task[Any]) -> Any:
+        """First CHANNEL_ANSWER / CHANNEL_HANGUP_COMPLETE, or None when the originate job failed first."""
+        while True:
+            getter = asyncio.ensure_future(_next_event(events))
+            done, _ = await asyncio.wait({getter, job}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                event = getter.result()
+                if event is None or event.name in ANSWER_EVENTS:
+                    return event
+                continue
+            getter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await getter
+            if job.exception() is not None or not job.result().ok:
+                return await self._hangup_after_failure(events)
+
+    async def _hangup_after_failure(self, events: CallEvents) -> Any:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                while (event := await _next_event(events)) is not None:
+                    if event.name == "CHANNEL_HANGUP_COMPLETE":
+                        return event
+        return None
+
+    async def _failure_cause(self, event: Any, job: asyncio.Task[Any]) -> tuple[str, int | None]:
+        if event is not None and event.name == "CHANNEL_HANGUP_COMPLETE":
+            cause, q850 = hangup_fields(event)
+            with contextlib.suppress(asyncio.CancelledError, EslError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(job), JOB_AFTER_HANGUP_S)
+            return cause, q850
+        if job.done() and job.exception() is None:
+            return job.result().cause, None
+        err = job.exception() if job.done() else None
+        return ("ROBOT_ESL_ERROR" if err else "UNKNOWN"), None
+
+    async def _run_session(
+        self,
+        plan: SessionPlan,
+        control: EslCallControl,
+        events: CallEvents,
+        call_audio: Any,
+        log_event: CallLogSink,
+    ) -> Any:
+        session = CallSession(self, plan, control, events, call_audio, log_event)
+        self.active[control.uuid] = session
+        try:
+            return await session.run()
+        finally:
+            self.active.pop(control.uuid, None)
+
+    async def handle_handoff(self, outbound: OutboundSession) -> None:
+        """A call the dialplan handed over with `socket ... async full`: run the scenario (AMD if configured)."""
+        uuid = outbound.uuid
+        data: Mapping[str, str] = outbound.channel_data
+        caller = data.get("Caller-Caller-ID-Number", "")
+        campaign = data.get("variable_robot_campaign") or None
+
+        def log_event(event: str, **fields: Any) -> None:
+            self.call_log.write(event, uuid, campaign=campaign, contact=caller or None, **fields)
+
+        events = self.esl.call_events(uuid)
+        call_audio = self.audio.open_call(uuid)
+        self.metrics.calls_in_flight.inc()
+        try:
+            path = Path(data.get("variable_robot_scenario") or self.settings.dialog.scenario)
+            try:
+                scenario = self.scenario(path)
+            except ConfigError as err:
+                log_event("error", error=str(err))
+                await outbound.hangup("NORMAL_TEMPORARY_FAILURE")
+                return
+            log_event("answer", handoff=True, destination=data.get("Caller-Destination-Number", ""))
+            plan = self._plan(run_amd=self.settings.amd.on_handoff, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
+            result = await self._run_session(plan, EslCallControl(self.esl, uuid), events, call_audio, log_event)
+            log_event("hangup", cause=result.hangup_cause or "NORMAL_CLEARING", q850=result.q850, answered=True)
+        finally:
+            events.close()
+            await self.audio.close_call(uuid)
+            self.metrics.calls_in_flight.dec()
+            with contextlib.suppress(EslError):
+                await outbound.exit()
+
+
+def _disposition(amd: AmdResult | None, dialog: DialogOutcome | None) -> str:
+    if amd in (AmdResult.MACHINE, AmdResult.NO_ANSWER, AmdResult.OPERATOR):
+        return amd.value.lower()
+    if dialog is None:
+        return "answered"
+    if dialog.refusal:
+        return "refused"
+    return dialog.result or dialog.tag or (dialog.intents[-1] if dialog.intents else "completed")
+
+
+async def _next_event(events: CallEvents) -> EslEvent | None:
+    """The call's next event, or None once its stream is closed."""
+    try:
+        return await events.get()
+    except EOFError:
+        return None
+
+
+def _safe_value(value: str) -> str:
+    """A channel-variable value limited to the characters commands.check_var_value accepts."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_.@+/-") else "_" for ch in value)[:256]

@@ -1,0 +1,306 @@
+"""One answered call, from the audio stream to the hangup.
+
+A `CallSession` owns everything of one call in one TaskGroup: the ESL event pump (hangup, playback events,
+mod_audio_stream errors), the audio stream (restarted when the WebSocket drops while the call lives), AMD
+(MACHINE / NO_ANSWER / OPERATOR -> hang up, or voicemail drop after the beep), then the scenario for humans.
+CHANNEL_HANGUP_COMPLETE cancels the flow at once, whatever it is waiting for; an error in one call is logged
+and hangs that call up, it never reaches other calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from robot.amd.classifier import BeepWaitResult
+from robot.amd.detector import AmdDetector
+from robot.calls.esl_control import EslCallControl
+from robot.clock import Clock
+from robot.dialog.listener import CallListener
+from robot.dialog.runner import DialogOutcome, ScenarioRunner
+from robot.dialog.scenario import Scenario
+from robot.errors import EslError, MediaError
+from robot.esl.parser import EslEvent
+from robot.esl.routing import CallEvents
+from robot.events import AmdResult, AmdVerdict
+from robot.media.audio import AudioChunk
+from robot.media.call_audio import CallAudio
+
+log = logging.getLogger(__name__)
+
+HANGUP_WAIT_S = 10.0  # after we hang up, how long we wait for CHANNEL_HANGUP_COMPLETE
+AMD_GRACE_S = 3.0  # AMD gives up when no verdict came this long after its window (no audio at all)
+HANG_UP_ON = (AmdResult.MACHINE, AmdResult.NO_ANSWER, AmdResult.OPERATOR)
+
+
+class CallLogSink(Protocol):
+    def __call__(self, event: str, **fields: Any) -> None: ...
+
+
+class SessionResources(Protocol):
+    """What a session borrows from the running robot (robot.calls.app.RobotApp)."""
+
+    clock: Clock
+
+    def new_amd_detector(self) -> AmdDetector: ...
+
+    def new_listener(self) -> CallListener: ...
+
+    async def wait_for_beep(self, stream: AsyncIterator[AudioChunk], started_at: float) -> BeepWaitResult: ...
+
+    def new_runner(
+        self, scenario: Scenario, control: EslCallControl, listener: CallListener, log_event: CallLogSink
+    ) -> ScenarioRunner: ...
+
+    def stream_url(self, uuid: str) -> str: ...
+
+    @property
+    def stream_rate(self) -> int: ...
+
+    def on_amd_verdict(self, verdict: AmdVerdict) -> None: ...
+
+    def on_dialog_outcome(self, outcome: DialogOutcome) -> None: ...
+
+
+@dataclass(slots=True)
+class SessionResult:
+    hangup_cause: str = ""
+    q850: int | None = None
+    amd: AmdVerdict | None = None
+    dialog: DialogOutcome | None = None
+    talk_s: float = 0.0
+    stream_restarts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlan:
+    run_amd: bool
+    scenario: Scenario | None
+    machine_action: str = "hangup"
+    voicemail_prompt: Path | None = None
+    metadata: str = ""
+    max_stream_restarts: int = 5
+    connect_timeout_s: float = 3.0
+    amd_window_s: float = 2.3
+
+
+def hangup_fields(event: EslEvent) -> tuple[str, int | None]:
+    cause = event.get("Hangup-Cause") or event.variable("hangup_cause") or "UNKNOWN"
+    q850 = event.variable("hangup_cause_q850")
+    return cause, int(q850) if q850.isdigit() else None
+
+
+class CallSession:
+    def __init__(
+        self,
+        resources: SessionResources,
+        plan: SessionPlan,
+        control: EslCallControl,
+        events: CallEvents,
+        audio: CallAudio,
+        log_event: CallLogSink,
+    ) -> None:
+        self.res = resources
+        self.plan = plan
+        self.control = control
+        self.events = events
+        self.audio = audio
+        self.log_event = log_event
+        self.result = SessionResult()
+        self.hungup = asyncio.Event()
+        self._runner: ScenarioRunner | None = None
+        self._restart_tasks: set[asyncio.Task[None]] = set()
+        self._answered_at = resources.clock.monotonic()
+        self._playback_done = asyncio.Event()
+
+    @property
+    def uuid(self) -> str:
+        return self.control.uuid
+
+    async def run(self) -> SessionResult:
+        """Run the call until CHANNEL_HANGUP_COMPLETE (or the event stream ends)."""
+        self.audio.add_disconnect_callback(self._on_stream_dropped)
+        async with asyncio.TaskGroup() as tg:
+            pump = tg.create_task(self._pump(), name=f"events-{self.uuid}")
+            flow = tg.create_task(self._guarded_flow(), name=f"flow-{self.uuid}")
+            await self.hungup.wait()
+            flow.cancel()
+            pump.cancel()
+        for task in list(self._restart_tasks):
+            task.cancel()
+        self.result.talk_s = round(self.res.clock.monotonic() - self._answered_at, 3)
+        return self.result
+
+    # ---- events ------------------------------------------------------------------------------------------------
+    async def _pump(self) -> None:
+        try:
+            async for event in self.events:
+                self._on_event(event)
+                if self.hungup.is_set():
+                    return
+        finally:
+            self.hungup.set()  # the event stream ended (closed): nothing more will come for this call
+
+    def _on_event(self, event: EslEvent) -> None:
+        name = event.name
+        if name == "CHANNEL_HANGUP_COMPLETE":
+            self.result.hangup_cause, self.result.q850 = hangup_fields(event)
+            self.audio.close()
+            self.hungup.set()
+        elif name in ("PLAYBACK_START", "PLAYBACK_STOP"):
+            path = event.get("Playback-File-Path") or None
+            status = "start" if name == "PLAYBACK_START" else (event.get("Playback-Status") or "done")
+            self.log_event("prompt_start" if status == "start" else "prompt_stop", file=path or "", status=status)
+            if self._runner is not None:
+                self._runner.on_playback_event(status, path)
+            elif status != "start":
+                self._playback_done.set()
+        elif name == "CUSTOM" and event.subclass == "mod_audio_stream::error":
+            log.warning("call %s: mod_audio_stream error %s", self.uuid, event.body[:200])
+            self._schedule_restart("mod_audio_stream::error")
+
+    def _on_stream_dropped(self, _audio: CallAudio) -> None:
+        self._schedule_restart("websocket dropped")
+
+    def _schedule_restart(self, why: str) -> None:
+        if self.hungup.is_set() or self.audio.closed:
+            return
+        if self.result.stream_restarts >= self.plan.max_stream_restarts:
+            log.error("call %s: audio stream lost (%s), restart budget spent", self.uuid, why)
+            return
+        self.result.stream_restarts += 1
+        task = asyncio.get_running_loop().create_task(self._start_stream(), name=f"restream-{self.uuid}")
+        self._restart_tasks.add(task)
+        task.add_done_callback(self._restart_tasks.discard)
+        log.info("call %s: restarting audio stream (%s)", self.uuid, why)
+
+    async def _start_stream(self) -> None:
+        try:
+            await self.control.start_audio_stream(
+                self.res.stream_url(self.uuid),
+                16000 if self.res.stream_rate == 16000 else 8000,
+                self.plan.metadata,
+            )
+        except EslError as err:
+            if not self.hungup.is_set():
+                log.warning("call %s: uuid_audio_stream start failed: %s", self.uuid, err)
+
+    # ---- the flow ----------------------------------------------------------------------------------------------
+    async def _guarded_flow(self) -> None:
+        try:
+            await self._flow()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # one call's failure must not reach other calls: record it and hang up
+            log.exception("call %s: flow failed", self.uuid)
+            self.result.errors.append(f"{type(err).__name__}: {err}")
+            self.log_event("error", error=f"{type(err).__name__}: {err}")
+            await self._hangup("NORMAL_TEMPORARY_FAILURE")
+
+    async def _flow(self) -> None:
+        await self._start_stream()
+        stream = self.audio.chunks()
+        try:
+            if self.plan.run_amd:
+                verdict = await self._amd(stream)
+                if verdict.result in HANG_UP_ON:
+                    if verdict.result is AmdResult.MACHINE and self.plan.machine_action == "voicemail_drop":
+                        await self._voicemail_drop(stream)
+                    await self._hangup()
+                    return
+            if self.plan.scenario is None:
+                await self._hangup()
+                return
+            await self._dialog(stream)
+            await self._hangup()
+        finally:
+            await _aclose(stream)
+
+    async def _amd(self, stream: AsyncIterator[AudioChunk]) -> AmdVerdict:
+        detector = self.res.new_amd_detector()
+        limit = self.plan.amd_window_s + self.plan.connect_timeout_s + AMD_GRACE_S
+        try:
+            async with asyncio.timeout(limit):
+                verdict = await detector.run(stream)
+        except TimeoutError:
+            verdict = AmdVerdict(AmdResult.UNKNOWN, 0.0, round(limit, 3), ("no audio reached the robot in time",))
+        self.result.amd = verdict
+        self.res.on_amd_verdict(verdict)
+        self.log_event(
+            "amd",
+            result=verdict.result.value,
+            confidence=round(verdict.confidence, 3),
+            decided_at=verdict.decided_at,
+            reasons=list(verdict.reasons),
+            transcript=verdict.transcript,
+            evidence=dict(verdict.evidence),
+        )
+        return verdict
+
+    async def _voicemail_drop(self, stream: AsyncIterator[AudioChunk]) -> None:
+        prompt = self.plan.voicemail_prompt
+        if prompt is None:
+            return
+        assert self.result.amd is not None
+        outcome = await self.res.wait_for_beep(stream, self.result.amd.decided_at)
+        self.log_event("prompt_start", file=str(prompt), status="voicemail_drop", after=outcome.outcome.value)
+        self._playback_done.clear()
+        await self.control.play(prompt)
+        # The message plays to its end (PLAYBACK_STOP), or as long as the file lasts if that event never comes.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_wav_seconds(prompt) + HANGUP_WAIT_S):
+                await self._playback_done.wait()
+
+    async def _dialog(self, stream: AsyncIterator[AudioChunk]) -> None:
+        assert self.plan.scenario is not None
+        listener = self.res.new_listener()
+        runner = self.res.new_runner(self.plan.scenario, self.control, listener, self.log_event)
+        self._runner = runner
+        listen = asyncio.get_running_loop().create_task(listener.run(stream), name=f"listen-{self.uuid}")
+        try:
+            outcome = await runner.run()
+        finally:
+            listen.cancel()
+            with contextlib.suppress(asyncio.CancelledError, MediaError):
+                await listen
+            await listener.aclose()
+        self.result.dialog = outcome
+        self.res.on_dialog_outcome(outcome)
+
+    async def _hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        if self.hungup.is_set():
+            return
+        try:
+            await self.control.hangup(cause)
+        except EslError as err:
+            log.warning("call %s: hangup failed: %s", self.uuid, err)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HANGUP_WAIT_S):
+                await self.hungup.wait()
+        if not self.hungup.is_set():
+            self.result.hangup_cause = self.result.hangup_cause or cause
+            self.hungup.set()
+
+
+async def _aclose(stream: AsyncIterator[AudioChunk]) -> None:
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        with contextlib.suppress(RuntimeError):
+            await closer()
+
+
+def _wav_seconds(path: Path) -> float:
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnframes() / float(wav.getframerate())
+    except (OSError, wave.Error, EOFError):
+        return 10.0

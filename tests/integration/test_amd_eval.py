@@ -1,0 +1,92 @@
+"""AMD end to end: real Silero VAD, real tone detector, the shared tiny Whisper (random weights) through H3's engine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robot.amd.detector import AmdDetector, chunks_of
+from robot.amd.keywords import load_keywords
+from robot.asr.engine import AsrEngine
+from robot.asr.vad import SileroModel
+from robot.cli import main
+from robot.clock import SystemClock
+from robot.events import AmdResult
+from robot.media.audio import AudioChunk, read_wav_16k
+from robot.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+EVAL = REPO / "audio" / "amd-eval"
+SUBSET = ("vmshort_00_096.wav", "human_00_000.wav", "silence_00_126.wav", "operator_00_114.wav")
+
+
+def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "subset.csv"
+    lines = ["file,label,split"]
+    labels = {row.split(",")[0]: row.split(",")[1] for row in (EVAL / "manifest.csv").read_text().splitlines()[1:]}
+    lines += [f"{EVAL / name},{labels[name]},test" for name in SUBSET]
+    lines.append(f"{EVAL / SUBSET[0]},EXCLUDE,test")
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["amd-eval", str(manifest), "--json", "--details", "--model", str(tiny_model_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["files"] == 4 and report["excluded"] == 1 and report["asr"] is True
+    results = {Path(item["file"]).name: item["result"] for item in report["items"]}
+    assert results["vmshort_00_096.wav"] == "MACHINE"  # beep
+    assert results["silence_00_126.wav"] == "NO_ANSWER"
+    assert results["operator_00_114.wav"] == "OPERATOR"  # SIT
+    assert results["human_00_000.wav"] == "HUMAN"
+    assert report["asr_calls"] >= 1 and report["asr_compute_ms_p95"] is not None
+
+
+def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["amd", str(EVAL / "vmshort_00_096.wav"), "--no-asr", "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["result"] == "MACHINE" and "beep" in item["reasons"][0]
+    assert item["decided_at_ms"] > 0 and item["asr_compute_ms"] is None
+
+
+async def _live(samples: np.ndarray, gate: asyncio.Event | None = None) -> AsyncIterator[AudioChunk]:
+    for chunk in chunks_of(samples):
+        yield chunk
+        await asyncio.sleep(0)  # let other tasks run between frames, as a live socket would
+
+
+async def test_live_run_with_engine_decides_and_keeps_the_loop_free(tiny_model_dir: Path) -> None:
+    settings = Settings()
+    asr = settings.asr.model_copy(update={"model": str(tiny_model_dir)})
+    engine = await AsrEngine.load(asr)
+    try:
+        keywords = load_keywords(REPO / "amd_keywords.yaml")
+        detector = AmdDetector(settings, engine, SileroModel(), keywords, SystemClock())
+        samples = read_wav_16k(EVAL / "human_00_000.wav")
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        verdict = await asyncio.wait_for(detector.run(_live(samples)), timeout=60)
+        task.cancel()
+        assert verdict.result is AmdResult.HUMAN
+        assert detector.last_timing is not None and detector.last_timing.asr_compute_s is not None
+        assert ticks > 50  # the loop kept serving other tasks while VAD/ASR worked
+    finally:
+        engine.close()
+
+
+async def test_cli_rejects_bad_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text("file,label\nnope.wav,HUMAN\n", encoding="utf-8")
+    assert main(["amd-eval", str(manifest), "--no-asr"]) == 2

@@ -1,0 +1,97 @@
+"""`robot campaign ...` end to end in-process (real SQLite file, real CSV files), plus a /metrics scrape."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from robot.cli import main
+from robot.metrics import MetricsServer, RobotMetrics
+
+pytestmark = pytest.mark.integration
+DIALER = "tests.integration.test_campaign_crash:make_dialer"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ROBOT_CAMPAIGN__DB_PATH", str(tmp_path / "robot.sqlite"))
+    monkeypatch.setenv("ROBOT_CAMPAIGN__METRICS_PORT", "0")
+    monkeypatch.setenv("ROBOT_TEST_LEDGER", str(tmp_path / "ledger.jsonl"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contacts = write(env / "c.csv", "phone;consent_ref\n+33612345678;c1\nabc;c2\n+33612345679;\n")
+    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--dialer", DIALER]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "c.csv:3: phone: 'abc' is not an E.164 number" in err
+    assert "c.csv:4: consent_ref: required" in err and "nothing was created" in err
+    assert main(["campaign", "status"]) == 0
+    assert "no campaign" in capsys.readouterr().out
+    assert main([*args, "--skip-invalid"]) == 0
+    dnc = write(env / "dnc.txt", "+33612345678\n")
+    again = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", "s", "--dialer", DIALER]
+    assert main([*again, "--skip-invalid", "--dnc", str(dnc)]) == 2  # the only valid row is now on the DNC list
+    assert "no valid contact" in capsys.readouterr().err
+    assert main(["campaign", "export", "n1", "--format", "jsonl", "-o", str(env / "out.jsonl")]) == 0
+    rows = [json.loads(x) for x in (env / "out.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["contact_state"], r["result"]) for r in rows] == [
+        (2, "done", "ANSWERED"), (3, "skipped", None), (4, "skipped", None)
+    ]  # fmt: skip
+
+
+def test_missing_live_dialer_is_a_clear_error_and_creates_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contacts = write(env / "c.csv", "phone\n+33612345678\n")
+    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--no-prospecting"]
+    assert main([*args, "--dialer", "robot.calls.no_such_dialer:make_dialer"]) == 2
+    assert "is not available" in capsys.readouterr().err
+    assert main(["campaign", "status"]) == 0 and "no campaign" in capsys.readouterr().out
+
+
+def test_run_pause_resume_export_csv(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contacts = write(env / "c.csv", "phone,name,offre\n+33612345678,Zoé,fibre\n+33612345679,Luc,\n")
+    run = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", "s", "--no-prospecting", "--dialer", DIALER]
+    assert main(run) == 0
+    assert main(run) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["campaign", "pause", "n2"]) == 2  # done campaigns cannot be paused
+    assert main(["campaign", "export", "n2"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [(r["phone"], r["name"], r["result"], json.loads(r["variables"])) for r in rows] == [
+        ("+33612345678", "Zoé", "ANSWERED", {"offre": "fibre"}), ("+33612345679", "Luc", "ANSWERED", {"offre": ""})
+    ]  # fmt: skip
+    assert main(["campaign", "resume", "n2", "--dialer", DIALER]) == 0
+    assert "is done" in capsys.readouterr().err
+
+
+async def test_metrics_scrape_over_loopback() -> None:
+    metrics = RobotMetrics()
+    metrics.originate_results.inc(cause="USER_BUSY")
+    server = MetricsServer(metrics.registry, "127.0.0.1", 0)
+    port = await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = await asyncio.wait_for(reader.read(), timeout=5)
+        writer.close()
+        head, body = response.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 200 OK") and b"text/plain; version=0.0.4" in head
+        assert b'robot_originate_results_total{cause="USER_BUSY"} 1' in body
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /nope HTTP/1.1\r\n\r\n")
+        assert (await asyncio.wait_for(reader.read(), timeout=5)).startswith(b"HTTP/1.1 404")
+        writer.close()
+    finally:
+        await server.close()

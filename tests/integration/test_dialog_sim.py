@@ -1,0 +1,41 @@
+"""The dialog stack against the simulator over real sockets: ESL (EslClient + EslCallControl), mod_audio_stream
+WebSocket (AudioServer), Silero VAD, barge-in policy and the scenario runner."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from robot.bench.bargein import SimBench, bench_scenario
+from robot.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+PROMPT = REPO / "audio" / "prompts" / "8k" / "no_answer.wav"  # 4 s: keeps the test short
+
+
+async def test_talking_callee_breaks_the_prompt_and_calm_callee_does_not() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    scenario = bench_scenario(PROMPT)
+    async with SimBench(settings, None, opening_wait_s=1.0) as bench:
+        talker, calm = await asyncio.wait_for(
+            asyncio.gather(bench.call("human_bargein", scenario), bench.call("noise", scenario)), timeout=30
+        )
+        talker_plays = bench.sim.playbacks(talker.uuid)
+        talker_speech = [s for s in bench.sim.speech_log(talker.uuid) if s.anchor == "broadcast 1"]
+        calm_plays = bench.sim.playbacks(calm.uuid)
+
+    assert talker.broke and talker_plays[0].status == "break"
+    (barge,) = talker.outcome.barge_ins
+    assert barge.policy == "vad" and barge.decided_at - barge.speech_onset >= 0.24
+    ended = talker_plays[0].ended
+    assert ended is not None and ended > talker_speech[0].started, "the break follows the callee's speech"
+    assert ended < talker_plays[0].started + talker_plays[0].duration_s, "the prompt was cut short"
+    assert talker.outcome.steps == ["ask", "bye"] and talker.outcome.ended_by == "hangup"
+
+    assert not calm.broke and calm.outcome.barge_ins == []
+    assert calm_plays[0].status == "done", "line noise never breaks a prompt"
+    assert calm.outcome.intents == ["timeout"]
