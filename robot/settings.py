@@ -183,6 +183,11 @@ class AmdSettings(_Section):
         description="Silence after a short greeting that lets AMD decide HUMAN early (long enough for a short "
         "voicemail's beep to arrive and be measured), ms.",
     )
+    hold_short_greeting: bool = Field(
+        True,
+        description="A short greeting that ends near the window end holds the decision until "
+        "after_greeting_silence_ms of silence (lets a short voicemail's beep arrive).",
+    )
     machine_score_min: float = Field(
         2.0, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
     )
@@ -330,6 +335,9 @@ class SimSettings(_Section):
     )
     missing_file_s: float = Field(
         3.0, gt=0, le=600, description="Playback length of a uuid_broadcast file that is not a readable WAV, seconds."
+    )
+    broadcast_delay_ms: int = Field(
+        200, ge=0, le=5000, description="uuid_broadcast reply -> PLAYBACK_START delay, ms (~200 ms on the capture)."
     )
     default_script: str = Field("human", description="Script for sofia/gateway calls whose number maps to none.")
     number_suffix_scripts: dict[str, str] = Field(

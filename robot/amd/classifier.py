@@ -158,7 +158,16 @@ class AmdClassifier:
     def _deadline(self, f: TimingFeatures) -> float:
         window = self._s.window_ms / 1000.0
         onset = f.first_onset if f.first_onset is not None else 0.0
-        return max(window, onset + self._s.late_speech_window_ms / 1000.0)
+        deadline = max(window, onset + self._s.late_speech_window_ms / 1000.0)
+        silence = f.silence_since_speech
+        if (
+            self._s.hold_short_greeting
+            and silence is not None
+            and not _reaches(f.total_speech, self._s.human_max_greeting_ms + 1)
+        ):
+            # a short greeting just ended: give a voicemail beep the same chance a human gets to speak again
+            deadline = max(deadline, f.now - silence + self._s.after_greeting_silence_ms / 1000.0)
+        return deadline
 
     def _short_greeting_over(self, f: TimingFeatures) -> bool:
         silence = f.silence_since_speech

@@ -51,7 +51,9 @@ def read_manifest(manifest: Path, *, split: str | None = None) -> list[ManifestR
             if not name:
                 raise ConfigError(f"{manifest}:{line}: field 'file' is empty")
             if label not in (*LABELS, EXCLUDE):
-                raise ConfigError(f"{manifest}:{line}: field 'label' is {label!r}, expected one of {[*LABELS, EXCLUDE]}")
+                raise ConfigError(
+                    f"{manifest}:{line}: field 'label' is {label!r}, expected one of {[*LABELS, EXCLUDE]}"
+                )
             row_split = (record.get("split") or "").strip()
             if split is not None and row_split != split:
                 continue
@@ -132,7 +134,9 @@ class EvalReport:
 
     def render(self) -> str:
         s = self.summary()
-        labels = [label for label in LABELS if label in self.confusion or any(label in p for p in self.confusion.values())]
+        labels = [
+            label for label in LABELS if label in self.confusion or any(label in p for p in self.confusion.values())
+        ]
         lines = [
             f"files {s['files']} (excluded {s['excluded']})  accuracy {s['accuracy']:.1%}  "
             f"humans called machines {s['humans_called_machines']:.1%}",

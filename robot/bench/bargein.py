@@ -21,8 +21,9 @@ import json
 import logging
 import time
 import uuid as uuidlib
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,13 @@ from robot.asr.vad import SileroModel, StreamingVad
 from robot.calls.esl_control import EslCallControl, originate
 from robot.clock import SystemClock
 from robot.dialog.intents import normalize_text
-from robot.dialog.listener import CallListener
+from robot.dialog.listener import CallListener, Transcriber
 from robot.dialog.runner import DialogOutcome, ScenarioRunner
 from robot.dialog.scenario import Listen, Scenario, Step
 from robot.esl.connection import EslClient
 from robot.esl.routing import CallEvents
-from robot.events import Word
-from robot.media.audio import read_wav_16k
+from robot.events import Transcript, Word
+from robot.media.audio import AudioChunk, read_wav_16k
 from robot.media.server import AudioServer
 from robot.settings import Settings
 from robot.sim.server import SimServer
@@ -64,6 +65,71 @@ class CallMeasure:
     broke: bool
     latency_ms: float | None  # callee speech start -> uuid_break (sim clock)
     outcome: DialogOutcome
+
+
+# What the sim's callee clips say, for the words policy's perfect recogniser: backchannel clips are one word;
+# other clips are cut into word-like units by energy and labelled "mot<i>" (not backchannels).
+CLIP_WORDS = {"human_oui.wav": "oui", "human_mmh.wav": "mmh"}
+
+
+class TrueWordsTranscriber:
+    """Words policy in the bench: each request goes to the real engine (same queue, priority, deadline: real cost
+    and queueing), then the answer is replaced by the TRUE words the sim's callee said in that audio span. Stream
+    time is mapped to the sim's clock by the arrival of the call's first audio chunk (loopback: within ~20 ms)."""
+
+    def __init__(self, engine: AsrEngine | None, sim: SimServer, uuid: str) -> None:
+        self.engine = engine
+        self.sim = sim
+        self.uuid = uuid
+        self.listener: CallListener | None = None
+        self.origin: float | None = None  # sim monotonic time of stream time 0
+        self._clip_words: dict[str, list[tuple[str, float, float]]] = {}
+
+    def _words_of(self, label: str) -> list[tuple[str, float, float]]:
+        if label not in self._clip_words:
+            name = Path(label).name
+            samples = read_wav_16k(Path(label))
+            if name in CLIP_WORDS:
+                self._clip_words[label] = [(CLIP_WORDS[name], 0.0, samples.size / 16000)]
+            else:
+                self._clip_words[label] = [(f"mot{i}", a, b) for i, (a, b) in enumerate(word_times(samples))]
+        return self._clip_words[label]
+
+    async def transcribe(
+        self,
+        audio: np.ndarray[Any, Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+    ) -> Transcript | None:
+        assert self.listener is not None
+        end = self.listener.audio_time
+        start = end - audio.size / 16000
+        if self.engine is not None:
+            real = await self.engine.transcribe(audio, priority=priority, deadline=deadline)
+            if real is None:
+                return None  # refused or past its deadline: the policy sees nothing, as in production
+        if self.origin is None:
+            return Transcript("")
+        words = []
+        for record in self.sim.speech_log(self.uuid):
+            if record.kind != "say":
+                continue
+            for text, a, b in self._words_of(record.label):
+                t0, t1 = record.started + a - self.origin, record.started + b - self.origin
+                if t1 > start and t1 <= end + 0.02:
+                    words.append(Word(text, t0 - start, t1 - start))
+        return Transcript(" ".join(w.text for w in words), tuple(words))
+
+
+async def _stamped(chunks: AsyncIterator[AudioChunk], oracle: TrueWordsTranscriber) -> AsyncIterator[AudioChunk]:
+    async for chunk in chunks:
+        if oracle.origin is None:
+            oracle.origin = time.monotonic() - chunk.end
+        yield chunk
 
 
 def bench_scenario(prompt: Path) -> Scenario:
@@ -129,11 +195,17 @@ class SimBench:
                 raise RuntimeError(f"originate {script} failed: {result.raw.strip()}")
             control = EslCallControl(self.esl, uuid)
             vad = StreamingVad(self.settings.vad, self.vad_model)
-            listener = CallListener(self.settings.dialog, vad, self.asr, clock=clock, executor=self.vad_pool)
+            oracle = TrueWordsTranscriber(self.asr, self.sim, uuid)
+            asr: Transcriber | None = self.asr
+            chunks: AsyncIterator[AudioChunk] = call_audio.chunks()
+            if self.settings.dialog.bargein_policy == "words":
+                asr, chunks = oracle, _stamped(chunks, oracle)
+            listener = CallListener(self.settings.dialog, vad, asr, clock=clock, executor=self.vad_pool)
+            oracle.listener = listener
             runner = ScenarioRunner(scenario, control, listener, self.settings.dialog, clock)
             tasks.append(asyncio.create_task(_pump_playback(events, runner), name=f"events-{uuid}"))
             await control.start_audio_stream(self.audio.stream_url(uuid), 16000)
-            tasks.append(asyncio.create_task(listener.run(call_audio.chunks()), name=f"listen-{uuid}"))
+            tasks.append(asyncio.create_task(listener.run(chunks), name=f"listen-{uuid}"))
             # In production the dialog starts once AMD said HUMAN, i.e. after the callee's "Allô ?": wait for it.
             await listener.next_turn(0.0, self.opening_wait_s, OPENING_SILENCE_S)
             outcome = await runner.run()
@@ -171,7 +243,7 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def word_times(samples: np.ndarray[Any, Any], gap_s: float = 0.12) -> list[tuple[float, float]]:
+def word_times(samples: np.ndarray[Any, Any], gap_s: float = 0.06) -> list[tuple[float, float]]:
     """Stretches of a clip's 20 ms energy above (peak - 30 dB) separated by >= gap_s: its word-ish units."""
     frames = samples[: samples.size // 320 * 320].astype(np.float64).reshape(-1, 320)
     energy = 10 * np.log10((frames**2).mean(axis=1) + 1)
@@ -239,6 +311,7 @@ async def run_bench(settings: Settings, calls: int, policy: str, model: Path | N
         sim_bargein = bench.sim.scripts[BARGEIN_SCRIPT]
         clip = next(item.say for item in sim_bargein.timeline if item.after_broadcast)
         assert clip is not None
+        asr_stats = asdict(engine.stats()) if engine is not None else None
         baseline = await asyncio.to_thread(baseline_latencies, engine, bench.sim.audio_dir / clip, 0.7)
     finally:
         if engine is not None:
@@ -250,10 +323,14 @@ async def run_bench(settings: Settings, calls: int, policy: str, model: Path | N
         "wall_s": round(wall, 2),
         "robot": {
             "speech_onset_to_uuid_break_ms": _percentiles(latencies),
+            "vad_onset_to_decision_ms": _percentiles(
+                [(b.decided_at - b.speech_onset) * 1000 for m in talkers for b in m.outcome.barge_ins[:1]]
+            ),
             "missed_bargeins": sum(1 for m in talkers if not m.broke),
             "false_bargein_rate": round(sum(m.broke for m in calm) / len(calm), 3) if calm else None,
             "false_bargein_calls": {s: sum(m.broke for m in calm if m.script == s) for s in CALM_SCRIPTS},
             "bargein_min_speech_ms": settings.dialog.bargein_min_speech_ms,
+            "asr_engine": asr_stats,
         },
         "baseline": {
             "what": "LocalAgreement-2 commits only, 1 s min chunk (whisper_streaming), on ScriptedRecognizer returning "

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 HANGUP_WAIT_S = 10.0  # after we hang up, how long we wait for CHANNEL_HANGUP_COMPLETE
 AMD_GRACE_S = 3.0  # AMD gives up when no verdict came this long after its window (no audio at all)
+RESTART_DELAY_S = 0.25  # wait before restarting a dropped audio stream (a hangup may be on its way)
 HANG_UP_ON = (AmdResult.MACHINE, AmdResult.NO_ANSWER, AmdResult.OPERATOR)
 
 
@@ -118,6 +119,7 @@ class CallSession:
         self._restart_tasks: set[asyncio.Task[None]] = set()
         self._answered_at = resources.clock.monotonic()
         self._playback_done = asyncio.Event()
+        self._hanging_up = False
 
     @property
     def uuid(self) -> str:
@@ -169,16 +171,23 @@ class CallSession:
         self._schedule_restart("websocket dropped")
 
     def _schedule_restart(self, why: str) -> None:
-        if self.hungup.is_set() or self.audio.closed:
+        if self.hungup.is_set() or self.audio.closed or self._hanging_up:
             return
         if self.result.stream_restarts >= self.plan.max_stream_restarts:
             log.error("call %s: audio stream lost (%s), restart budget spent", self.uuid, why)
             return
         self.result.stream_restarts += 1
-        task = asyncio.get_running_loop().create_task(self._start_stream(), name=f"restream-{self.uuid}")
+        task = asyncio.get_running_loop().create_task(self._restart_stream(), name=f"restream-{self.uuid}")
         self._restart_tasks.add(task)
         task.add_done_callback(self._restart_tasks.discard)
         log.info("call %s: restarting audio stream (%s)", self.uuid, why)
+
+    async def _restart_stream(self) -> None:
+        # FreeSWITCH closes the WebSocket just before CHANNEL_HANGUP_COMPLETE: give the hangup a moment to arrive
+        # so that a call ending is not mistaken for a dropped stream.
+        await asyncio.sleep(RESTART_DELAY_S)
+        if not (self.hungup.is_set() or self._hanging_up or self.audio.connected):
+            await self._start_stream()
 
     async def _start_stream(self) -> None:
         try:
@@ -276,6 +285,7 @@ class CallSession:
     async def _hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         if self.hungup.is_set():
             return
+        self._hanging_up = True
         try:
             await self.control.hangup(cause)
         except EslError as err:

@@ -1,9 +1,45 @@
-"""`robot serve` (being written; its owner replaces this file)."""
+"""`robot serve`: run the robot without a campaign: audio server, dialplan hand-off server, metrics."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import signal
 from typing import Any
+
+from robot.calls.app import RobotApp
+from robot.settings import Settings
 
 
 def register(subparsers: Any) -> None:
-    return None
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "serve",
+        help="Run the robot for dialplan hand-off (socket app), with the audio server and /metrics.",
+    )
+    parser.set_defaults(func=run)
+
+
+async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with RobotApp(settings, serve_handoff=True, serve_metrics=True) as app:
+        s = settings
+        print(f"robot: ESL client connected to {s.esl.host}:{s.esl.port}", flush=True)
+        print(f"robot: hand-off (dialplan socket) on {s.esl.outbound_host}:{app.handoff_port}", flush=True)
+        print(f"robot: audio WebSocket on {s.media.host}:{app.audio.port} ({s.media.public_url})", flush=True)
+        if app.metrics_port:
+            print(f"robot: metrics on http://{s.media.host}:{app.metrics_port}/metrics", flush=True)
+        print(f"robot: call log {s.log.call_log} (robot logs -f)", flush=True)
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        print("robot: stopping", flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(serve(settings))
+    return 0

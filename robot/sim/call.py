@@ -81,6 +81,7 @@ class SimCall:
     _playing: _Playing | None = None
     _queue: list[_Queued] = field(default_factory=list)
     _broadcasts: int = 0
+    _starting: bool = False
     transfers: list[str] = field(default_factory=list)
     # called with "before" (B is hanging up, before its HANGUP_COMPLETE) and "after" (both legs are gone)
     hangup_hooks: list[Callable[[str], None]] = field(default_factory=list)
@@ -185,9 +186,20 @@ class SimCall:
 
     # ---- robot playbacks on the A leg ----
 
-    def broadcast(self, path: str, leg: Leg | None = None, on_done: PlaybackDone | None = None) -> None:
-        """Queue a file on a leg (A by default); plays after the current one, as uuid_broadcast does."""
+    def broadcast(
+        self, path: str, leg: Leg | None = None, on_done: PlaybackDone | None = None, delay_s: float = 0.0
+    ) -> None:
+        """Queue a file on a leg (A by default); plays after the current one, as uuid_broadcast does.
+
+        The first one starts `delay_s` later (the api reply goes out first; the capture shows ~200 ms)."""
         self._queue.append(_Queued(path, leg or self.a, on_done))
+        if self._playing is None and not self._starting:
+            self._starting = True
+            self.spawn(self._start_after(delay_s), f"sim-broadcast-{self.uuid}")
+
+    async def _start_after(self, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        self._starting = False
         if self._playing is None:
             self._next_playback()
 
@@ -244,10 +256,10 @@ class SimCall:
         if status == "done":
             a.variables["current_application_response"] = "FILE PLAYED"
         self.event("PLAYBACK_STOP", a, [("Playback-File-Path", rec.file), ("Playback-Status", status)])
-        a.variables.pop("current_loop", None)
-        a.variables.pop("total_loops", None)
         if playing.item.on_done is not None:
             playing.item.on_done(status)
+        a.variables.pop("current_loop", None)
+        a.variables.pop("total_loops", None)
 
     def break_playback(self, flush_all: bool) -> None:
         playing = self._playing

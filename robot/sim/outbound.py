@@ -49,7 +49,9 @@ class OutboundDriver:
         await session.run()
 
     def channel_data(self, call: SimCall) -> bytes:
-        headers = core_headers("CHANNEL_DATA", call.clock.wall(), call.seq) + call.b.channel_headers()
+        channel = call.b.channel_headers()
+        profile = [(f"Channel-{k.removeprefix('Caller-')}", v) for k, v in channel if k.startswith("Caller-")]
+        headers = core_headers("CHANNEL_DATA", call.clock.wall(), call.seq) + profile + channel
         headers += [("Content-Type", "command/reply"), ("Reply-Text", "+OK\n")]
         headers += [("Socket-Mode", "async"), ("Control", "full")]
         return ("".join(f"{k}: {quote(v, safe=_SAFE)}\n" for k, v in headers) + "\n").encode()
@@ -75,6 +77,8 @@ class OutboundDriver:
     def _execute(self, call: SimCall, leg: Leg, app: str, arg: str) -> None:
         app_uuid = str(uuid_mod.uuid4())
         app_headers = [("Application", app), ("Application-Data", arg)]
+        if app == "playback":
+            leg.variables.update(current_loop="1", total_loops="1")
         leg.variables.update(current_application=app, current_application_data=arg)
         call.event("CHANNEL_EXECUTE", leg, [*app_headers, ("Application-UUID", app_uuid)])
 

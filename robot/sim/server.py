@@ -39,6 +39,7 @@ class SimServer:
         self.api = SimApi(self)
         self.outbound = OutboundDriver(self)
         self._programs: dict[str, CalleeProgram] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
         self._session_ids = 0
         self._started_wall = self.clock.wall()
@@ -63,6 +64,8 @@ class SimServer:
                 task.cancel()
         for session in list(self.sessions):
             await session.close(goodbye=False)
+        for task in list(self._tasks):
+            task.cancel()
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -166,7 +169,10 @@ class SimServer:
         call.start_timeline()
         address = script.socket_address
         if address is not None and script.dialplan_socket is not None:
-            call.spawn(self.outbound.connect(call, address, script.dialplan_socket), f"sim-outbound-{call.uuid}")
+            # not a call task: the connection outlives the hangup (linger) until the robot says exit
+            task = asyncio.create_task(self.outbound.connect(call, address, script.dialplan_socket))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def status_text(self) -> str:
         up = max(self.clock.wall() - self._started_wall, 0.0)

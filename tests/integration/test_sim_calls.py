@@ -93,11 +93,13 @@ async def test_outbound_handoff_matches_capture(sim: SimServer, fixtures_dir: Pa
 
     listener = await asyncio.start_server(on_accept, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
-    sim.scripts["handoff_test"] = CalleeScript(name="handoff_test", dialplan_socket=f"127.0.0.1:{port} async full")
+    sim.scripts["handoff"] = CalleeScript(name="handoff", dialplan_socket=f"127.0.0.1:{port} async full")
     control = await EslClient.open(sim.port)
     await control.send("event plain BACKGROUND_JOB CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE")
     a_uuid = str(uuid.uuid4())
-    await control.send(f"bgapi originate {{origination_uuid={a_uuid},robot_campaign=c1}}loopback/handoff_test/default &park()")
+    await control.send(
+        f"bgapi originate {{origination_uuid={a_uuid},robot_campaign=c1,robot_contact=45}}loopback/handoff/default &park()"
+    )
     reader, writer = await asyncio.wait_for(accepted.get(), WAIT_S)
     outbound = EslClient(reader, writer)
     expected_msgs = EslParser().feed((fixtures_dir / "outbound_handoff_received.raw").read_bytes())
@@ -113,7 +115,7 @@ async def test_outbound_handoff_matches_capture(sim: SimServer, fixtures_dir: Pa
     channel_data = EslParser().feed((fixtures_dir / "outbound_handoff_received.raw").read_bytes())[0]
     assert got[0][0].kind == "command/reply"
     hangups = [parse_event(await control.event("CHANNEL_HANGUP_COMPLETE")) for _ in range(2)]
-    assert {h.get("Channel-Name") for h in hangups} == {"loopback/handoff_test-a", "loopback/handoff_test-b"}
+    assert {h.get("Channel-Name") for h in hangups} == {"loopback/handoff-a", "loopback/handoff-b"}
     assert channel_data.headers["Reply-Text"] == "+OK\n"
     listener.close()
 
@@ -185,12 +187,15 @@ async def test_stream_sends_metadata_then_paced_frames(sim: SimServer, rate: str
     assert np.abs(speech).max() > 1000  # "Allô ? Oui, bonjour." starts at answer
 
 
-async def test_break_and_bargein_records(sim: SimServer) -> None:
+async def test_break_and_bargein_records(sim: SimServer, fixtures_dir: Path) -> None:
+    prompt = fixtures_dir / "sounds" / "prompt_fr.wav"
     client = await EslClient.open(sim.port)
     await client.send("event plain PLAYBACK_START PLAYBACK_STOP")
     a_uuid = str(uuid.uuid4())
     await client.send(f"api originate {{origination_uuid={a_uuid}}}loopback/human_bargein/default &park()")
-    assert (await client.send(f"api uuid_broadcast {a_uuid} /nowhere/prompt.wav aleg")).body_text == "+OK Message sent\n"
+    assert (
+        await client.send(f"api uuid_broadcast {a_uuid} /nowhere/prompt.wav aleg")
+    ).body_text == "+OK Message sent\n"
     await client.event("PLAYBACK_START", a_uuid)
     while not any(r.anchor == "broadcast 1" for r in sim.speech_log(a_uuid)):
         await client.event("PLAYBACK_START")  # the callee's barge-in segment starts on the B leg

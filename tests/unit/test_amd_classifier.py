@@ -221,3 +221,15 @@ def test_beep_wait_outcomes() -> None:
     assert w.poll(11.9) is None
     r = w.poll(12.0)
     assert r is not None and r.outcome is BeepWaitOutcome.TIMEOUT
+
+
+def test_short_greeting_near_the_window_end_holds_for_a_beep() -> None:
+    speech = [(0.6, 1.6)]
+    v = Call(timing_only(), speech).run(tones=(ToneDetected("beep", 2.0, 0.4, 1000.0),))
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(2.4, abs=2 * STEP)
+    v = Call(timing_only(), speech).run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(2.6, abs=2 * STEP)
+    v = Call(AmdClassifier(AmdSettings(hold_short_greeting=False), None), speech).run()
+    assert v.decided_at == pytest.approx(2.3, abs=2 * STEP)
