@@ -1,14 +1,11 @@
-"""Answering-machine detection: phrase families, pure classifier, async detector, evaluation."""
+"""Answering-machine detection: phrase families (keywords), pure classifier, async detector (robot.amd.detector,
+imported on its own because it pulls in the ASR engine), evaluation."""
 
 from robot.amd.classifier import AmdClassifier, BeepWait, BeepWaitOutcome, BeepWaitResult
-from robot.amd.detector import AmdDetector, AmdFileResult, AmdTiming
 from robot.amd.keywords import Family, KeywordScores, KeywordSet, Weight, load_keywords
 
 __all__ = [
     "AmdClassifier",
-    "AmdDetector",
-    "AmdFileResult",
-    "AmdTiming",
     "BeepWait",
     "BeepWaitOutcome",
     "BeepWaitResult",

@@ -224,3 +224,43 @@ async def test_goodbye_prompts_are_not_interruptible() -> None:
     assert _plays(fs) == ["greeting", "goodbye"]
     assert "break" not in [c[0] for c in fs.commands]
     assert outcome.result == "not_interested" and outcome.ended_by == "hangup"
+
+
+async def _feed(listener: CallListener, seconds: float, start: float = 0.0) -> None:
+    step = int(CHUNK_S * RATE)
+    for n in range(int(seconds / CHUNK_S)):
+        t = round(start + n * CHUNK_S, 6)
+        await listener.feed(AudioChunk(_speechy(step, seed=n), t))
+
+
+async def test_listener_cuts_a_turn_at_max_turn_ms_and_ends_waits_with_the_stream() -> None:
+    import asyncio
+
+    settings = DialogSettings(max_turn_ms=2000)
+    talk = [Utterance(0.5, 9.0, "je parle sans m'arrêter")]
+    ref: list[CallListener] = []
+    listener = CallListener(settings, ScriptedVad(talk), ScriptedAsr(ref, talk), clock=ManualClock())
+    ref.append(listener)
+    waiting = asyncio.get_running_loop().create_task(listener.next_turn(0.0, 5.0, 0.7))
+    await _feed(listener, 3.0)
+    turn = await asyncio.wait_for(waiting, timeout=5)
+    assert turn is not None and turn.start == 0.5
+    assert turn.end == pytest.approx(2.5, abs=0.03), "cut max_turn_ms after its onset"
+    assert turn.text == "je parle sans m'arrêter"
+
+    silent = CallListener(settings, ScriptedVad([]), None, clock=ManualClock())
+    waiting = asyncio.get_running_loop().create_task(silent.next_turn(0.0, 5.0, 0.7))
+    await _feed(silent, 1.0)
+    assert not waiting.done()
+    silent.close()
+    assert await asyncio.wait_for(waiting, timeout=5) is None, "the stream ended: nobody will answer"
+
+
+async def test_listener_keeps_vad_times_on_the_stream_clock() -> None:
+    """A listener that starts mid-stream (after AMD) shifts VAD times by the first chunk's stream time."""
+    talk = [Utterance(0.5, 1.0, "oui")]
+    listener = CallListener(DialogSettings(), ScriptedVad(talk), None, clock=ManualClock())
+    await _feed(listener, 2.0, start=10.0)
+    assert [type(e).__name__ for e in listener.speech_log] == ["SpeechStarted", "SpeechEnded"]
+    assert listener.speech_log[0].t == pytest.approx(10.5)
+    assert listener.audio_between(10.0, 10.1).size == 1600
