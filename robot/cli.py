@@ -65,3 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `robot logs | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0

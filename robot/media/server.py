@@ -184,7 +184,7 @@ class AudioServer:
             log.warning("call %s: audio stream dropped: %s", call_uuid, err)
         finally:
             if call.detach(connection):
-                log.warning("call %s: audio stream lost while the call is open", call_uuid)
+                log.info("call %s: audio stream closed while the call is open", call_uuid)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro, name="robot.media.close-replaced")

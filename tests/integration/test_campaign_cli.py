@@ -30,7 +30,9 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     contacts = write(env / "c.csv", "phone;consent_ref\n+33612345678;c1\nabc;c2\n+33612345679;\n")
     args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--dialer", DIALER]
     assert main(args) == 2
@@ -39,19 +41,21 @@ def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(env: Path, cap
     assert "c.csv:4: consent_ref: required" in err and "nothing was created" in err
     assert main(["campaign", "status"]) == 0
     assert "no campaign" in capsys.readouterr().out
-    assert main([*args, "--skip-invalid"]) == 0
-    dnc = write(env / "dnc.txt", "+33612345678\n")
+    assert main([*args, "--skip-invalid", "--no-prospecting"]) == 0  # consent_ref only needed for prospecting
+    dnc = write(env / "dnc.txt", "+33612345678\n06 12 34 56 79\n")
     again = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", "s", "--dialer", DIALER]
-    assert main([*again, "--skip-invalid", "--dnc", str(dnc)]) == 2  # the only valid row is now on the DNC list
+    assert main([*again, "--skip-invalid", "--no-prospecting", "--dnc", str(dnc)]) == 2
     assert "no valid contact" in capsys.readouterr().err
     assert main(["campaign", "export", "n1", "--format", "jsonl", "-o", str(env / "out.jsonl")]) == 0
     rows = [json.loads(x) for x in (env / "out.jsonl").read_text().splitlines()]
     assert [(r["line"], r["contact_state"], r["result"]) for r in rows] == [
-        (2, "done", "ANSWERED"), (3, "skipped", None), (4, "skipped", None)
+        (2, "done", "ANSWERED"), (3, "skipped", None), (4, "done", "ANSWERED")
     ]  # fmt: skip
 
 
-def test_missing_live_dialer_is_a_clear_error_and_creates_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_live_dialer_is_a_clear_error_and_creates_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     contacts = write(env / "c.csv", "phone\n+33612345678\n")
     args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--no-prospecting"]
     assert main([*args, "--dialer", "robot.calls.no_such_dialer:make_dialer"]) == 2

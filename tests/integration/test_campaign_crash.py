@@ -94,7 +94,7 @@ async def test_kill_9_then_resume_dials_each_contact_as_the_rules_allow(tmp_path
         sys.executable, "-m", "robot", "campaign", "resume", "crash", "--dialer", DIALER,
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(resume.communicate(), timeout=60)
+    _, err = await asyncio.wait_for(resume.communicate(), timeout=60)
     assert resume.returncode == 0, err.decode()
 
     ledger = [json.loads(x) for x in (tmp_path / "ledger.jsonl").read_text().splitlines()]

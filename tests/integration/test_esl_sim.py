@@ -41,10 +41,17 @@ async def test_client_drives_a_simulated_human_call() -> None:
         await control.set_var("robot_state", "greeting")
         assert await control.get_var("robot_state") == "greeting"
         await control.play("/opt/fs/sounds/test/prompt_fr.wav")
+        # As on the real switch, PLAYBACK_START follows the +OK; a break sent before it drops the queued file.
+        names: list[str] = []
+        async with asyncio.timeout(WAIT_S):
+            async for event in stream:
+                names.append(event.subclass or event.name)
+                if event.name == "PLAYBACK_START":
+                    break
         await control.stop_playback()
         await control.hangup()
         await control.hangup()  # already gone: not an error
-        names = await names_until_hangup(stream)
+        names += await names_until_hangup(stream)
         stream.close()
         busy_uuid = str(uuidlib.uuid4())
         busy = await originate(client, "loopback/busy/default", busy_uuid, {})

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 from robot.esl.parser import EslMessage, EslParser, encode_command, is_event, parse_event
 from robot.settings import SimSettings
@@ -28,6 +29,7 @@ class EslClient:
         self.reader, self.writer = reader, writer
         self.parser = EslParser()
         self.pending: list[EslMessage] = []
+        self.pending_events: list[EslMessage] = []
 
     @classmethod
     async def open(cls, port: int, password: str = "ClueCon") -> EslClient:
@@ -52,8 +54,6 @@ class EslClient:
                 return msg
             self.pending_events.append(msg)
 
-    pending_events: list[EslMessage]
-
     async def event(self, name: str, predicate: str = "") -> EslMessage:
         while True:
             if self.pending_events:
@@ -64,16 +64,6 @@ class EslClient:
                 ev = parse_event(msg)
                 if name in ("", ev.name) and predicate in (ev.subclass, ev.get("Playback-Status"), ev.unique_id, ""):
                     return msg
-
-
-def _client_init(self: EslClient, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    self.reader, self.writer = reader, writer
-    self.parser = EslParser()
-    self.pending = []
-    self.pending_events = []
-
-
-EslClient.__init__ = _client_init  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -98,7 +88,8 @@ async def test_outbound_handoff_matches_capture(sim: SimServer, fixtures_dir: Pa
     await control.send("event plain BACKGROUND_JOB CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE")
     a_uuid = str(uuid.uuid4())
     await control.send(
-        f"bgapi originate {{origination_uuid={a_uuid},robot_campaign=c1,robot_contact=45}}loopback/handoff/default &park()"
+        f"bgapi originate {{origination_uuid={a_uuid},robot_campaign=c1,robot_contact=45}}"
+        "loopback/handoff/default &park()"
     )
     reader, writer = await asyncio.wait_for(accepted.get(), WAIT_S)
     outbound = EslClient(reader, writer)
@@ -193,9 +184,7 @@ async def test_break_and_bargein_records(sim: SimServer, fixtures_dir: Path) -> 
     await client.send("event plain PLAYBACK_START PLAYBACK_STOP")
     a_uuid = str(uuid.uuid4())
     await client.send(f"api originate {{origination_uuid={a_uuid}}}loopback/human_bargein/default &park()")
-    assert (
-        await client.send(f"api uuid_broadcast {a_uuid} {prompt} aleg")
-    ).body_text == "+OK Message sent\n"
+    assert (await client.send(f"api uuid_broadcast {a_uuid} {prompt} aleg")).body_text == "+OK Message sent\n"
     await client.event("PLAYBACK_START", a_uuid)
     while not any(r.anchor == "broadcast 1" for r in sim.speech_log(a_uuid)):
         await client.event("PLAYBACK_START")  # the callee's barge-in segment starts on the B leg
@@ -248,3 +237,35 @@ async def test_wrong_password_is_refused(sim: SimServer) -> None:
     assert (await client.next()).reply_text == "-ERR invalid"
     assert (await client.next()).content_type == "text/disconnect-notice"
     assert await reader.read() == b""
+
+
+async def test_stream_stop_text_and_refused_handshake(sim: SimServer) -> None:
+    received: list[str | bytes] = []
+    closed: asyncio.Future[tuple[int | None, str | None]] = asyncio.get_running_loop().create_future()
+
+    async def handler(ws: ServerConnection) -> None:
+        async for message in ws:
+            received.append(message)
+        closed.set_result((ws.close_code, ws.close_reason))
+
+    def auth(conn: ServerConnection, request: Request) -> Response | None:
+        return conn.respond(401, "no token\n") if "token=good" not in (request.path or "") else None
+
+    async with serve(handler, "127.0.0.1", 0, process_request=auth, compression=None) as ws_server:
+        port = next(iter(ws_server.sockets)).getsockname()[1]
+        client = await EslClient.open(sim.port)
+        await client.send("event plain CUSTOM mod_audio_stream::connect mod_audio_stream::error")
+        a_uuid = str(uuid.uuid4())
+        await client.send(f"api originate {{origination_uuid={a_uuid}}}loopback/silence/default &park()")
+        bad = f"ws://127.0.0.1:{port}/call/{a_uuid}?token=bad"
+        assert (await client.send(f"api uuid_audio_stream {a_uuid} start {bad} mono 8k m")).body_text == "+OK Success\n"
+        error = parse_event(await client.event("CUSTOM", "mod_audio_stream::error"))
+        assert '"code":6' in error.body and "401" in error.body
+        good = f"ws://127.0.0.1:{port}/call/{a_uuid}?token=good"
+        await client.send(f"api uuid_audio_stream {a_uuid} start {good} mono 8k meta data")
+        await client.event("CUSTOM", "mod_audio_stream::connect")
+        reply = await client.send(f"api uuid_audio_stream {a_uuid} stop bye now")
+        assert reply.body_text == "+OK Success\n"
+        assert await asyncio.wait_for(closed, WAIT_S) == (1000, "Normal closure")
+    assert received[0] == "meta data" and received[-1] == "bye now"
+    assert {len(m) for m in received[1:-1]} <= {320}

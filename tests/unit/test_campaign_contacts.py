@@ -34,7 +34,11 @@ def test_normalize_phone_rejects(raw: str) -> None:
 
 def test_semicolon_bom_variables_and_defaults(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
-    text = "phone;Name;timezone;consent_ref;Offre\r\n06 12 34 56 78;Zoé;;C-1;fibre\r\n+12125550100;Bob;America/New_York;C-2;\r\n"
+    text = (
+        "phone;Name;timezone;consent_ref;Offre\r\n"
+        "06 12 34 56 78;Zoé;;C-1;fibre\r\n"
+        "+12125550100;Bob;America/New_York;C-2;\r\n"
+    )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     report = load_contacts(path, default_timezone="Europe/Paris", consent_required=True)
     assert report.problems == []
@@ -97,5 +101,5 @@ def test_dnc_file(tmp_path: Path) -> None:
     path.write_text("# opposition list\n06 12 34 56 78\n+12125550100  # US\n\n")
     assert load_dnc(path) == {"+33612345678", "+12125550100"}
     path.write_text("+33612345678\nnope\n")
-    with pytest.raises(ConfigError, match="dnc.txt:2:"):
+    with pytest.raises(ConfigError, match=r"dnc\.txt:2:"):
         load_dnc(path)

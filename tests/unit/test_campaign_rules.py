@@ -104,7 +104,7 @@ def test_four_attempts_in_30_days_cap() -> None:
     assert legal_earliest(now, NumberHistory(attempts=tries[:3]), caps) == now
     assert legal_earliest(now, NumberHistory(attempts=tries), caps) == base + timedelta(days=30)
     # an attempt 31 days ago does not count
-    old = (base - timedelta(days=21),) + tries[1:]
+    old = (base - timedelta(days=21), *tries[1:])
     assert legal_earliest(now, NumberHistory(attempts=old), caps) == now
 
 

@@ -155,7 +155,11 @@ async def test_retries_by_cause_with_delays_and_max_attempts(tmp_path: Path) -> 
     assert len(walls[unallocated]) == 1
     assert len(walls[never]) == 3 and walls[never][2] - walls[never][1] >= 1800.0
     rows = {r["phone"]: r["contact_result"] for r in store.export_rows(campaign.id)}
-    assert rows == {busy_then_ok: "ANSWERED", unallocated: "UNALLOCATED_NUMBER", never: "NO_ANSWER (max 3 attempts reached)"}
+    assert rows == {
+        busy_then_ok: "ANSWERED",
+        unallocated: "UNALLOCATED_NUMBER",
+        never: "NO_ANSWER (max 3 attempts reached)",
+    }
 
 
 async def test_dialer_error_counts_and_retries(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_label_escaping_and_errors() -> None:
     c.inc(cause='a"b\\c\nd')
     text = reg.render()
     assert 'x_total{cause="a\\"b\\\\c\\nd"} 1' in text
-    assert "# HELP x_total help with \"quotes\"\\nand newline" in text
+    assert '# HELP x_total help with "quotes"\\nand newline' in text
     with pytest.raises(ValueError, match="only goes up"):
         c.inc(-1, cause="a")
     with pytest.raises(ValueError, match="labels"):
