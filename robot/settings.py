@@ -268,6 +268,19 @@ class DialogSettings(_Section):
     )
     turn_asr_deadline_ms: int = Field(3000, gt=0, description="End-of-turn transcription deadline, ms.")
     max_turn_ms: int = Field(15000, gt=0, description="A caller turn longer than this is cut and transcribed, ms.")
+    bargein_resume: bool = Field(
+        True, description="vad policy: resume a prompt broken by a backchannel ('mmh', 'oui') where it stopped."
+    )
+    backchannel_max_ms: int = Field(
+        1200, gt=0, description="An interruption still talking this long after its onset is a real turn, ms."
+    )
+    resume_silence_ms: int = Field(
+        250, ge=0, description="Silence after a short interruption before it is judged (then maybe resumed), ms."
+    )
+    resume_rewind_ms: int = Field(
+        200, ge=0, description="A resumed prompt restarts this long before the point where it was broken, ms."
+    )
+    max_resumes: int = Field(3, ge=0, description="Resumes of one prompt at most; then a barge-in ends it, count.")
 
 
 class CampaignSettings(_Section):
@@ -340,6 +353,11 @@ class SimSettings(_Section):
         200, ge=0, le=5000, description="uuid_broadcast reply -> PLAYBACK_START delay, ms (~200 ms on the capture)."
     )
     default_script: str = Field("human", description="Script for sofia/gateway calls whose number maps to none.")
+    originate_log: Path | None = Field(
+        None,
+        description="Append one JSON line per originate received (dial string, origination_uuid, variables), "
+        "flushed per line: the ledger of what was really dialled. None: off.",
+    )
     number_suffix_scripts: dict[str, str] = Field(
         default_factory=lambda: {
             "00": "human",

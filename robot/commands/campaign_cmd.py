@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import csv
 import importlib
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -202,8 +203,10 @@ async def _dial(
     settings: Settings,
     factory: Callable[[Settings], Dialer],
 ) -> int:
-    dialer = factory(settings)
     metrics = RobotMetrics()
+    # The live dialer shares the campaign's metrics (AMD verdicts, barge-ins, ASR queue) when it accepts them.
+    takes_metrics = "metrics" in inspect.signature(factory).parameters
+    dialer = factory(settings, metrics=metrics) if takes_metrics else factory(settings)  # type: ignore[call-arg]
     server = None
     if settings.campaign.metrics_port:
         server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)

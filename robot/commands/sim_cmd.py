@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=None, help="Listen port, 0 for any free one (sim.port).")
     parser.add_argument("--scripts-dir", type=Path, default=None, help="Extra callee scripts (YAML/TOML).")
     parser.add_argument(
+        "--originate-log",
+        type=Path,
+        default=None,
+        help="Append one JSON line per originate received (dial string, origination_uuid), flushed per line "
+        "(sim.originate_log).",
+    )
+    parser.add_argument(
         "--password", action="store_true", help="Ask for the ESL password on the terminal instead of sim.password."
     )
     parser.set_defaults(func=run)
@@ -41,6 +49,8 @@ def _effective(args: argparse.Namespace, base: SimSettings) -> SimSettings:
         update["port"] = args.port
     if args.scripts_dir is not None:
         update["scripts_dir"] = args.scripts_dir
+    if args.originate_log is not None:
+        update["originate_log"] = args.originate_log
     if args.password:
         update["password"] = SecretStr(getpass.getpass("ESL password for the simulator: "))
     return SimSettings.model_validate({**base.model_dump(), **update})
@@ -50,8 +60,11 @@ async def _serve(settings: SimSettings) -> None:
     server = SimServer(settings)
     await server.start()
     print(f"robot sim: FreeSWITCH simulator listening on {settings.host}:{server.port} (ESL, password hidden)")
+    if settings.originate_log is not None:
+        print(f"robot sim: originates logged to {settings.originate_log}")
     for name, script in sorted(server.scripts.items()):
         print(f"  {name:<20} {script.outcome:<9} {script.description}")
+    sys.stdout.flush()  # a supervisor reading a pipe learns the port now
     try:
         await asyncio.Event().wait()
     finally:

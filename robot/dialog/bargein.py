@@ -20,6 +20,12 @@ What the echo guard ignores (either way the segment never breaks the prompt):
    tick, so a caller who talks over the echo (the envelopes stop matching) still breaks the prompt.
 Rejections are counted in `rejected` by reason: echo_guard, echo_envelope, too_short (a vad-policy segment that
 ended before the minimum: clicks, coughs, "hm"), backchannel (a words-policy segment with only backchannels).
+
+False interruptions (vad policy, DialogSettings.bargein_resume): the vad policy breaks fast, before anything can
+tell "mmh" from "attendez". `InterruptionJudge` then follows the interrupting speech in audio time: still talking
+backchannel_max_ms after its onset -> a real turn; silent for resume_silence_ms before that -> a short interruption,
+whose transcript `should_resume` checks (only backchannels, or no words at all after the hallucination guard, or
+no transcript in time) before the runner resumes the prompt where it was broken.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -230,3 +237,63 @@ class BargeInPolicy:
             seg.echo_seen = True
             self.rejected["echo_envelope"] += 1
         return True
+
+
+# --- false interruptions (vad policy) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptionVerdict:
+    """What the speech that broke a prompt turned out to be (audio seconds)."""
+
+    kind: Literal["speech", "short"]  # speech: still talking at backchannel_max_ms; short: ended before
+    onset: float
+    end: float  # end of its last speech segment ("short"), or the time it was judged ("speech")
+
+
+class InterruptionJudge:
+    """Follows the speech that broke a prompt, from its VAD onset, through VAD events and ticks (audio time).
+    Further segments before the verdict belong to the same interruption ("oui... oui")."""
+
+    def __init__(self, settings: DialogSettings, onset: float, *, in_speech: bool = True) -> None:
+        self._max_s = settings.backchannel_max_ms / 1000
+        self._silence_s = settings.resume_silence_ms / 1000
+        self.onset = onset
+        self._in_speech = in_speech
+        self._last_end = onset
+        self.verdict: InterruptionVerdict | None = None
+
+    def speech_started(self, t: float) -> None:
+        self._in_speech = True
+
+    def speech_ended(self, t: float) -> None:
+        self._in_speech = False
+        self._last_end = max(self._last_end, t)
+
+    def tick(self, t: float) -> InterruptionVerdict | None:
+        if self.verdict is not None:
+            return self.verdict
+        if (self._in_speech and t - self.onset >= self._max_s) or self._last_end - self.onset > self._max_s:
+            self.verdict = InterruptionVerdict("speech", self.onset, t)
+        elif not self._in_speech and t - self._last_end >= self._silence_s:
+            self.verdict = InterruptionVerdict("short", self.onset, self._last_end)
+        return self.verdict
+
+
+def is_backchannel_text(text: str, backchannels: Sequence[str]) -> bool:
+    """Every word of `text` is a backchannel ("oui", "mmh"...); an empty text counts (nothing was said)."""
+    remaining = f" {normalize_text(text)} "
+    for phrase in sorted({normalize_text(b) for b in backchannels}, key=len, reverse=True):
+        while phrase and f" {phrase} " in remaining:
+            remaining = remaining.replace(f" {phrase} ", " ")
+    return not remaining.strip()
+
+
+def should_resume(
+    verdict: InterruptionVerdict | None, text: str | None, resumes: int, settings: DialogSettings
+) -> bool:
+    """Resume the broken prompt? Only for a short interruption made of backchannels or no words (`text` None: no
+    transcript in time or no ASR), and at most max_resumes times per prompt."""
+    if verdict is None or verdict.kind != "short" or resumes >= settings.max_resumes:
+        return False
+    return text is None or is_backchannel_text(text, settings.backchannels)

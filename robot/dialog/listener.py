@@ -10,7 +10,10 @@ which calls `on_bargein(decision)` right there, before any ASR work (the vad pol
 - Turns: `next_turn(since, timeout_s, eot_s)` resolves with the caller's answer: the first speech segment whose
   onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms), transcribed once with
   Priority.DIALOG. VAD gates inference: no speech, no ASR request. It resolves with None when nobody spoke within
-  timeout_s of audio time. All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
+  timeout_s of audio time. A segment that started at or after `since` and already ended counts too.
+- False interruptions: `interruption(onset)` follows the speech that broke a prompt (InterruptionJudge) and
+  transcribes it when it was short, so the runner can tell a backchannel (resume the prompt) from an answer.
+All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy.typing as npt
 
 from robot.asr.engine import Priority
 from robot.clock import Clock
-from robot.dialog.bargein import BargeInDecision, BargeInPolicy
+from robot.dialog.bargein import BargeInDecision, BargeInPolicy, InterruptionJudge, InterruptionVerdict
 from robot.errors import AsrError
 from robot.events import SpeechEnded, SpeechStarted, Transcript, Word
 from robot.media.audio import AudioChunk
@@ -108,6 +111,8 @@ class CallListener:
         self._vad_origin: float | None = None
         self.audio_time = 0.0  # end of the last chunk fed, stream seconds
         self._segment_onset: float | None = None
+        self._last_segment: tuple[float, float] | None = None  # (onset, end) of the last ended speech segment
+        self._judge: tuple[InterruptionJudge, asyncio.Future[InterruptionVerdict | None]] | None = None
         self._wait: _TurnWait | None = None
         self._asr_spoken_s = 0.0
         self._asr_busy = False
@@ -136,11 +141,15 @@ class CallListener:
         decision = self.policy.tick(self.audio_time)
         if decision is not None:
             self._fire(decision)
+        self._judge_tick()
         self._maybe_confirm_words()
         self._update_turn()
 
     def close(self) -> None:
         """The stream is over: resolve a pending turn wait (None, or the speech heard so far)."""
+        judge, self._judge = self._judge, None
+        if judge is not None and not judge[1].done():
+            judge[1].set_result(None)
         wait, self._wait = self._wait, None
         if wait is not None and not wait.future.done():
             if wait.start is not None:
@@ -170,10 +179,16 @@ class CallListener:
             self._segment_onset = shifted.t
             self._asr_spoken_s = 0.0
             self.policy.speech_started(shifted.t)
+            if self._judge is not None:
+                self._judge[0].speech_started(shifted.t)
         else:
             shifted = SpeechEnded(t=round(event.t + origin, 3), duration=event.duration)
+            if self._segment_onset is not None:
+                self._last_segment = (self._segment_onset, shifted.t)
             self._segment_onset = None
             self.policy.speech_ended(shifted.t)
+            if self._judge is not None:
+                self._judge[0].speech_ended(shifted.t)
         self.speech_log.append(shifted)
         self._turn_vad(shifted)
 
@@ -228,6 +243,43 @@ class CallListener:
         if decision is not None:
             self._fire(decision)
 
+    # --- false interruptions ---------------------------------------------------------------------------------
+    async def interruption(self, onset: float) -> tuple[InterruptionVerdict | None, str | None]:
+        """Follow the speech (VAD onset `onset`) that broke a prompt until InterruptionJudge decides. A short one
+        is transcribed (Priority.BARGEIN, bargein_asr_deadline_ms): its text, or None (no ASR, failed, too late).
+        (None, None) when the stream ended first."""
+        if self._judge is not None and not self._judge[1].done():
+            raise RuntimeError("interruption is already awaited for this call")
+        judge = InterruptionJudge(self.settings, onset, in_speech=self._segment_onset is not None)
+        if self._segment_onset is None and self._last_segment is not None and self._last_segment[0] >= onset:
+            judge.speech_ended(self._last_segment[1])
+        future: asyncio.Future[InterruptionVerdict | None] = asyncio.get_running_loop().create_future()
+        self._judge = (judge, future)
+        self._judge_tick()
+        verdict = await future
+        if verdict is None or verdict.kind != "short" or self._asr is None:
+            return verdict, None
+        start = max(0.0, verdict.onset - 0.1)
+        deadline = self._clock.monotonic() + self.settings.bargein_asr_deadline_ms / 1000
+        try:
+            transcript = await self._asr.transcribe(
+                self.audio_between(start, verdict.end + 0.1), priority=Priority.BARGEIN, deadline=deadline
+            )
+        except AsrError as err:
+            log.warning("interruption transcription failed: %s", err)
+            return verdict, None
+        return verdict, (transcript.text.strip() if transcript is not None else None)
+
+    def _judge_tick(self) -> None:
+        pending = self._judge
+        if pending is None:
+            return
+        verdict = pending[0].tick(self.audio_time)
+        if verdict is not None:
+            self._judge = None
+            if not pending[1].done():
+                pending[1].set_result(verdict)
+
     # --- turns ------------------------------------------------------------------------------------------------
     async def next_turn(self, since: float, timeout_s: float, eot_s: float) -> Turn | None:
         """The caller's next answer (see the module docstring); None when nobody spoke in time."""
@@ -237,6 +289,8 @@ class CallListener:
         wait = _TurnWait(since=since, timeout_at=max(since, self.audio_time) + timeout_s, eot_s=eot_s, future=future)
         if self._segment_onset is not None and self._segment_onset >= since - 1e-6:
             wait.start, wait.in_speech = self._segment_onset, True
+        elif self._segment_onset is None and self._last_segment is not None and self._last_segment[0] >= since - 1e-6:
+            wait.start, wait.last_end = self._last_segment
         self._wait = wait
         return await future
 

@@ -8,6 +8,11 @@ Barge-in: the listener calls back synchronously when the policy decides; the run
 listens for the answer from the barge-in's speech onset. Prompts of steps that do not listen (goodbyes) are not
 interruptible. A prompt ends on PLAYBACK_STOP (done or break) for its file, or, if FreeSWITCH never says so, after
 its duration plus `PLAYBACK_GRACE_S`.
+
+False interruptions (vad policy with bargein_resume): after a break, the listener follows the interrupting speech;
+a short one made of backchannels (or of no words) resumes the prompt where it was broken, less resume_rewind_ms:
+`uuid_broadcast <uuid> <file>@@<samples> aleg`, the position taken from PLAYBACK_STOP's playback_last_offset_pos
+(else estimated from the stream times). Anything else goes on to the step's listening, as before.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy.typing as npt
 
 from robot.calls.control import CallControl
 from robot.clock import Clock
-from robot.dialog.bargein import BargeInDecision, energy_envelope
+from robot.dialog.bargein import FRAME_S, BargeInDecision, energy_envelope, should_resume
 from robot.dialog.intents import detect_intent
 from robot.dialog.listener import CallListener, Turn
 from robot.dialog.scenario import Scenario, Step
@@ -44,6 +49,7 @@ class Prompt:
     path: Path
     duration_s: float
     envelope: npt.NDArray[np.float64]
+    rate: int = 8000  # the file's sample rate: `@@<samples>` offsets count in it
 
 
 class PromptLibrary:
@@ -67,7 +73,7 @@ class PromptLibrary:
                 samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
         except (OSError, EOFError, wave.Error) as err:
             raise ConfigError(f"{path}: cannot read prompt: {err}") from err
-        return Prompt(path, samples.size / rate, energy_envelope(samples, rate))
+        return Prompt(path, samples.size / rate, energy_envelope(samples, rate), rate)
 
 
 @dataclass(slots=True)
@@ -80,11 +86,20 @@ class DialogOutcome:
     barge_ins: list[BargeIn] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     ended_by: str = ""  # hangup | transfer | max_steps
+    resumes: int = 0  # prompts resumed after a false interruption (backchannel)
+
+
+def _file_of(path: str | Path) -> Path:
+    """`file@@<samples>` (a playback that starts into the file) -> the file."""
+    return Path(str(path).split("@@", 1)[0])
 
 
 class _Playback:
-    def __init__(self, prompt: Prompt) -> None:
+    def __init__(self, prompt: Prompt, offset: int, started_at: float) -> None:
         self.prompt = prompt
+        self.offset = offset  # samples into the file it started at
+        self.started_at = started_at  # stream time the playback was sent
+        self.stop_offset: int | None = None  # PLAYBACK_STOP's playback_last_offset_pos
         self.ended = asyncio.Event()
         self.status = ""
         self.barged: BargeInDecision | None = None
@@ -115,15 +130,17 @@ class ScenarioRunner:
         listener.on_bargein = self._on_bargein
 
     # --- inputs from the call ---------------------------------------------------------------------------------
-    def on_playback_event(self, status: str, path: str | None = None) -> None:
+    def on_playback_event(self, status: str, path: str | None = None, offset_samples: int | None = None) -> None:
         """PLAYBACK_START ("start") or PLAYBACK_STOP ("done" / "break") of this call; `path` is
-        Playback-File-Path (events for another file than the current prompt are ignored)."""
+        Playback-File-Path (events for another file than the current prompt are ignored), `offset_samples` is
+        PLAYBACK_STOP's variable_playback_last_offset_pos (where a resumed prompt starts again)."""
         playback = self._playback
-        if playback is None or status == "start":
+        if playback is None or status == "start" or playback.ended.is_set():
             return
-        if path is not None and Path(path) != playback.prompt.path:
+        if path is not None and _file_of(path) != playback.prompt.path:
             return
         playback.status = status
+        playback.stop_offset = offset_samples
         playback.ended.set()
 
     def _on_bargein(self, decision: BargeInDecision) -> None:
@@ -200,18 +217,62 @@ class ScenarioRunner:
         return None
 
     async def _play(self, name: str, *, interruptible: bool) -> tuple[float, BargeInDecision | None]:
-        """Play the step's prompt until it ends or is barged in; returns (stream time it ended, barge-in)."""
+        """Play the step's prompt until it ends or is barged in (resuming it after false interruptions);
+        returns (stream time it ended, barge-in)."""
         prompt = self._prompts.get(self.scenario.audio_path(name))
-        playback = _Playback(prompt)
+        offset, resumes = 0, 0
+        resumable = interruptible and self.settings.bargein_policy == "vad" and self.settings.bargein_resume
+        while True:
+            stopped_at, playback = await self._play_from(name, prompt, offset, interruptible=interruptible)
+            barged = playback.barged
+            if barged is None or not resumable:
+                return stopped_at, barged
+            verdict, text = await self.listener.interruption(barged.speech_onset)
+            resumed = should_resume(verdict, text, resumes, self.settings)
+            fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
+            if verdict is not None:
+                fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
+            if resumed:
+                offset = await self._resume_offset(playback, barged)
+                resumed = offset < round(prompt.duration_s * prompt.rate)
+            self._emit("interruption", fields | {"resumed": resumed})
+            if not resumed:
+                return stopped_at, barged
+            resumes += 1
+            self.outcome.resumes += 1
+
+    async def _resume_offset(self, playback: _Playback, barged: BargeInDecision) -> int:
+        """Where to restart a broken prompt (file samples): where PLAYBACK_STOP says it stopped, less the rewind."""
+        if self._break_tasks:  # the resumed playback must come after the uuid_break, never before it
+            await asyncio.wait(list(self._break_tasks), timeout=PLAYBACK_GRACE_S)
+        if not playback.ended.is_set():
+            await asyncio.wait({asyncio.ensure_future(playback.ended.wait())}, timeout=PLAYBACK_GRACE_S)
+        rate = playback.prompt.rate
+        broken = playback.stop_offset
+        if broken is None:  # no position from FreeSWITCH: the stream time it played until the decision
+            broken = playback.offset + round((barged.decided_at - playback.started_at) * rate)
+        return max(0, broken - round(self.settings.resume_rewind_ms / 1000 * rate))
+
+    async def _play_from(
+        self, name: str, prompt: Prompt, offset: int, *, interruptible: bool
+    ) -> tuple[float, _Playback]:
+        """Play `prompt` from `offset` file samples until it ends or is barged in; (stream time it ended, it)."""
+        playback = _Playback(prompt, offset, self.listener.audio_time)
         self._playback = playback
-        await self.control.play(prompt.path)
-        self.listener.prompt_started(prompt.envelope, interruptible=interruptible)
-        self._emit("play", {"step": name, "file": str(prompt.path), "duration_s": round(prompt.duration_s, 3)})
+        await self.control.play(f"{prompt.path}@@{offset}" if offset else prompt.path)
+        skip_s = offset / prompt.rate
+        self.listener.prompt_started(prompt.envelope[round(skip_s / FRAME_S) :], interruptible=interruptible)
+        play_fields: dict[str, object] = {
+            "step": name,
+            "file": str(prompt.path),
+            "duration_s": round(prompt.duration_s, 3),
+        }
+        self._emit("play", play_fields | ({"offset_s": round(skip_s, 3)} if offset else {}))
         ended = asyncio.ensure_future(playback.ended.wait())
         barged = asyncio.ensure_future(playback.barge_event.wait())
         try:
             await asyncio.wait(
-                {ended, barged}, timeout=prompt.duration_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED"
+                {ended, barged}, timeout=prompt.duration_s - skip_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED"
             )
         finally:
             ended.cancel()
@@ -222,7 +283,7 @@ class ScenarioRunner:
         self._emit(
             "play_end", {"step": name, "status": playback.status or ("barge_in" if playback.barged else "timeout")}
         )
-        return stopped_at, playback.barged
+        return stopped_at, playback
 
     async def _listen(self, name: str, step: Step, since: float) -> str:
         assert step.on is not None

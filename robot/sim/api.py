@@ -78,6 +78,7 @@ class SimApi:
         dial = match["rest"] if match else target
         script = self.server.script_for(dial)
         a_uuid = variables.get("origination_uuid") or None
+        self.server.record_originate(dial, a_uuid, variables)
         if a_uuid is not None and a_uuid in self.server.calls:
             return "-ERR DESTINATION_OUT_OF_ORDER\n"
         return await self.server.originate(dial, script, a_uuid, variables)

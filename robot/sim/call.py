@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ class PlaybackRecord:
     duration_s: float
     ended: float | None = None
     status: str = "playing"  # playing | done | break | hangup
+    offset_samples: int = 0  # `file@@<samples>`: started this far into the file (samples at `rate`)
+    rate: int = 8000  # the file's sample rate (playback_last_offset_pos counts in it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,13 +215,22 @@ class SimCall:
             return wav_duration_s(file)
         return self.missing_file_s
 
+    def _file_rate(self, path: str) -> int:
+        file = Path(path)
+        if file.suffix.lower() == ".wav" and file.is_file():
+            with wave.open(str(file), "rb") as wav:
+                return wav.getframerate()
+        return 8000
+
     def _next_playback(self) -> None:
         if not self._queue or self.hung_up.is_set():
             self._playing = None
             return
         item = self._queue.pop(0)
-        path = item.path
-        record = PlaybackRecord(path, self.clock.monotonic(), self._file_duration(path))
+        path, _, start = item.path.partition("@@")  # FreeSWITCH: `file@@<samples>` starts that far into the file
+        offset, rate = (int(start), self._file_rate(path)) if start.isdigit() else (0, 8000)
+        duration = max(0.0, self._file_duration(path) - offset / rate)
+        record = PlaybackRecord(path, self.clock.monotonic(), duration, offset_samples=offset, rate=rate)
         self.playbacks.append(record)
         self._broadcasts += 1
         a = item.leg
@@ -249,7 +261,7 @@ class SimCall:
         rec.ended, rec.status = self.clock.monotonic(), status
         if status == "hangup":
             return
-        pos = str(int(min(elapsed, rec.duration_s) * 8000))
+        pos = str(rec.offset_samples + int(min(elapsed, rec.duration_s) * rec.rate))
         a = playing.item.leg
         a.variables.update(playback_last_offset_pos=pos, playback_seconds=str(int(elapsed)))
         a.variables.update(playback_ms=str(int(elapsed * 1000)), playback_samples=pos)

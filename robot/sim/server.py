@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from pathlib import Path
+from typing import TextIO
 
 from robot.clock import Clock, SystemClock
+from robot.errors import ConfigError
 from robot.settings import SimSettings
 from robot.sim.api import SimApi
 from robot.sim.bus import SimEvent
@@ -43,6 +47,7 @@ class SimServer:
         self._server: asyncio.Server | None = None
         self._session_ids = 0
         self._started_wall = self.clock.wall()
+        self._originate_log: TextIO | None = None
         self.port = settings.port
 
     # ---- lifecycle ----
@@ -50,6 +55,8 @@ class SimServer:
     async def start(self) -> None:
         for script in self.scripts.values():
             self.program(script)  # render audio once, up front; fails early on a missing WAV
+        if self.settings.originate_log is not None:
+            self._originate_log = open_originate_log(self.settings.originate_log)
         self._server = await asyncio.start_server(self._accept, self.settings.host, self.settings.port)
         self.port = self._server.sockets[0].getsockname()[1]
         self._started_wall = self.clock.wall()
@@ -68,6 +75,9 @@ class SimServer:
             task.cancel()
         if self._server is not None:
             await self._server.wait_closed()
+        if self._originate_log is not None:
+            self._originate_log.close()
+            self._originate_log = None
 
     async def __aenter__(self) -> SimServer:
         await self.start()
@@ -108,6 +118,15 @@ class SimServer:
         self.fire(SimEvent("BACKGROUND_JOB", headers, result))
 
     # ---- calls ----
+
+    def record_originate(self, dial: str, a_uuid: str | None, variables: dict[str, str]) -> None:
+        """Append the originate to the ledger (settings sim.originate_log), flushed at once: a crash of the
+        robot right after sending it cannot lose the line."""
+        if self._originate_log is None:
+            return
+        line = {"wall": self.clock.wall(), "dial": dial, "uuid": a_uuid, "variables": variables}
+        self._originate_log.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._originate_log.flush()
 
     def program(self, script: CalleeScript) -> CalleeProgram:
         program = self._programs.get(script.name)
@@ -193,3 +212,11 @@ class SimServer:
             "min idle cpu 0.00/99.00\n"
             "Current Stack Size/Max 240K/8192K"
         )
+
+
+def open_originate_log(path: Path) -> TextIO:
+    """Open the originate ledger for appending (its folder must exist); a clear error names the file."""
+    try:
+        return path.open("a", encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"sim.originate_log {path}: cannot open for appending: {err}") from err
