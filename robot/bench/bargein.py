@@ -5,7 +5,10 @@ per call the real dialog stack: EslCallControl, CallListener (Silero VAD off the
 ScenarioRunner playing the demo greeting. N `human_bargein` callees talk over the prompt; N callees that only
 backchannel or make line noise (`human_backchannel`, `noise`) must not break it. All calls run concurrently.
 Latency = the sim's record of the break (PlaybackRecord.ended) - the callee's speech start (SpeechRecord.started),
-both on the same clock; the sim's WAVs start with speech.
+both on the same clock; the sim's WAVs start with speech. For the calm callees it reports the false barge-ins
+(breaks), the resumed prompts (`file@@offset` playbacks) and whether the callee heard the whole prompt in the end
+(the sim's playback records of the prompt cover it from 0 to its end, ending "done"). With a model, the resume
+check transcribes the interruption through TrueWordsTranscriber (the model's cost, the clip's true words).
 
 BASELINE, measured in the same run: no VAD path, barge-in only once LocalAgreement-2 commits a word, with
 whisper_streaming's 1 s minimum chunk, on robot.asr's ScriptedRecognizer that returns the TRUE words at their TRUE
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import time
@@ -45,6 +49,7 @@ from robot.events import Transcript, Word
 from robot.media.audio import AudioChunk, read_wav_16k
 from robot.media.server import AudioServer
 from robot.settings import Settings
+from robot.sim.call import PlaybackRecord
 from robot.sim.server import SimServer
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,8 @@ class CallMeasure:
     broke: bool
     latency_ms: float | None  # callee speech start -> uuid_break (sim clock)
     outcome: DialogOutcome
+    resumed: int = 0  # playbacks of the prompt that started into it (`file@@samples`)
+    heard_whole: bool = False  # the prompt was played from 0 to its end, resumes included
 
 
 # What the sim's callee clips say, for the words policy's perfect recogniser: backchannel clips are one word;
@@ -149,7 +156,12 @@ async def _pump_playback(events: CallEvents, runner: ScenarioRunner) -> None:
         except EOFError:
             return
         if event.name == "PLAYBACK_STOP":
-            runner.on_playback_event(event.get("Playback-Status", "done"), event.get("Playback-File-Path") or None)
+            offset = event.variable("playback_last_offset_pos")
+            runner.on_playback_event(
+                event.get("Playback-Status", "done"),
+                event.get("Playback-File-Path") or None,
+                int(offset) if offset.isdigit() else None,
+            )
         elif event.name == "PLAYBACK_START":
             runner.on_playback_event("start", event.get("Playback-File-Path") or None)
 
@@ -198,7 +210,7 @@ class SimBench:
             oracle = TrueWordsTranscriber(self.asr, self.sim, uuid)
             asr: Transcriber | None = self.asr
             chunks: AsyncIterator[AudioChunk] = call_audio.chunks()
-            if self.settings.dialog.bargein_policy == "words":
+            if self.settings.dialog.bargein_policy == "words" or self.asr is not None:
                 asr, chunks = oracle, _stamped(chunks, oracle)
             listener = CallListener(self.settings.dialog, vad, asr, clock=clock, executor=self.vad_pool)
             oracle.listener = listener
@@ -220,15 +232,32 @@ class SimBench:
 
     def _measure(self, script: str, uuid: str, outcome: DialogOutcome) -> CallMeasure:
         plays = self.sim.playbacks(uuid)
+        prompt = [p for p in plays if plays and p.file == plays[0].file]
+        resumed = sum(1 for p in prompt if p.offset_samples > 0)
+        whole = heard_whole(prompt)
         broken = [p for p in plays if p.status == "break" and p.ended is not None]
         if not broken:
-            return CallMeasure(script, uuid, False, None, outcome)
+            return CallMeasure(script, uuid, False, None, outcome, resumed, whole)
         first = plays[0].started
         talk = [s for s in self.sim.speech_log(uuid) if s.anchor.startswith("broadcast") and s.started >= first]
         ended = broken[0].ended
         assert ended is not None
         latency = (ended - talk[0].started) * 1000 if talk else None
-        return CallMeasure(script, uuid, True, latency, outcome)
+        return CallMeasure(script, uuid, True, latency, outcome, resumed, whole)
+
+
+def heard_whole(plays: list[PlaybackRecord]) -> bool:
+    """Did these playbacks of one file cover it from 0 to its end? Each must start at or before where the one
+    before stopped (sim positions, file samples); the last must end "done"."""
+    if not plays or plays[0].offset_samples != 0 or plays[-1].status != "done":
+        return False
+    for before, after in itertools.pairwise(plays):
+        if before.ended is None:
+            return False
+        reached = before.offset_samples + (before.ended - before.started) * before.rate
+        if after.offset_samples > reached + 0.02 * before.rate:  # 20 ms of timer slack
+            return False
+    return True
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
@@ -329,6 +358,13 @@ async def run_bench(settings: Settings, calls: int, policy: str, model: Path | N
             "missed_bargeins": sum(1 for m in talkers if not m.broke),
             "false_bargein_rate": round(sum(m.broke for m in calm) / len(calm), 3) if calm else None,
             "false_bargein_calls": {s: sum(m.broke for m in calm if m.script == s) for s in CALM_SCRIPTS},
+            "resumed_prompts": {s: sum(m.resumed for m in calm if m.script == s) for s in CALM_SCRIPTS},
+            "calm_calls_heard_whole_prompt": {
+                s: f"{sum(m.heard_whole for m in calm if m.script == s)}/{sum(m.script == s for m in calm)}"
+                for s in CALM_SCRIPTS
+            },
+            "talker_prompts_resumed": sum(m.resumed for m in talkers),
+            "bargein_resume": settings.dialog.bargein_resume,
             "bargein_min_speech_ms": settings.dialog.bargein_min_speech_ms,
             "asr_engine": asr_stats,
         },
@@ -351,6 +387,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if model is not None and not (model / "model.bin").is_file():
         print(f"robot bench bargein: model not found: {model} (use --model DIR or --no-model)")
         return 2
+    if args.no_resume:
+        settings = settings.model_copy(update={"dialog": settings.dialog.model_copy(update={"bargein_resume": False})})
     result = asyncio.run(run_bench(settings, args.calls, args.policy, model))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
@@ -364,4 +402,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--policy", choices=("vad", "words"), default="vad", help="Barge-in policy under test.")
     parser.add_argument("--model", default=str(TINY_MODEL), help="Whisper model dir for the ASR costs.")
     parser.add_argument("--no-model", action="store_true", help="No ASR at all (vad policy only).")
+    parser.add_argument(
+        "--no-resume", action="store_true", help="vad policy: never resume a prompt broken by a backchannel."
+    )
     parser.set_defaults(func=_run)

@@ -20,7 +20,7 @@ from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
 from robot.calllog import CallLogWriter
 from robot.calls.esl_control import EslCallControl, originate
-from robot.calls.session import CallLogSink, CallSession, SessionPlan, hangup_fields
+from robot.calls.session import ESL_LOST_CAUSE, CallLogSink, CallSession, SessionPlan, hangup_fields
 from robot.calls.voicemail import wait_for_beep
 from robot.campaign.runner import AttemptRequest, CallOutcome
 from robot.clock import Clock, SystemClock
@@ -28,6 +28,7 @@ from robot.dialog.listener import CallListener
 from robot.dialog.runner import DialogOutcome, PromptLibrary, ScenarioRunner
 from robot.dialog.scenario import Scenario, load_scenario
 from robot.errors import ConfigError, DialTargetError, EslError
+from robot.esl import commands
 from robot.esl.connection import EslClient
 from robot.esl.outbound import OutboundServer, OutboundSession
 from robot.esl.parser import EslEvent
@@ -94,6 +95,7 @@ class RobotApp:
             self.keywords = load_keywords(s.amd.keywords_file)
         await self.audio.start()
         await self.esl.start()
+        self.esl.on_reconnect(self._check_calls_after_reconnect)
         if self._outbound is not None:
             await self._outbound.start()
         if self._metrics_server is not None:
@@ -131,6 +133,17 @@ class RobotApp:
         if key not in self._scenarios:
             self._scenarios[key] = load_scenario(path, self.settings.dialog.audio_dir)
         return self._scenarios[key]
+
+    async def _check_calls_after_reconnect(self) -> None:
+        """Events sent while the ESL link was down are lost: end the sessions whose channel is gone meanwhile."""
+        for uuid, session in list(self.active.items()):
+            try:
+                body = await self.esl.api(f"uuid_exists {commands.check_uuid(uuid)}")
+            except EslError as err:  # the link dropped again: the next reconnect checks again
+                log.warning("call %s: uuid_exists after reconnect failed: %s", uuid, err)
+                return
+            if body.strip() != "true":
+                session.channel_gone(ESL_LOST_CAUSE)
 
     # ---- SessionResources ----------------------------------------------------------------------------------------
     def new_amd_detector(self) -> AmdDetector:

@@ -34,6 +34,8 @@ from robot.media.call_audio import CallAudio
 log = logging.getLogger(__name__)
 
 HANGUP_WAIT_S = 10.0  # after we hang up, how long we wait for CHANNEL_HANGUP_COMPLETE
+ESL_LOST_CAUSE = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down
+HANGUP_RETRY_S = 2.0  # a uuid_kill that failed (ESL link down) is sent again this long after
 AMD_GRACE_S = 3.0  # AMD gives up when no verdict came this long after its window (no audio at all)
 RESTART_DELAY_S = 0.25  # wait before restarting a dropped audio stream (a hangup may be on its way)
 HANG_UP_ON = (AmdResult.MACHINE, AmdResult.NO_ANSWER, AmdResult.OPERATOR)
@@ -200,6 +202,15 @@ class CallSession:
             if not self.hungup.is_set():
                 log.warning("call %s: uuid_audio_stream start failed: %s", self.uuid, err)
 
+    def channel_gone(self, cause: str) -> None:
+        """The channel no longer exists but its CHANNEL_HANGUP_COMPLETE never reached us (ESL link lost)."""
+        if self.hungup.is_set():
+            return
+        log.warning("call %s: channel gone without a hangup event, ending it as %s", self.uuid, cause)
+        self.result.hangup_cause = cause
+        self.audio.close()
+        self.hungup.set()
+
     # ---- the flow ----------------------------------------------------------------------------------------------
     async def _guarded_flow(self) -> None:
         try:
@@ -286,17 +297,26 @@ class CallSession:
         if self.hungup.is_set():
             return
         self._hanging_up = True
-        try:
-            await self.control.hangup(cause)
-        except EslError as err:
-            log.warning("call %s: hangup failed: %s", self.uuid, err)
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(HANGUP_WAIT_S):
-                await self.hungup.wait()
-        if not self.hungup.is_set():
-            self.result.hangup_cause = self.result.hangup_cause or cause
+        sent = False
+        for attempt in (1, 2):  # a failed uuid_kill (ESL link down) is retried once, after a wait for the reconnect
+            try:
+                await self.control.hangup(cause)
+                sent = True
+                break
+            except EslError as err:
+                log.warning("call %s: hangup failed (try %d): %s", self.uuid, attempt, err)
+                if attempt == 1 and await self._hungup_within(HANGUP_RETRY_S):
+                    return
+        # The session always ends: it never waits forever for an event that a lost link will not bring.
+        if not await self._hungup_within(HANGUP_WAIT_S if sent else 0.0):
+            self.result.hangup_cause = self.result.hangup_cause or (cause if sent else ESL_LOST_CAUSE)
             self.hungup.set()
+
+    async def _hungup_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.hungup.wait()
+        return self.hungup.is_set()
 
 
 async def _aclose(stream: AsyncIterator[AudioChunk]) -> None:

@@ -9,6 +9,7 @@ windows (D223-9) are off for it; `robot campaign run` applies them to prospectin
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import socket
@@ -106,6 +107,8 @@ def _start_sim(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not getattr(args, "verbose", False):  # the progress lines and the table are the demo; -v for the details
+        logging.getLogger().setLevel(logging.WARNING)
     if DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)
     DEMO_DIR.mkdir(parents=True)

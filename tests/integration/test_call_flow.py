@@ -68,7 +68,7 @@ def settings_for(tmp_path: Path, tiny_model_dir: Path, sim_port: int, **sections
     base: dict[str, dict[str, Any]] = {
         "asr": {"model": str(tiny_model_dir), "local_files_only": True},
         "media": {"port": 0},
-        "esl": {"port": sim_port, "outbound_port": 0, "reconnect_initial_s": 0.05, "reconnect_max_s": 0.2},
+        "esl": {"port": sim_port, "outbound_port": 0, "reconnect_initial_s": 0.3, "reconnect_max_s": 0.5},
         "log": {"call_log": tmp_path / "calls.jsonl"},
         "campaign": {"metrics_port": 0},
         "dialog": {"audio_dir": REPO / "audio"},
@@ -243,7 +243,7 @@ async def test_voicemail_drop_plays_after_the_beep(tmp_path: Path, tiny_model_di
     call_uuid = str(uuidlib.uuid4())
     amd = {"machine_action": "voicemail_drop", "voicemail_prompt": str(prompt)}
     async with rig(tmp_path, tiny_model_dir, amd=amd) as r:
-        outcome = await r.dial("loopback/machine_short/default", call_uuid)
+        outcome = await r.dial("loopback/machine/default", call_uuid)
         plays = r.sim.playbacks(call_uuid)
         speech = r.sim.speech_log(call_uuid)
         log = r.log(call_uuid)

@@ -101,6 +101,8 @@ def _robot_env(tmp_path: Path, esl_port: int, model_dir: Path) -> dict[str, str]
         ROBOT_ASR__MODEL=str(model_dir),
         ROBOT_ASR__LOCAL_FILES_ONLY="1",
         ROBOT_DIALOG__AUDIO_DIR=str(REPO / "audio"),
+        ROBOT_DIALOG__SCENARIO=str(REPO / "scenarios" / "demo_fr.yaml"),
+        ROBOT_AMD__KEYWORDS_FILE=str(REPO / "amd_keywords.yaml"),
         ROBOT_CAMPAIGN__DB_PATH=str(tmp_path / "robot.sqlite"),
         ROBOT_CAMPAIGN__METRICS_PORT="0",
         ROBOT_CAMPAIGN__MAX_ATTEMPTS=str(MAX_ATTEMPTS),
