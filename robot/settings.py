@@ -172,21 +172,43 @@ class AmdSettings(_Section):
         1500, gt=0, description="When speech starts late, the decision waits this long after its onset, ms."
     )
     machine_speech_ms: int = Field(
-        2000, gt=0, description="Continuous speech this long is a machine greeting (early decision), ms."
+        2000,
+        gt=0,
+        description="Continuous speech this long, reached by the deadline (window_ms, or late_speech_window_ms "
+        "after a late onset), is a machine greeting (early decision), ms.",
     )
     human_max_greeting_ms: int = Field(
         1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
     )
     after_greeting_silence_ms: int = Field(
-        1000,
+        1200,
         gt=0,
-        description="Silence after a short greeting that lets AMD decide HUMAN early (long enough for a short "
-        "voicemail's beep to arrive and be measured), ms.",
+        description="Silence after a short greeting that lets AMD decide HUMAN early, and the hold after any "
+        "greeting (tune split: beeps end and are reported up to 1.04 s after the greeting), ms.",
     )
-    hold_short_greeting: bool = Field(
+    hold_after_greeting: bool = Field(
         True,
-        description="A short greeting that ends near the window end holds the decision until "
-        "after_greeting_silence_ms of silence (lets a short voicemail's beep arrive).",
+        description="A greeting that ended less than after_greeting_silence_ms before the deadline holds the "
+        "decision until that much silence (lets a voicemail's beep arrive; at most max_extension_ms).",
+    )
+    long_greeting_ms: int = Field(
+        3500,
+        gt=0,
+        description="An utterance (speech joined across pauses shorter than utterance_gap_ms) this long is a "
+        "machine greeting, ms. An open segment counts up to now, and the VAD closes it vad.min_silence_ms late: "
+        "tune split, measured so: human greetings <= 3.2 s, voicemail greetings >= 3.8 s.",
+    )
+    utterance_gap_ms: int = Field(
+        500,
+        ge=0,
+        description="Pauses shorter than this join speech segments into one utterance (a recorded greeting's "
+        "pauses between sentences; humans repeating 'allô' pause longer), ms.",
+    )
+    max_extension_ms: int = Field(
+        2200,
+        ge=0,
+        description="Longest wait past the deadline (window_ms, or late_speech_window_ms after a late onset) while "
+        "speech goes on (long_greeting_ms rule) or a greeting just ended (hold_after_greeting), ms.",
     )
     machine_score_min: float = Field(
         2.0, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
@@ -240,7 +262,7 @@ class DialogSettings(_Section):
     bargein_min_speech_ms: int = Field(240, ge=0, description="Speech needed to break a prompt (vad policy), ms.")
     backchannels: list[str] = Field(
         default_factory=lambda: ["oui", "hum", "mmh", "d'accord", "ouais", "ok", "hm"],
-        description="Words that never break a prompt under the words policy.",
+        description="Words that never break a prompt (words policy) or that resume it (vad policy).",
     )
     echo_guard_ms: int = Field(80, ge=0, description="Speech ignored right after a playback starts, ms.")
     listen_timeout_ms: int = Field(6000, gt=0, description="No answer after this long -> timeout branch, ms.")

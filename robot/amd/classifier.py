@@ -8,12 +8,17 @@ Rules, in order (every threshold is a field of AmdSettings, in ms or points):
 1. A SIT tone -> OPERATOR. A beep (beep_min_ms <= duration <= beep_max_ms) -> MACHINE, at once.
 2. With a transcript: operator phrases >= operator_score_min (and above voicemail) -> OPERATOR; voicemail minus
    human points >= early_machine_phrase_score -> MACHINE, before the window ends.
-3. A decision point is reached when: continuous speech >= machine_speech_ms; or a short greeting (total speech
-   <= human_max_greeting_ms) is followed by after_greeting_silence_ms of silence; or the deadline passes
-   (window_ms, or late_speech_window_ms after a late first onset). No speech by no_speech_timeout_ms -> NO_ANSWER.
+3. A decision point is reached when: continuous speech reaches machine_speech_ms by the deadline; or an utterance
+   (segments joined across pauses < utterance_gap_ms) reaches long_greeting_ms; or a short greeting (total speech
+   <= human_max_greeting_ms) is followed by after_greeting_silence_ms of silence; or the deadline passes.
+   The deadline is window_ms (late_speech_window_ms after a late first onset), extended by at most
+   max_extension_ms while speech goes on (room for the long-greeting rule) or while a greeting that just ended
+   has had less than after_greeting_silence_ms of silence (room for a voicemail beep). No speech by
+   no_speech_timeout_ms -> NO_ANSWER.
 4. At a decision point the evidence is fused into one score (timing points + phrase points); score >=
    machine_score_min -> MACHINE, otherwise HUMAN (biased toward humans: hanging up on a person is the costly
-   error), with a lower confidence when the score is above human_score_max.
+   error), with a lower confidence when the score is above human_score_max. The transcript is asked at the first
+   decision point or at the (unextended) deadline, whichever comes first.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from robot.events import AmdResult, AmdVerdict, SpeechEnded, SpeechStarted, Tone
 from robot.settings import AmdSettings
 
 # Timing points added to the fused score (relative weights of the timing evidence).
-_POINTS_CONTINUOUS = 2.0  # continuous speech >= machine_speech_ms
+_POINTS_CONTINUOUS = 2.0  # continuous speech >= machine_speech_ms by the deadline
+_POINTS_LONG_GREETING = 2.0  # an utterance >= long_greeting_ms
 _POINTS_LONG_TOTAL = 1.0  # total speech > human_max_greeting_ms
 _POINTS_STILL_TALKING = 0.5  # still talking at the deadline after a long total
 _POINTS_SHORT_GREETING = -2.0  # short greeting followed by silence
@@ -108,7 +114,7 @@ class AmdClassifier:
         if self._beep is not None or self._sit is not None:
             return False
         f = self._timeline.features(now)
-        return f.heard_speech and self._decision_point(f)
+        return f.heard_speech and (f.now >= self._base_deadline(f) or self._decision_point(f))
 
     # -- deciding ------------------------------------------------------------------------------------------
     def poll(self, now: float) -> AmdVerdict | None:
@@ -155,19 +161,30 @@ class AmdClassifier:
             return None
         return self._fuse(f, kw)
 
-    def _deadline(self, f: TimingFeatures) -> float:
+    def _base_deadline(self, f: TimingFeatures) -> float:
         window = self._s.window_ms / 1000.0
         onset = f.first_onset if f.first_onset is not None else 0.0
-        deadline = max(window, onset + self._s.late_speech_window_ms / 1000.0)
+        return max(window, onset + self._s.late_speech_window_ms / 1000.0)
+
+    def _deadline(self, f: TimingFeatures) -> float:
+        s = self._s
+        base = self._base_deadline(f)
+        wait = base
         silence = f.silence_since_speech
-        if (
-            self._s.hold_short_greeting
-            and silence is not None
-            and not _reaches(f.total_speech, self._s.human_max_greeting_ms + 1)
-        ):
-            # a short greeting just ended: give a voicemail beep the same chance a human gets to speak again
-            deadline = max(deadline, f.now - silence + self._s.after_greeting_silence_ms / 1000.0)
-        return deadline
+        utterance_start = f.last_utterance_start(s.utterance_gap_ms / 1000.0)
+        if f.in_speech and utterance_start is not None:
+            # still talking: wait until the long-greeting rule can tell a recorded greeting from a long hello
+            wait = utterance_start + s.long_greeting_ms / 1000.0
+        elif s.hold_after_greeting and silence is not None:
+            # a greeting just ended: give a voicemail beep the same chance a human gets to speak again
+            wait = f.now - silence + s.after_greeting_silence_ms / 1000.0
+        return min(max(base, wait), base + s.max_extension_ms / 1000.0)
+
+    def _early_continuous(self, f: TimingFeatures) -> bool:
+        return f.continuous_by(self._s.machine_speech_ms / 1000.0, self._base_deadline(f))
+
+    def _long_greeting(self, f: TimingFeatures) -> bool:
+        return _reaches(f.longest_utterance(self._s.utterance_gap_ms / 1000.0), self._s.long_greeting_ms)
 
     def _short_greeting_over(self, f: TimingFeatures) -> bool:
         silence = f.silence_since_speech
@@ -179,7 +196,8 @@ class AmdClassifier:
 
     def _decision_point(self, f: TimingFeatures) -> bool:
         return (
-            _reaches(f.longest_speech, self._s.machine_speech_ms)
+            self._early_continuous(f)
+            or self._long_greeting(f)
             or self._short_greeting_over(f)
             or f.now >= self._deadline(f)
         )
@@ -198,9 +216,13 @@ class AmdClassifier:
         s = self._s
         score = 0.0
         reasons: list[str] = []
-        if _reaches(f.longest_speech, s.machine_speech_ms):
+        if self._early_continuous(f):
             score += _POINTS_CONTINUOUS
             reasons.append(f"continuous speech {f.longest_speech * 1000:.0f} ms")
+        elif self._long_greeting(f):
+            score += _POINTS_LONG_GREETING
+            gap = s.utterance_gap_ms
+            reasons.append(f"greeting of {f.longest_utterance(gap / 1000.0) * 1000:.0f} ms (pauses < {gap} ms)")
         elif f.total_speech * 1000.0 > s.human_max_greeting_ms:
             score += _POINTS_LONG_TOTAL
             reasons.append(f"speech {f.total_speech * 1000:.0f} ms in {f.segment_count} segments")

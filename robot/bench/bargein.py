@@ -72,6 +72,7 @@ class CallMeasure:
     outcome: DialogOutcome
     resumed: int = 0  # playbacks of the prompt that started into it (`file@@samples`)
     heard_whole: bool = False  # the prompt was played from 0 to its end, resumes included
+    resume_gaps_ms: tuple[float, ...] = ()  # silence the callee heard between a break and the resumed prompt
 
 
 # What the sim's callee clips say, for the words policy's perfect recogniser: backchannel clips are one word;
@@ -235,15 +236,20 @@ class SimBench:
         prompt = [p for p in plays if plays and p.file == plays[0].file]
         resumed = sum(1 for p in prompt if p.offset_samples > 0)
         whole = heard_whole(prompt)
+        gaps = tuple(
+            (b.started - a.ended) * 1000
+            for a, b in itertools.pairwise(prompt)
+            if a.ended is not None and b.offset_samples
+        )
         broken = [p for p in plays if p.status == "break" and p.ended is not None]
         if not broken:
-            return CallMeasure(script, uuid, False, None, outcome, resumed, whole)
+            return CallMeasure(script, uuid, False, None, outcome, resumed, whole, gaps)
         first = plays[0].started
         talk = [s for s in self.sim.speech_log(uuid) if s.anchor.startswith("broadcast") and s.started >= first]
         ended = broken[0].ended
         assert ended is not None
         latency = (ended - talk[0].started) * 1000 if talk else None
-        return CallMeasure(script, uuid, True, latency, outcome, resumed, whole)
+        return CallMeasure(script, uuid, True, latency, outcome, resumed, whole, gaps)
 
 
 def heard_whole(plays: list[PlaybackRecord]) -> bool:
@@ -363,6 +369,7 @@ async def run_bench(settings: Settings, calls: int, policy: str, model: Path | N
                 s: f"{sum(m.heard_whole for m in calm if m.script == s)}/{sum(m.script == s for m in calm)}"
                 for s in CALM_SCRIPTS
             },
+            "break_to_resume_gap_ms": _percentiles([g for m in calm for g in m.resume_gaps_ms]),
             "talker_prompts_resumed": sum(m.resumed for m in talkers),
             "bargein_resume": settings.dialog.bargein_resume,
             "bargein_min_speech_ms": settings.dialog.bargein_min_speech_ms,

@@ -28,13 +28,12 @@ import itertools
 import json
 import time
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
-from robot.bench.loadgen import EventLag, Fleet, RawSink, SimProcess, StreamUrl, ms_summary
+from robot.bench.loadgen import EventLag, Fleet, Probe, RawSink, SimProcess, StreamUrl, loop_lag, ms_summary
 from robot.calls.esl_control import EslCallControl
 from robot.clock import SystemClock
 from robot.dialog.listener import CallListener
@@ -51,26 +50,6 @@ REAL_TIME_RATIO = 0.95  # frames received / expected below this: the streams wer
 GOAL_CALLS, GOAL_CPU_PCT = 500, 50.0
 SETTLE_S = 1.5
 TURN_PERIOD_S = 4.0  # the talker's answer period: dialog calls are spread over it
-
-
-@dataclass(slots=True)
-class Probe:
-    """What a step measures, shared by the calls' tasks (they only count while `on`)."""
-
-    on: bool = False
-    frames: int = 0
-    asr_ms: list[float] = field(default_factory=list)
-    empty_turns: int = 0
-    loop_lag_ms: list[float] = field(default_factory=list)
-
-
-async def _loop_lag(probe: Probe, period_s: float = 0.05) -> None:
-    loop = asyncio.get_running_loop()
-    while True:
-        due = loop.time() + period_s
-        await asyncio.sleep(period_s)
-        if probe.on:
-            probe.loop_lag_ms.append((loop.time() - due) * 1000.0)
 
 
 class Bench:
@@ -91,7 +70,7 @@ class Bench:
     async def __aenter__(self) -> Bench:
         await self.audio.start()
         await self.esl.start()
-        self._lag_task = asyncio.create_task(_loop_lag(self.probe), name="bench-loop-lag")
+        self._lag_task = asyncio.create_task(loop_lag(self.probe), name="bench-loop-lag")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -287,7 +266,12 @@ async def run_dialog(
         "eot_s": eot_s,
         "steps": results,
         "max_calls_without_miss": best,
-        "unverified": ["random-weight model: transcripts are gibberish and always decode to the token cap"],
+        "limit_found": bool(results) and best < results[-1]["calls"],
+        "unverified": [
+            "random-weight model: transcripts are gibberish, always decode to the token cap and are rejected by the "
+            "hallucination guard (empty_text); real weights stop earlier, so real turns cost less",
+            "limit_found false: no step missed, the capacity is at least max_calls_without_miss (ramp with --steps)",
+        ],
     }
 
 

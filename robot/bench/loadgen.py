@@ -182,8 +182,6 @@ class Fleet:
                 await asyncio.sleep(spread_s * i / count)
             uuid = str(uuidlib.uuid4())
             async with gate:
-                events = self.esl.call_events(uuid)
-                events.close()  # nothing reads per-call events here: the lag listener sees them all
                 try:
                     result = await originate(self.esl, f"loopback/{TALKER}/default", uuid)
                     if not result.ok:
@@ -225,3 +223,24 @@ class Fleet:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         self.uuids.clear()
+
+
+@dataclass(slots=True)
+class Probe:
+    """What a step measures, shared by the calls' tasks (they only count while `on`)."""
+
+    on: bool = False
+    frames: int = 0
+    asr_ms: list[float] = field(default_factory=list)
+    empty_turns: int = 0
+    loop_lag_ms: list[float] = field(default_factory=list)
+
+
+async def loop_lag(probe: Probe, period_s: float = 0.05) -> None:
+    """Event-loop lag: how late a `period_s` timer fires, recorded while the probe is on."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + period_s
+        await asyncio.sleep(period_s)
+        if probe.on:
+            probe.loop_lag_ms.append((loop.time() - due) * 1000.0)

@@ -343,6 +343,7 @@ class RobotApp:
             except ConfigError as err:
                 log_event("error", error=str(err))
                 await outbound.hangup("NORMAL_TEMPORARY_FAILURE")
+                log_event("hangup", cause="NORMAL_TEMPORARY_FAILURE", q850=41, answered=True, handoff=True)
                 return
             log_event("answer", handoff=True, destination=data.get("Caller-Destination-Number", ""))
             plan = self._plan(run_amd=self.settings.amd.on_handoff, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')

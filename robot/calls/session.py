@@ -162,7 +162,8 @@ class CallSession:
             status = "start" if name == "PLAYBACK_START" else (event.get("Playback-Status") or "done")
             self.log_event("prompt_start" if status == "start" else "prompt_stop", file=path or "", status=status)
             if self._runner is not None:
-                self._runner.on_playback_event(status, path)
+                offset = event.variable("playback_last_offset_pos")
+                self._runner.on_playback_event(status, path, int(offset) if offset.isdigit() else None)
             elif status != "start":
                 self._playback_done.set()
         elif name == "CUSTOM" and event.subclass == "mod_audio_stream::error":

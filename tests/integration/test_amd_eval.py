@@ -54,6 +54,20 @@ def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFix
     assert item["decided_at_ms"] > 0 and item["asr_compute_ms"] is None
 
 
+def test_timing_rules_on_real_clips(capsys: pytest.CaptureFixture[str]) -> None:
+    """Tune-split clips for each timing rule: long greeting, long human hello, beep after a medium greeting."""
+    clips = {
+        "vmlong_00_067.wav": ("MACHINE", "greeting of"),  # onset 1.3 s: decided by the long-greeting rule
+        "humanlong_02_050.wav": ("HUMAN", "speech"),  # 2.7 s hello, then silence
+        "vmshort_02_102.wav": ("MACHINE", "beep"),  # 1.3 s greeting ends at 1.95 s; beep reported at 2.6 s
+    }
+    assert main(["amd", *(str(EVAL / name) for name in clips), "--no-asr", "--json"]) == 0
+    for item in json.loads(capsys.readouterr().out):
+        result, reason = clips[Path(item["file"]).name]
+        assert item["result"] == result, item
+        assert any(reason in r for r in item["reasons"]), item
+
+
 async def _live(samples: np.ndarray, gate: asyncio.Event | None = None) -> AsyncIterator[AudioChunk]:
     for chunk in chunks_of(samples):
         yield chunk

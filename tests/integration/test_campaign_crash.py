@@ -30,7 +30,10 @@ from typing import Any
 import pytest
 
 from robot.campaign.runner import AttemptRequest, CallOutcome
+from robot.errors import ConfigError
 from robot.events import AmdResult
+from robot.settings import SimSettings
+from robot.sim import SimServer
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -166,7 +169,12 @@ async def _run_until_calls_are_up(tmp_path: Path, env: dict[str, str], csv_path:
         assert run.stdout is not None
         while True:
             line = await asyncio.wait_for(run.stdout.readline(), timeout=LINE_TIMEOUT_S)
-            assert line, f"campaign run exited before the kill point: {(tmp_path / 'run.stderr').read_text()[-2000:]}"
+            if not line:
+                pytest.fail(
+                    "campaign run ended before a call the simulator received was in flight (does the originate "
+                    "carry the committed call uuid?); its stderr ends with:\n"
+                    + (tmp_path / "run.stderr").read_text()[-2000:]
+                )
             seen = _progress(line.decode())
             if int(seen.get("done", 0)) < 3 or int(seen.get("in_flight", 0)) < 2:
                 continue
@@ -256,3 +264,11 @@ async def test_kill_9_mid_campaign_then_resume_dials_each_contact_as_the_rules_a
         else:
             completed = [a for a in mine if a[3] != "UNKNOWN_CRASH"]
             assert len(completed) == 1 and completed[0][5] == 1, (number, mine)
+
+
+async def test_originate_log_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    log_path = tmp_path / "no-such-dir" / "originates.jsonl"
+    server = SimServer(SimSettings.model_validate({"port": 0, "originate_log": log_path}))
+    with pytest.raises(ConfigError, match=r"sim\.originate_log .*no-such-dir/originates\.jsonl"):
+        await server.start()
+    await server.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.bench.bargein import SimBench, bench_scenario
+from robot.bench.bargein import SimBench, bench_scenario, heard_whole
 from robot.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,26 @@ async def test_talking_callee_breaks_the_prompt_and_calm_callee_does_not() -> No
     assert ended is not None and ended > talker_speech[0].started, "the break follows the callee's speech"
     assert ended < talker_plays[0].started + talker_plays[0].duration_s, "the prompt was cut short"
     assert talker.outcome.steps == ["ask", "bye"] and talker.outcome.ended_by == "hangup"
+    assert barge.decided_at - barge.speech_onset == pytest.approx(0.24, abs=0.045), "breaks at min speech (audio time)"
+    assert len(talker_plays) == 1 and talker.outcome.resumes == 0, "a real barge-in is never resumed"
 
     assert not calm.broke and calm.outcome.barge_ins == []
     assert calm_plays[0].status == "done", "line noise never breaks a prompt"
     assert calm.outcome.intents == ["timeout"]
+
+
+async def test_backchannels_over_the_prompt_resume_it_from_where_it_broke() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    async with SimBench(settings, None, opening_wait_s=1.0) as bench:
+        calm = await asyncio.wait_for(bench.call("human_backchannel", bench_scenario(PROMPT)), timeout=30)
+        plays = bench.sim.playbacks(calm.uuid)
+
+    assert plays[0].status == "break", "the vad policy breaks on the 'oui' first"
+    resumed = plays[1]
+    assert resumed.file == plays[0].file == str(PROMPT) and resumed.offset_samples > 0
+    assert plays[0].ended is not None
+    reached = (plays[0].ended - plays[0].started) * plays[0].rate
+    assert reached - 0.4 * 8000 < resumed.offset_samples <= reached, "restarts a little before where it broke"
+    assert plays[-1].status == "done" and heard_whole(plays), "the callee heard the whole prompt in the end"
+    assert calm.outcome.resumes == len(plays) - 1 >= 1
+    assert calm.outcome.steps == ["ask", "bye"]

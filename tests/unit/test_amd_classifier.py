@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from robot.amd.classifier import AmdClassifier, BeepWait, BeepWaitOutcome
+from robot.amd.features import TimingFeatures
 from robot.amd.keywords import KeywordSet, load_keywords
 from robot.clock import ManualClock
 from robot.events import AmdResult, AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript, Word
@@ -79,7 +80,7 @@ def test_sit_is_operator() -> None:
 def test_short_greeting_then_silence_is_human_early() -> None:
     v = Call(timing_only(), [(0.4, 0.9)]).run()
     assert v.result is AmdResult.HUMAN
-    assert v.decided_at == pytest.approx(0.9 + 1.0, abs=2 * STEP)
+    assert v.decided_at == pytest.approx(0.9 + 1.2, abs=2 * STEP)
     assert v.decided_at < AmdSettings().window_ms / 1000
 
 
@@ -107,14 +108,16 @@ def test_two_short_hellos_are_human() -> None:
 
 
 def test_long_segmented_speech_leans_human_without_asr_and_machine_with_phrases(keywords: KeywordSet) -> None:
-    speech = [(0.2, 1.0), (1.2, 1.9), (2.1, 3.5)]
+    speech = [(0.2, 1.0), (1.2, 1.9), (2.1, 3.5)]  # a 3.3 s utterance: below long_greeting_ms
     v = Call(timing_only(), speech).run()
     assert v.result is AmdResult.HUMAN  # timing alone is not conclusive: biased toward humans
     assert v.confidence < 0.8
-    assert v.decided_at == pytest.approx(2.3, abs=STEP)
+    assert v.decided_at == pytest.approx(2.3 + 2.2, abs=STEP)  # talking at 2.3 s, then held for a beep, capped
     text = "Bonjour, vous êtes bien chez Claire et Thomas"
-    v = Call(AmdClassifier(AmdSettings(), keywords), speech, text).run()
+    call = Call(AmdClassifier(AmdSettings(), keywords), speech, text)
+    v = call.run()
     assert v.result is AmdResult.MACHINE
+    assert call.asr_asked_at == pytest.approx(2.3, abs=STEP)  # asked at the deadline, not after the extension
 
 
 def test_long_human_greeting_rescued_by_human_phrases(keywords: KeywordSet) -> None:
@@ -158,7 +161,8 @@ def test_fast_speech_rate_adds_machine_points(keywords: KeywordSet) -> None:
     clf.on_speech(SpeechEnded(1.8, 0.5))
     words = tuple(Word(f"w{i}", 0.2 + i * 0.1, 0.25 + i * 0.1) for i in range(6))
     clf.on_transcript(Transcript("bla bla bla bla bla bla", words))
-    v = clf.poll(2.4)
+    assert clf.poll(2.4) is None  # the greeting ended 0.6 s ago: held for a beep
+    v = clf.poll(3.0)
     assert v is not None and v.result is AmdResult.MACHINE
     assert any("words/s" in r for r in v.reasons)
 
@@ -230,6 +234,60 @@ def test_short_greeting_near_the_window_end_holds_for_a_beep() -> None:
     assert v.decided_at == pytest.approx(2.4, abs=2 * STEP)
     v = Call(timing_only(), speech).run()
     assert v.result is AmdResult.HUMAN
-    assert v.decided_at == pytest.approx(2.6, abs=2 * STEP)
-    v = Call(AmdClassifier(AmdSettings(hold_short_greeting=False), None), speech).run()
+    assert v.decided_at == pytest.approx(1.6 + 1.2, abs=2 * STEP)
+    v = Call(AmdClassifier(AmdSettings(hold_after_greeting=False), None), speech).run()
     assert v.decided_at == pytest.approx(2.3, abs=2 * STEP)
+
+
+def test_medium_greeting_ending_before_the_deadline_also_holds_for_a_beep() -> None:
+    speech = [(0.3, 1.9)]  # 1.6 s: longer than human_max_greeting_ms, so no early HUMAN
+    v = Call(timing_only(), speech).run(tones=(ToneDetected("beep", 2.3, 0.5, 1000.0),))
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(2.8, abs=2 * STEP)
+    v = Call(AmdClassifier(AmdSettings(hold_after_greeting=False), None), speech).run(
+        tones=(ToneDetected("beep", 2.3, 0.5, 1000.0),)
+    )
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(2.3, abs=STEP)
+
+
+def test_greeting_read_with_short_pauses_is_machine_after_long_greeting_ms() -> None:
+    speech = [(0.5, 1.8), (2.1, 3.0), (3.3, 6.0)]  # pauses of 300 ms < utterance_gap_ms
+    v = Call(timing_only(), speech).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(0.5 + 3.5, abs=2 * STEP)
+    assert any("greeting of 3500 ms" in r for r in v.reasons)
+    v = Call(AmdClassifier(AmdSettings(utterance_gap_ms=200), None), speech).run()
+    assert v.result is AmdResult.HUMAN  # not joined: no utterance reaches long_greeting_ms
+
+
+def test_long_human_hello_that_stops_is_human_even_past_machine_speech_ms() -> None:
+    v = Call(timing_only(), [(0.5, 3.2)]).run()  # 2.7 s continuous, but reaches 2.0 s only after the deadline
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(3.2 + 1.2, abs=2 * STEP)
+
+
+def test_repeated_hellos_with_long_pauses_are_not_one_utterance() -> None:
+    v = Call(timing_only(), [(0.3, 1.3), (2.0, 3.2), (3.9, 5.0)]).run()
+    assert v.result is AmdResult.HUMAN
+
+
+def test_late_long_greeting_is_bounded_by_max_extension() -> None:
+    speech = [(1.5, 8.0)]  # deadline 1.5 + late_speech_window 1.5 = 3.0 s
+    v = Call(timing_only(), speech).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(1.5 + 3.5, abs=2 * STEP)
+    v = Call(AmdClassifier(AmdSettings(max_extension_ms=1000), None), speech).run()
+    assert v.result is AmdResult.HUMAN  # still talking at 3.0 + 1.0 s: not conclusive, biased toward humans
+    assert v.decided_at == pytest.approx(4.0, abs=2 * STEP)
+    assert "still talking at the deadline" in v.reasons
+
+
+def test_timing_features_join_utterances_and_date_continuous_speech() -> None:
+    f = TimingFeatures(4.0, 0.5, 3, 1.5, 3.3, True, None, ((0.5, 1.5), (1.8, 2.5), (3.5, 4.0)))
+    assert f.utterances(0.5) == ((0.5, 2.5), (3.5, 4.0))
+    assert f.longest_utterance(0.5) == pytest.approx(2.0)
+    assert f.longest_utterance(1.1) == pytest.approx(3.5)
+    assert f.last_utterance_start(0.5) == pytest.approx(3.5)
+    assert f.continuous_by(1.0, 1.5) and not f.continuous_by(1.0, 1.49)
+    assert not f.continuous_by(1.6, 10.0)

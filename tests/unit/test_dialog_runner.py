@@ -98,16 +98,21 @@ class FakeFreeswitch:
     playing: tuple[Path, float, float] | None = None
     uuid: str = "e061cddd-eac5-4cc6-825c-e4b981b79802"
 
+    offset: int = 0  # `file@@<samples>` of what plays now (8 kHz prompts)
+
     async def play(self, path: Path | str) -> None:
-        duration = PromptLibrary().get(Path(path)).duration_s
-        self.playing = (Path(path), self.listener.audio_time, duration)
-        self.commands.append(("play", self.listener.audio_time, Path(path).stem))
+        file, _, start = str(path).partition("@@")
+        self.offset = int(start or 0)
+        duration = PromptLibrary().get(Path(file)).duration_s - self.offset / 8000
+        self.playing = (Path(file), self.listener.audio_time, duration)
+        self.commands.append(("play", self.listener.audio_time, Path(file).stem + (f"@@{start}" if start else "")))
 
     async def stop_playback(self) -> None:
         self.commands.append(("break", self.listener.audio_time, ""))
         if self.playing is not None and self.runner is not None:
-            path, self.playing = self.playing[0], None
-            self.runner.on_playback_event("break", str(path))
+            (path, started, _), self.playing = self.playing, None
+            position = self.offset + round((self.listener.audio_time - started) * 8000)
+            self.runner.on_playback_event("break", str(path), position)
 
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         self.commands.append(("hangup", self.listener.audio_time, cause))
@@ -264,3 +269,38 @@ async def test_listener_keeps_vad_times_on_the_stream_clock() -> None:
     assert [type(e).__name__ for e in listener.speech_log] == ["SpeechStarted", "SpeechEnded"]
     assert listener.speech_log[0].t == pytest.approx(10.5)
     assert listener.audio_between(10.0, 10.1).size == 1600
+
+
+async def test_backchannel_breaks_then_the_prompt_resumes_where_it_was_broken() -> None:
+    outcome, fs, events, asr = await _run_call([Utterance(3.0, 3.4, "mmh")])
+    kinds = [c[0] for c in fs.commands]
+    assert kinds[:3] == ["play", "break", "play"]
+    assert fs.commands[1][1] == pytest.approx(3.24, abs=0.021), "the vad policy still breaks fast"
+    resumed = fs.commands[2]
+    assert resumed[1] == pytest.approx(3.7, abs=0.03), "resumed once the VAD reported the end (+ silence)"
+    offset = int(resumed[2].split("@@")[1])
+    assert offset == pytest.approx((3.24 - 0.2) * 8000, abs=170), "where FreeSWITCH said it stopped, less 200 ms"
+    assert _plays(fs)[:2] == ["greeting", f"greeting@@{offset}"]
+    assert outcome.resumes == 1 and len(outcome.barge_ins) == 1
+    assert Priority.BARGEIN in asr.requests, "the short interruption was transcribed"
+    interruption = next(f for n, f in events if n == "interruption")
+    assert interruption["resumed"] is True and interruption["text"] == "mmh" and interruption["kind"] == "short"
+    assert outcome.intents[0] == "timeout", "the backchannel is not taken as the answer"
+    assert fs.commands[3][0] == "play" and fs.commands[3][1] > 3.7 + (8.54 - offset / 8000), "resumed to its end"
+
+
+async def test_a_short_answer_over_the_prompt_is_not_resumed_but_answered() -> None:
+    outcome, fs, events, _asr = await _run_call([Utterance(3.0, 3.45, "non")])
+    assert _plays(fs) == ["greeting", "goodbye"]
+    assert outcome.resumes == 0 and outcome.result == "not_interested"
+    interruption = next(f for n, f in events if n == "interruption")
+    assert interruption["resumed"] is False and interruption["text"] == "non"
+    answer = next(f for n, f in events if n == "answer")
+    assert answer["speech_start"] == 3.0, "the interruption itself is the answer"
+
+
+async def test_without_resume_a_backchannel_ends_the_prompt() -> None:
+    outcome, fs, events, _asr = await _run_call([Utterance(3.0, 3.4, "mmh")], bargein_resume=False)
+    assert [c[0] for c in fs.commands][:2] == ["play", "break"]
+    assert "@@" not in " ".join(_plays(fs)) and outcome.resumes == 0
+    assert not any(n == "interruption" for n, _ in events)

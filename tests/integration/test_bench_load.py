@@ -1,0 +1,61 @@
+"""`robot bench load`: tiny smoke runs against a real `robot sim` child process (fields and sane values only,
+never timing assertions)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from robot.bench.load import _steps, run_dialog, run_plumbing
+from robot.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+async def test_plumbing_smoke_reports_both_sides() -> None:
+    result = await run_plumbing(_settings(), [3], 1.5, broadcast_every_s=0.5, baseline=True)
+    assert result["mode"] == "plumbing"
+    for step in (result["robot_adapter"][0], result["baseline_raw_websockets"]["steps"][0]):
+        assert step["calls"] == 3
+        assert step["failed_originates"] == 0
+        assert step["frames_expected_per_s"] == 150
+        assert 0.5 < step["frames_received_ratio"] <= 1.1  # the sim's frames actually arrived, none invented
+        assert step["robot_cpu_pct_one_core"] > 0
+        assert step["robot_cpu_us_per_frame"] > 0
+        assert step["esl_event_lag"]["n"] > 0  # PLAYBACK_* events of the broadcasts came back
+        assert step["broadcast_rtt"]["n"] > 0
+        assert step["loop_lag"]["n"] > 0
+    assert result["robot_adapter"][0]["robot_dropped_frames"] == 0
+    assert result["esl_events_dropped"] == 0
+    assert result["capacity"]["calls_at_goal_cpu"] > 0
+    assert result["goal"] == {"calls": 500, "cpu_pct_one_core_max": 50.0}
+    assert isinstance(result["goal_met"], bool)
+
+
+async def test_dialog_smoke_transcribes_turns(tiny_model_dir: Path) -> None:
+    result = await run_dialog(_settings(), [2], 4.0, tiny_model_dir, tokens=8, budget_ms=3000.0, eot_s=0.6)
+    step = result["steps"][0]
+    assert step["calls"] == 2
+    assert step["frames_received_ratio"] > 0.5
+    assert step["turns"]["n"] >= 1  # the talker's answers were cut into turns by the VAD and transcribed
+    assert step["asr_queue"]["served"] >= step["turns"]["n"]
+    assert set(step["misses"]) == {
+        "dropped_deadline",
+        "refused_full",
+        "robot_dropped_frames",
+        "turn_asr_p95_over_budget",
+    }
+    assert result["max_calls_without_miss"] in (0, 2)
+
+
+def test_steps_argument_rejects_bad_ramps() -> None:
+    assert _steps("100,250,500") == [100, 250, 500]
+    for bad in ("", "5,5", "10,3", "a,b", "0,4"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--steps"):
+            _steps(bad)
