@@ -74,6 +74,9 @@ class MediaSettings(_Section):
     close_timeout_s: float = Field(
         2.0, gt=0, description="Longest wait for the WebSocket closing handshake when a call ends, seconds."
     )
+    open_timeout_s: float = Field(
+        10.0, gt=0, description="A connection that has not finished its WebSocket upgrade by then is dropped, seconds."
+    )
     ping_interval_s: float | None = Field(
         None,
         gt=0,

@@ -3,6 +3,9 @@
 The reader (AudioServer) never waits on the consumer: when `buffer_frames` chunks are waiting, the OLDEST is
 dropped and counted in `stats.dropped_frames`. Stream time `t` comes from sample counts, so it keeps running across
 drops and across reconnections (a new connection for the same call resumes feeding the same CallAudio).
+
+A frame wakes the consumer only when it is waiting (one future per wait, set by the first frame that arrives), so
+frames that arrive together cost one wake-up, and there is no batching delay.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 import numpy as np
-from websockets.asyncio.server import ServerConnection
 
 from robot.clock import Clock
 from robot.errors import MediaError
@@ -23,6 +26,13 @@ from robot.media.wire import StreamDecoder, StreamStats
 log = logging.getLogger(__name__)
 
 DisconnectCallback = Callable[["CallAudio"], object]
+
+
+class StreamLink(Protocol):
+    """The live connection streaming a call (robot.media.ws_protocol.StreamConnection)."""
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close with `code`/`reason` and wait for the closing handshake (bounded)."""
 
 
 class CallAudio:
@@ -40,11 +50,11 @@ class CallAudio:
         self._upsampler = upsampler_for(rate)
         self._buffer_frames = buffer_frames
         self._queue: deque[AudioChunk] = deque()
-        self._wakeup = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None  # set while the reader waits for a chunk
         self._connected = asyncio.Event()
         self._closed = False
         self._samples_out = 0
-        self._connection: ServerConnection | None = None
+        self._connection: StreamLink | None = None
         self._callbacks: list[DisconnectCallback] = []
 
     # -- what the call session uses ---------------------------------------------------------------------------
@@ -84,17 +94,22 @@ class CallAudio:
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         """16 kHz chunks in order until the call is closed (queued chunks first). Meant for ONE reader at a time:
         two concurrent readers would each get part of the audio."""
+        queue = self._queue
         while True:
-            if self._queue:
-                yield self._queue.popleft()
-                continue
+            while queue:
+                yield queue.popleft()
             if self._closed:
                 return
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            if self._waiter is not None:
+                raise MediaError(f"call {self.call_uuid}: chunks() already has a reader")
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
 
     # -- what AudioServer uses ------------------------------------------------------------------------------------
-    def attach(self, connection: ServerConnection) -> ServerConnection | None:
+    def attach(self, connection: StreamLink) -> StreamLink | None:
         """A new connection streams this call; returns the connection it replaces, if any."""
         previous = self._connection
         self._connection = connection
@@ -102,7 +117,7 @@ class CallAudio:
         self._connected.set()
         return previous
 
-    def detach(self, connection: ServerConnection) -> bool:
+    def detach(self, connection: StreamLink) -> bool:
         """`connection` ended. True (and disconnect callbacks scheduled) when it was current and the call is open."""
         if self._connection is not connection:
             return False
@@ -127,13 +142,13 @@ class CallAudio:
         self.last_frame_at = self._clock.monotonic()
         self._push(self._upsampler.process(samples))
 
-    def close(self) -> ServerConnection | None:
+    def close(self) -> StreamLink | None:
         """Mark the call finished (the reader ends after the queued chunks); returns the live connection, if any."""
         if self._closed:
             return None
         self._push(self._upsampler.flush())
         self._closed = True
-        self._wakeup.set()
+        self._wake()
         connection, self._connection = self._connection, None
         self._connected.set()  # wakes wait_connected(), which then reports the close
         return connection
@@ -147,4 +162,9 @@ class CallAudio:
             self._queue.popleft()
             self.stats.dropped_frames += 1
         self._queue.append(chunk)
-        self._wakeup.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

@@ -1,6 +1,9 @@
 """The WebSocket server that receives mod_audio_stream audio, one connection per call.
 
-Routing and auth happen at the HTTP upgrade (`process_request`), before any audio is accepted:
+Each connection is a robot.media.ws_protocol.StreamConnection (an asyncio.Protocol over websockets' Sans-I/O
+ServerProtocol): frames go straight from `data_received` into the call's bounded queue, with no per-frame Task.
+
+Routing and auth happen at the HTTP upgrade (`route`), before any audio is accepted:
 - a path that is not `/call/<uuid>` -> 404;
 - a missing or wrong token (see robot.media.tokens) -> 401;
 - a call that is not open (unknown, or already closed) -> 403.
@@ -23,8 +26,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosedError
 from websockets.http11 import Request, Response
 
 from robot.clock import Clock, SystemClock
@@ -32,6 +33,7 @@ from robot.errors import MediaError
 from robot.media.call_audio import CallAudio
 from robot.media.tokens import stream_token, verify_token
 from robot.media.wire import CALL_PATH_PREFIX, canonical_uuid, parse_stream_path
+from robot.media.ws_protocol import StreamConnection
 from robot.settings import MediaSettings
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,9 @@ class AudioServer:
         self.settings = settings
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._calls: dict[str, CallAudio] = {}
-        self._server: Server | None = None
+        self._server: asyncio.Server | None = None
         self._port: int | None = None
+        self._connections: set[StreamConnection] = set()
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -74,17 +77,8 @@ class AudioServer:
         if self._server is not None:
             raise MediaError("audio server already started")
         s = self.settings
-        self._server = await serve(
-            self._handle,
-            s.host,
-            s.port,
-            process_request=self._process_request,
-            compression=None,
-            max_size=s.max_frame_bytes * 2,
-            ping_interval=s.ping_interval_s,
-            close_timeout=s.close_timeout_s,
-            logger=_ws_log,
-        )
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._new_connection, s.host, s.port)
         self._port = self._server.sockets[0].getsockname()[1]
         log.info("audio server listening on %s:%d", s.host, self._port)
 
@@ -102,6 +96,8 @@ class AudioServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        stragglers = list(self._connections)  # refused or half-open connections: each has a bounded close
+        await asyncio.gather(*(conn.close(1001, "server shutting down") for conn in stragglers))
         for task in list(self._background):
             await task
 
@@ -145,46 +141,46 @@ class AudioServer:
             await connection.close(1000, "call closed")
         log.info("call %s: audio closed, stats %s", call.call_uuid, call.stats.as_dict())
 
-    # -- websockets callbacks -------------------------------------------------------------------------------------
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    # -- StreamConnection callbacks (robot.media.ws_protocol.StreamRouter) --------------------------------------
+    def _new_connection(self) -> StreamConnection:
+        s = self.settings
+        connection = StreamConnection(
+            self,
+            max_size=s.max_frame_bytes * 2,
+            open_timeout_s=s.open_timeout_s,
+            close_timeout_s=s.close_timeout_s,
+            ping_interval_s=s.ping_interval_s,
+            ws_logger=_ws_log,
+        )
+        self._connections.add(connection)
+        return connection
+
+    def route(self, connection: StreamConnection, request: Request) -> Response | CallAudio:
         path = _path_only(request.path)
         try:
             stream = parse_stream_path(request.path)
         except MediaError as err:
-            log.warning("refused audio stream from %s: %s", connection.remote_address, err)
-            return connection.respond(HTTPStatus.NOT_FOUND, "not a call stream path\n")
+            log.warning("refused audio stream from %s: %s", connection.peer, err)
+            return connection.reject(HTTPStatus.NOT_FOUND, "not a call stream path\n")
         if stream.token is None or not verify_token(self.settings.secret, stream.call_uuid, stream.token):
             why = "missing token" if stream.token is None else "wrong token"
-            log.warning("refused audio stream %s from %s: %s", path, connection.remote_address, why)
-            return connection.respond(HTTPStatus.UNAUTHORIZED, "bad stream token\n")
+            log.warning("refused audio stream %s from %s: %s", path, connection.peer, why)
+            return connection.reject(HTTPStatus.UNAUTHORIZED, "bad stream token\n")
         call = self._calls.get(stream.call_uuid)
         if call is None or call.closed:
-            log.warning("refused audio stream %s from %s: call not open", path, connection.remote_address)
-            return connection.respond(HTTPStatus.FORBIDDEN, "call not open\n")
-        return None
+            log.warning("refused audio stream %s from %s: call not open", path, connection.peer)
+            return connection.reject(HTTPStatus.FORBIDDEN, "call not open\n")
+        return call
 
-    async def _handle(self, connection: ServerConnection) -> None:
-        call_uuid = parse_stream_path(connection.request.path).call_uuid if connection.request else ""
-        call = self._calls.get(call_uuid)
-        if call is None or call.closed:  # closed between the upgrade and now
-            await connection.close(1008, "call not open")
-            return
+    def accepted(self, connection: StreamConnection, call: CallAudio) -> None:
         previous = call.attach(connection)
-        log.info("call %s: audio stream connected (connection %d)", call_uuid, call.stats.connections)
+        log.info("call %s: audio stream connected (connection %d)", call.call_uuid, call.stats.connections)
         if previous is not None:
-            log.warning("call %s: new audio connection replaces the previous one", call_uuid)
+            log.warning("call %s: new audio connection replaces the previous one", call.call_uuid)
             self._spawn(previous.close(1000, "replaced"))
-        try:
-            async for message in connection:
-                if isinstance(message, str):
-                    call.on_text(message)
-                else:
-                    call.on_binary(message)
-        except ConnectionClosedError as err:
-            log.warning("call %s: audio stream dropped: %s", call_uuid, err)
-        finally:
-            if call.detach(connection):
-                log.info("call %s: audio stream closed while the call is open", call_uuid)
+
+    def connection_closed(self, connection: StreamConnection) -> None:
+        self._connections.discard(connection)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro, name="robot.media.close-replaced")

@@ -111,7 +111,8 @@ class SimApi:
         call = self._call(parts[0])
         if call is None or not call.answered:
             return "-ERR Operation Failed\n"
-        call.broadcast(parts[1], delay_s=self.server.settings.broadcast_delay_ms / 1000.0)
+        leg = call.leg(parts[0])  # the leg named: a handed-off call is the B leg
+        call.broadcast(parts[1], leg=leg, delay_s=self.server.settings.broadcast_delay_ms / 1000.0)
         return "+OK Message sent\n"
 
     async def _cmd_uuid_setvar(self, arg: str) -> str:

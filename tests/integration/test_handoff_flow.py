@@ -113,11 +113,6 @@ async def handoff_rig(tmp_path: Path, tiny_model_dir: Path) -> AsyncIterator[Han
                 await carrier.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim bug: uuid_broadcast <B uuid> plays on the A leg, so PLAYBACK_* carry A's uuid and the robot never "
-    "sees its prompt start/stop (robot/sim/api.py _cmd_uuid_broadcast must pass call.leg(uuid)); drop this mark then",
-)
 async def test_handed_off_call_runs_the_scenario(tmp_path: Path, tiny_model_dir: Path) -> None:
     async with handoff_rig(tmp_path, tiny_model_dir) as r:
         a_uuid, b_uuid = await r.inbound_call(r.scenario)

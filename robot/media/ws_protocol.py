@@ -1,0 +1,251 @@
+"""One mod_audio_stream WebSocket connection: an asyncio.Protocol around websockets' Sans-I/O ServerProtocol.
+
+websockets' `ServerProtocol` keeps RFC 6455 correct (handshake, unmasking, control frames, fragmentation limits,
+close handshake, pong replies); this class only moves bytes and hands frames over. There is no Task, future or
+message queue per frame: `data_received` parses the bytes and feeds each binary message straight into the call's
+bounded queue (`CallAudio.on_binary`).
+
+The owner (AudioServer) implements `StreamRouter`: `route` decides at the HTTP upgrade (a refusal Response, or the
+CallAudio to feed), `connection_closed` hears when the TCP connection is gone.
+
+Timers, all on the loop: an opening handshake not done within `open_timeout_s` is aborted; once a close frame or EOF
+was sent, the peer has `close_timeout_s` to finish the closing handshake before the socket is aborted; optional
+keepalive pings every `ping_interval_s` (a ping still unanswered at the next tick fails the connection, 1011).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Protocol, cast
+
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import SEND_EOF, State
+from websockets.server import ServerProtocol
+
+from robot.media.call_audio import CallAudio
+
+log = logging.getLogger(__name__)
+
+_BINARY, _TEXT, _CONT, _PONG, _CLOSE = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG, Opcode.CLOSE
+_OPEN, _CLOSED = State.OPEN, State.CLOSED
+
+
+class StreamRouter(Protocol):
+    """What a StreamConnection asks its server."""
+
+    def route(self, connection: StreamConnection, request: Request) -> Response | CallAudio:
+        """A refusal (built with `connection.reject`), or the open call this stream feeds."""
+
+    def accepted(self, connection: StreamConnection, call: CallAudio) -> None:
+        """The upgrade succeeded: `connection` now feeds `call`."""
+
+    def connection_closed(self, connection: StreamConnection) -> None:
+        """The TCP connection is gone (after `call.detach`)."""
+
+
+class StreamConnection(asyncio.Protocol):
+    """The asyncio side of one audio WebSocket."""
+
+    def __init__(
+        self,
+        router: StreamRouter,
+        *,
+        max_size: int,
+        open_timeout_s: float,
+        close_timeout_s: float,
+        ping_interval_s: float | None,
+        ws_logger: logging.Logger,
+    ) -> None:
+        self._router = router
+        self._protocol = ServerProtocol(max_size=max_size, logger=ws_logger)
+        self._close_timeout_s = close_timeout_s
+        self._ping_interval_s = ping_interval_s
+        self._open_timeout_s = open_timeout_s
+        self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._lost: asyncio.Future[None] = self._loop.create_future()
+        self.call: CallAudio | None = None
+        self.peer: object = None
+        self._timer: asyncio.TimerHandle | None = None  # open deadline, then keepalive, then close deadline
+        self._ping_outstanding = False
+        self._close_armed = False  # the close deadline is running
+        self._fragments: list[bytes] = []
+        self._fragment_opcode: Opcode | None = None
+
+    # -- what AudioServer uses -------------------------------------------------------------------------------
+    def reject(self, status: int, text: str) -> Response:
+        return self._protocol.reject(status, text)
+
+    @property
+    def state(self) -> State:
+        return self._protocol.state
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Send a close frame (when open) and wait for the TCP connection to end, at most close_timeout_s."""
+        if self._transport is None:
+            return
+        proto = self._protocol
+        if proto.state is _OPEN:
+            proto.send_close(code, reason)
+            self._flush()
+        elif proto.state is State.CONNECTING:
+            self._transport.abort()
+        await asyncio.shield(self._lost)
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    # -- asyncio.Protocol -------------------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.peer = transport.get_extra_info("peername")
+        self._timer = self._loop.call_later(self._open_timeout_s, self._open_timed_out)
+
+    def data_received(self, data: bytes) -> None:
+        proto = self._protocol
+        proto.receive_data(data)
+        events = proto.events_received()
+        if proto.writes:  # pongs, close echo, EOF, handshake errors (most calls write nothing)
+            self._flush()
+        call = self.call
+        for event in events:
+            if isinstance(event, Frame):
+                if event.opcode is _BINARY and event.fin and call is not None and self._fragment_opcode is None:
+                    call.on_binary(cast(bytes, event.data))  # the hot path: one whole 20 ms frame
+                else:
+                    self._on_frame(event)
+            elif isinstance(event, Request):
+                self._on_request(event)
+                call = self.call
+
+    def eof_received(self) -> bool:
+        self._protocol.receive_eof()
+        self._flush()
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        proto = self._protocol
+        proto.receive_eof()  # idempotent: the state is CLOSED after this
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        call = self.call
+        if call is not None:
+            clean = proto.close_rcvd is not None and proto.close_rcvd.code in (CloseCode.NORMAL_CLOSURE, 1001)
+            if not clean and proto.close_sent is None:
+                log.warning("call %s: audio stream dropped: %s", call.call_uuid, exc or proto.close_exc)
+            if call.detach(self):
+                log.info("call %s: audio stream closed while the call is open", call.call_uuid)
+        self._router.connection_closed(self)
+        if not self._lost.done():
+            self._lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        """The peer does not read our pongs/closes: stop reading (and generating replies) until it does."""
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
+    # -- internals --------------------------------------------------------------------------------------------
+    def _on_request(self, request: Request) -> None:
+        proto = self._protocol
+        routed = self._router.route(self, request)
+        if isinstance(routed, Response):
+            proto.send_response(routed)
+        else:
+            response = proto.accept(request)
+            proto.send_response(response)
+            if response.status_code == 101:
+                self.call = routed
+                self._router.accepted(self, routed)
+            else:
+                log.warning(
+                    "refused audio stream from %s: bad WebSocket handshake (%s)", self.peer, proto.handshake_exc
+                )
+        self._flush()
+        if proto.state is _OPEN and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            if self._ping_interval_s is not None:
+                self._timer = self._loop.call_later(self._ping_interval_s, self._keepalive)
+
+    def _on_frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        if opcode is _PONG:
+            self._ping_outstanding = False
+            return
+        if opcode is _TEXT or opcode is _BINARY:
+            self._fragment_opcode = opcode
+            self._fragments = [bytes(frame.data)]
+        elif opcode is _CONT and self._fragment_opcode is not None:
+            self._fragments.append(bytes(frame.data))
+        else:
+            return  # ping (answered by ServerProtocol), close (handled by it too)
+        if not frame.fin:
+            return
+        opcode, self._fragment_opcode = self._fragment_opcode, None
+        payload, self._fragments = b"".join(self._fragments), []
+        call = self.call
+        if call is None:
+            return
+        if opcode is _BINARY:
+            call.on_binary(payload)
+            return
+        try:
+            text = payload.decode()
+        except UnicodeDecodeError as err:
+            self._protocol.fail(CloseCode.INVALID_DATA, f"{err.reason} at position {err.start}")
+            self._flush()
+            return
+        call.on_text(text)
+
+    def _flush(self) -> None:
+        """Write what the protocol wants sent; arm the close deadline once the connection is closing."""
+        transport = self._transport
+        if transport is None:
+            return
+        for data in self._protocol.data_to_send():
+            if data is not SEND_EOF and data:
+                transport.write(data)
+            elif transport.can_write_eof():
+                transport.write_eof()
+            else:
+                transport.close()
+        if not self._close_armed and self._protocol.close_expected():
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_later(self._close_timeout_s, self._close_timed_out)
+            self._close_armed = True
+
+    def _open_timed_out(self) -> None:
+        self._timer = None
+        log.warning("audio connection from %s: no WebSocket upgrade within %.1f s", self.peer, self._open_timeout_s)
+        self.abort()
+
+    def _close_timed_out(self) -> None:
+        self._timer = None
+        if self._protocol.state is not _CLOSED:
+            log.warning("audio connection from %s: closing handshake timed out, aborting", self.peer)
+            self.abort()
+
+    def _keepalive(self) -> None:
+        self._timer = None
+        proto = self._protocol
+        if proto.state is not _OPEN:
+            return
+        if self._ping_outstanding:
+            log.warning("audio connection from %s: keepalive ping unanswered, closing", self.peer)
+            proto.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        else:
+            proto.send_ping(os.urandom(4))
+            self._ping_outstanding = True
+            assert self._ping_interval_s is not None
+            self._timer = self._loop.call_later(self._ping_interval_s, self._keepalive)
+        self._flush()
