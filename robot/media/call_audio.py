@@ -16,8 +16,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
-import numpy as np
-
 from robot.clock import Clock
 from robot.errors import MediaError
 from robot.media.audio import TARGET_RATE, AudioChunk, Int16Array, upsampler_for
@@ -156,13 +154,16 @@ class CallAudio:
     def _push(self, samples: Int16Array) -> None:
         if samples.size == 0 or self._closed:
             return
-        chunk = AudioChunk(samples=np.asarray(samples, dtype=np.int16), t=self._samples_out / TARGET_RATE)
+        chunk = AudioChunk(samples=samples, t=self._samples_out / TARGET_RATE)  # upsamplers return int16 arrays
         self._samples_out += samples.size
-        if len(self._queue) >= self._buffer_frames:
-            self._queue.popleft()
+        queue = self._queue
+        if len(queue) >= self._buffer_frames:
+            queue.popleft()
             self.stats.dropped_frames += 1
-        self._queue.append(chunk)
-        self._wake()
+        queue.append(chunk)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _wake(self) -> None:
         waiter = self._waiter

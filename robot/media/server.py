@@ -1,7 +1,7 @@
 """The WebSocket server that receives mod_audio_stream audio, one connection per call.
 
 Each connection is a robot.media.ws_protocol.StreamConnection (an asyncio.Protocol over websockets' Sans-I/O
-ServerProtocol): frames go straight from `data_received` into the call's bounded queue, with no per-frame Task.
+ServerProtocol): frames go straight from the socket read into the call's bounded queue, with no per-frame Task.
 
 Routing and auth happen at the HTTP upgrade (`route`), before any audio is accepted:
 - a path that is not `/call/<uuid>` -> 404;
@@ -33,7 +33,7 @@ from robot.errors import MediaError
 from robot.media.call_audio import CallAudio
 from robot.media.tokens import stream_token, verify_token
 from robot.media.wire import CALL_PATH_PREFIX, canonical_uuid, parse_stream_path
-from robot.media.ws_protocol import StreamConnection
+from robot.media.ws_protocol import ReadBuffer, StreamConnection
 from robot.settings import MediaSettings
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class AudioServer:
         self._server: asyncio.Server | None = None
         self._port: int | None = None
         self._connections: set[StreamConnection] = set()
+        self._read_buffer = ReadBuffer()
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -146,6 +147,7 @@ class AudioServer:
         s = self.settings
         connection = StreamConnection(
             self,
+            self._read_buffer,
             max_size=s.max_frame_bytes * 2,
             open_timeout_s=s.open_timeout_s,
             close_timeout_s=s.close_timeout_s,

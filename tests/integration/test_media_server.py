@@ -282,3 +282,101 @@ async def test_second_connection_replaces_the_first(server: AudioServer) -> None
             assert call.connected
     assert await asyncio.wait_for(gone, WAIT) is call  # only the current connection's end counts
     assert call.stats.connections == 2
+
+
+async def test_fragmented_messages_and_pings_from_a_websockets_client(server: AudioServer) -> None:
+    call = server.open_call(UUID_A)
+    pcm = np.arange(320, dtype="<i2").tobytes()
+    async with connect(server.stream_url(UUID_A), compression=None) as ws:
+        await ws.send(['{"campaign":', '"c2"}'])  # one text message in two fragments
+        await ws.send([pcm[:200], pcm[200:]])
+        pong = await ws.ping(b"are you there")
+        async with asyncio.timeout(WAIT):
+            await pong
+        chunks = await take(call, 1)
+    assert call.metadata == '{"campaign":"c2"}'
+    assert chunks[0].samples.astype("<i2").tobytes() == pcm
+
+
+async def raw_upgrade(server: AudioServer, call_uuid: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A client that upgrades, then only does what the test says (no pong, no close echo)."""
+    path = server.stream_url(call_uuid).split(f":{server.port}", 1)[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    async with asyncio.timeout(WAIT):
+        head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+def server_frames(data: bytes) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of unmasked server frames with short payloads."""
+    frames, i = [], 0
+    while i < len(data):
+        length = data[i + 1] & 0x7F
+        assert length < 126
+        frames.append((data[i] & 0x0F, data[i + 2 : i + 2 + length]))
+        i += 2 + length
+    return frames
+
+
+async def test_keepalive_ping_unanswered_fails_the_stream() -> None:
+    srv = AudioServer(media_settings(ping_interval_s=0.05))
+    await srv.start()
+    try:
+        call = srv.open_call(UUID_A)
+        gone = disconnect_future(call)
+        reader, writer = await raw_upgrade(srv, UUID_A)
+        async with asyncio.timeout(WAIT):
+            sent = await reader.read()  # a ping, then close 1011 and EOF: this client never answers
+        writer.close()
+        assert await asyncio.wait_for(gone, WAIT) is call
+    finally:
+        await srv.close()
+    frames = server_frames(sent)
+    assert frames[0][0] == 0x9 and frames[-1][0] == 0x8
+    assert int.from_bytes(frames[-1][1][:2], "big") == 1011
+
+
+async def test_close_call_is_bounded_when_the_peer_never_answers_the_close() -> None:
+    srv = AudioServer(media_settings(close_timeout_s=0.05))
+    await srv.start()
+    try:
+        call = srv.open_call(UUID_A)
+        reader, writer = await raw_upgrade(srv, UUID_A)
+        async with asyncio.timeout(WAIT):
+            await call.wait_connected()
+            await srv.close_call(UUID_A)  # returns once the socket is aborted
+            sent = await reader.read()
+        writer.close()
+    finally:
+        await srv.close()
+    assert server_frames(sent) == [(0x8, (1000).to_bytes(2, "big") + b"call closed")]
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bool:
+    try:
+        async with asyncio.timeout(WAIT):
+            return await reader.read() == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_silent_connections_are_dropped_and_shutdown_ends_half_open_ones() -> None:
+    srv = AudioServer(media_settings(open_timeout_s=0.05))
+    await srv.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        assert await closed_by_server(reader)  # never sent its upgrade request: dropped
+        writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(b"GET /call/")  # half a request line
+        await writer.drain()
+    finally:
+        async with asyncio.timeout(WAIT):
+            await srv.close()
+    assert await closed_by_server(reader)
+    writer.close()
