@@ -188,9 +188,6 @@ class RobotApp:
     def on_amd_verdict(self, verdict: AmdVerdict) -> None:
         self.metrics.amd_verdicts.inc(result=verdict.result.value)
 
-    def on_dialog_outcome(self, outcome: DialogOutcome) -> None:
-        return None
-
     # ---- calls ---------------------------------------------------------------------------------------------------
     def _plan(self, *, run_amd: bool, scenario: Scenario | None, metadata: str) -> SessionPlan:
         s = self.settings

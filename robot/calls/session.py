@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,6 @@ class SessionResources(Protocol):
 
     def on_amd_verdict(self, verdict: AmdVerdict) -> None: ...
 
-    def on_dialog_outcome(self, outcome: DialogOutcome) -> None: ...
-
 
 @dataclass(slots=True)
 class SessionResult:
@@ -91,6 +90,29 @@ class SessionPlan:
     max_stream_restarts: int = 5
     connect_timeout_s: float = 3.0
     amd_window_s: float = 2.3
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackUpdate:
+    """A PLAYBACK_START/STOP event as the dialog runner takes it."""
+
+    status: str  # "start", "done" or "break"
+    path: str | None
+    offset_samples: int | None  # PLAYBACK_STOP's variable_playback_last_offset_pos
+
+    def apply_to(self, runner: ScenarioRunner) -> None:
+        runner.on_playback_event(self.status, self.path, self.offset_samples)
+
+
+def playback_update(event: EslEvent) -> PlaybackUpdate | None:
+    """PLAYBACK_START / PLAYBACK_STOP -> PlaybackUpdate; None for any other event."""
+    if event.name not in ("PLAYBACK_START", "PLAYBACK_STOP"):
+        return None
+    path = event.get("Playback-File-Path") or None
+    if event.name == "PLAYBACK_START":
+        return PlaybackUpdate("start", path, None)
+    offset = event.variable("playback_last_offset_pos")
+    return PlaybackUpdate(event.get("Playback-Status") or "done", path, int(offset) if offset.isdigit() else None)
 
 
 def hangup_fields(event: EslEvent) -> tuple[str, int | None]:
@@ -157,14 +179,14 @@ class CallSession:
             self.result.hangup_cause, self.result.q850 = hangup_fields(event)
             self.audio.close()
             self.hungup.set()
-        elif name in ("PLAYBACK_START", "PLAYBACK_STOP"):
-            path = event.get("Playback-File-Path") or None
-            status = "start" if name == "PLAYBACK_START" else (event.get("Playback-Status") or "done")
-            self.log_event("prompt_start" if status == "start" else "prompt_stop", file=path or "", status=status)
+        elif (playback := playback_update(event)) is not None:
+            started = playback.status == "start"
+            self.log_event(
+                "prompt_start" if started else "prompt_stop", file=playback.path or "", status=playback.status
+            )
             if self._runner is not None:
-                offset = event.variable("playback_last_offset_pos")
-                self._runner.on_playback_event(status, path, int(offset) if offset.isdigit() else None)
-            elif status != "start":
+                playback.apply_to(self._runner)
+            elif not started:
                 self._playback_done.set()
         elif name == "CUSTOM" and event.subclass == "mod_audio_stream::error":
             log.warning("call %s: mod_audio_stream error %s", self.uuid, event.body[:200])
@@ -292,7 +314,6 @@ class CallSession:
                 await listen
             await listener.aclose()
         self.result.dialog = outcome
-        self.res.on_dialog_outcome(outcome)
 
     async def _hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         if self.hungup.is_set():
@@ -328,8 +349,6 @@ async def _aclose(stream: AsyncIterator[AudioChunk]) -> None:
 
 
 def _wav_seconds(path: Path) -> float:
-    import wave
-
     try:
         with wave.open(str(path), "rb") as wav:
             return wav.getnframes() / float(wav.getframerate())
