@@ -362,6 +362,29 @@ class LogSettings(_Section):
 
 
 class SimSettings(_Section):
+    streaming: bool = Field(
+        True,
+        description="Recognise the caller while they talk (LocalAgreement-2, robot.dialog.live); off: one "
+        "transcription of each whole turn at its end.",
+    )
+    stream_chunk_ms: int = Field(
+        600, gt=0, description="Streaming: new speech audio between two recognitions of a call's buffer, ms."
+    )
+    stream_buffer_s: float = Field(
+        6.0,
+        gt=0,
+        le=30,
+        description="Streaming: the audio buffer is cut at a committed word end once longer than this, seconds.",
+    )
+    stream_deadline_ms: int = Field(
+        1500, gt=0, description="Streaming: a partial recognition still queued this long is dropped, ms."
+    )
+    stream_preroll_ms: int = Field(200, ge=0, description="Streaming: audio kept before a VAD speech onset, ms.")
+    early_intents: list[str] = Field(
+        default_factory=lambda: ["stop_calling_me", "not_interested", "call_back_later"],
+        description="Intents that end the caller's turn as soon as committed words show them (no end-of-turn "
+        "silence wait); [] = always wait.",
+    )
     """The FreeSWITCH + mod_audio_stream simulator."""
 
     host: str = Field("127.0.0.1", description="Listen address of the simulated ESL.")

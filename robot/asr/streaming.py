@@ -6,6 +6,10 @@ consecutive hypotheses agree on it (longest common prefix, after the last commit
 end of the committed text at the junction (1..5-gram) are dropped; once the buffer is longer than `trim_s`, it is
 cut at the end of a committed word (a sentence end when there is one) so it never grows without bound.
 
+Whisper's word splitting is undone first (`merge_pieces`): a piece that starts with an apostrophe or a hyphen
+("n" + "'est", "est" + "-ce") or that is only punctuation (".", "?") joins the word before it.
+Times are stream seconds: `insert_audio_chunk(samples, t)` on an empty buffer anchors it at `t`.
+
 `process_iter(recognizer)` drives a sync recogniser; an async caller does
 `audio, prompt = proc.request()` -> `words = await recognize(audio, prompt)` -> `proc.accept(words)`.
 """
@@ -52,6 +56,33 @@ class StreamUpdate:
         return " ".join(w.text for w in self.partial)
 
 
+_JOINERS = ("'", "\u2019", "-")
+_PUNCT = frozenset(".,;:!?\u2026\u00bb\u00ab\"'\u2019-")
+
+
+def _is_punct(text: str) -> bool:
+    return bool(text) and all(ch in _PUNCT for ch in text)
+
+
+def merge_pieces(words: Sequence[Word]) -> list[Word]:
+    """Join Whisper's word pieces back into words (see the module docstring); a leading punctuation piece with
+    no word before it is dropped."""
+    merged: list[Word] = []
+    for word in words:
+        text = word.text.strip()
+        if not text:
+            continue
+        joins = text.startswith(_JOINERS) or _is_punct(text) or (merged and merged[-1].text.endswith(_JOINERS))
+        if joins and merged:
+            prev = merged[-1]
+            merged[-1] = Word(
+                prev.text + text, prev.start, max(prev.end, word.end), min(prev.probability, word.probability)
+            )
+        elif not _is_punct(text):
+            merged.append(Word(text, word.start, word.end, word.probability))
+    return merged
+
+
 def _same(a: Word, b: Word) -> bool:
     return normalise(a.text) == normalise(b.text)
 
@@ -75,7 +106,7 @@ class HypothesisBuffer:
     def insert(self, words: Sequence[Word], offset: float) -> None:
         """Take a new hypothesis (times relative to `offset`): keep only words after the last commit, and drop
         an n-gram at its head that repeats the tail of what is already committed."""
-        shifted = [_shift(w, offset) for w in words]
+        shifted = [_shift(w, offset) for w in merge_pieces(words)]
         fresh = [w for w in shifted if w.start > self.last_committed_time - 0.1]
         if fresh and abs(fresh[0].start - self.last_committed_time) < self.junction_window_s:
             longest = min(len(self.committed_in_buffer), len(fresh), self.max_ngram)
@@ -85,6 +116,15 @@ class HypothesisBuffer:
                     fresh = fresh[n:]
                     break
         self.incoming = fresh
+
+    def flush_all(self) -> list[Word]:
+        """Commit the whole incoming hypothesis (end of the caller's speech: nothing more will come to agree)."""
+        agreed = list(self.incoming)
+        if agreed:
+            self.last_committed_time = agreed[-1].end
+        self.previous, self.incoming = [], []
+        self.committed_in_buffer.extend(agreed)
+        return agreed
 
     def flush(self) -> list[Word]:
         """Commit the common prefix of the previous and the incoming hypothesis."""
@@ -119,11 +159,20 @@ class OnlineAgreement:
         self.hypotheses = HypothesisBuffer()
         self.committed: list[Word] = []
 
-    def insert_audio_chunk(self, samples: npt.NDArray[Any]) -> None:
+    def insert_audio_chunk(self, samples: npt.NDArray[Any], t: float | None = None) -> None:
+        """Append audio; `t` (stream seconds of its first sample) anchors an empty buffer there."""
         if samples.ndim != 1:
             raise ValueError(f"audio chunk must be mono 1-D, got shape {samples.shape}")
         chunk = samples.astype(np.float32) / 32768.0 if samples.dtype == np.int16 else samples.astype(np.float32)
+        if t is not None and self.audio.size == 0:
+            self.buffer_offset = t
+            self.hypotheses.last_committed_time = max(self.hypotheses.last_committed_time, t)
         self.audio = np.concatenate([self.audio, chunk])
+
+    @property
+    def buffer_end(self) -> float:
+        """Stream time of the end of the buffered audio, seconds."""
+        return self.buffer_offset + self.buffer_seconds
 
     @property
     def buffer_seconds(self) -> float:
@@ -161,15 +210,30 @@ class OnlineAgreement:
         audio, prompt = self.request()
         return self.accept(await recognizer.recognize(audio, prompt))
 
+    def accept_final(self, words: Sequence[Word], consumed: int | None = None) -> StreamUpdate:
+        """Feed the last recognition of the buffer (the speaker stopped): all its words after the last commit are
+        committed, then the first `consumed` samples (default: all) leave the buffer; audio appended after the
+        request stays, as the start of a new buffer."""
+        self.hypotheses.insert(words, self.buffer_offset)
+        agreed = self.hypotheses.flush_all()
+        self.committed.extend(agreed)
+        self._clear(consumed)
+        return StreamUpdate(tuple(agreed), ())
+
     def finish(self) -> StreamUpdate:
         """End of stream: the uncommitted tail is returned as committed and the state is cleared."""
         tail = self.hypotheses.uncommitted
         self.committed.extend(tail)
-        self.buffer_offset += self.buffer_seconds
-        self.audio = np.zeros(0, dtype=np.float32)
-        self.hypotheses = HypothesisBuffer()
-        self.hypotheses.last_committed_time = self.buffer_offset
+        self._clear()
         return StreamUpdate(tuple(tail), ())
+
+    def _clear(self, consumed: int | None = None) -> None:
+        last = self.hypotheses.last_committed_time
+        drop = self.audio.size if consumed is None else min(consumed, self.audio.size)
+        self.buffer_offset += drop / SAMPLE_RATE
+        self.audio = self.audio[drop:]
+        self.hypotheses = HypothesisBuffer()
+        self.hypotheses.last_committed_time = max(last, self.buffer_offset)
 
     def _trim(self) -> None:
         """Cut the buffer at the end of the last committed sentence in it, else of the last committed word."""

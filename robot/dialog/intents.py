@@ -1,9 +1,13 @@
 """French keyword intents of a caller's answer (pure).
 
 `detect_intent(text)` normalises the text (lower case, accents and punctuation removed) and looks for phrase
-patterns, strongest family first: stop_calling_me > not_interested > call_back_later > no > yes. A "yes" word
-(oui, d'accord, intéressé...) that sits in a negation ("pas d'accord", "je ne suis pas intéressé", "absolument
-pas") is not a yes: negated yes words count as "no" (or "not_interested" for intérêt words).
+patterns, strongest family first: stop_calling_me > not_interested > call_back_later > question > no / yes.
+- A "yes" word (oui, d'accord, intéressé...) that sits in a negation ("pas d'accord", "je ne suis pas intéressé",
+  "absolument pas") is not a yes: negated yes words count as "no" (or "not_interested" for intérêt words).
+- Between yes and no the later one wins, so a negation after a leading "oui" wins ("oui... enfin non").
+- A "oui" that only answers the phone is not a yes: "Oui ?", "Oui bonjour", "Allô oui", "Oui, je vous écoute",
+  "Oui c'est moi" (the "oui" is dropped; the rest of the answer still counts).
+- A question ("c'est à quel sujet ?", "c'est pour quoi ?", "qui êtes-vous ?") is `question`, never consent.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class Intent(StrEnum):
     NOT_INTERESTED = "not_interested"
     CALL_BACK_LATER = "call_back_later"
     STOP_CALLING_ME = "stop_calling_me"
+    QUESTION = "question"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,40 @@ _CALL_BACK = _rx(
     r"pas (?:maintenant|disponible|dispo)",
     r"un autre (?:jour|moment)",
 )
+_QUESTION = _rx(
+    r"(?:c est |mais )?(?:a|au) (?:quel|quels) (?:sujet|propos)",
+    r"(?:c est )?a propos de quoi",
+    r"c est (?:pour|par rapport a|au sujet de) quoi",
+    r"c est pourquoi",
+    r"c est (?:quoi|de quoi)",
+    r"(?:de quoi|qu est ce qui) (?:s agit il|il s agit|est ce qu il s agit|vous amene)",
+    r"qu est ce que (?:c est|vous (?:voulez|vendez|proposez|me voulez))",
+    r"vous (?:me )?(?:voulez|proposez|vendez) quoi",
+    r"(?:qui etes vous|vous etes qui|qui est a l appareil|qui est ce|c est qui|qui m appelle|qui parle)",
+    r"(?:c est )?de la part de qui",
+    r"vous (?:appelez|venez) de la part de (?:qui|quelle)",
+    r"pourquoi (?:vous m appelez|m appelez vous|vous me (?:contactez|telephonez|rappelez)|ce (?:coup de fil|appel))",
+    r"(?:comment|ou) (?:avez vous|vous avez) (?:eu|trouve|obtenu) mon (?:numero|nom)",
+    r"(?:c est )?quelle (?:societe|entreprise|boite|marque)",
+    r"(?:vous|pouvez vous|vous pouvez|pourriez vous) (?:me )?(?:repeter|reexpliquer|expliquer)",
+    r"(?:c est|ce sera|est ce que c est) (?:gratuit|payant)",
+    r"(?:combien (?:ca|cela) coute|(?:ca|cela) coute combien|quel (?:est le )?prix|c est combien)",
+    r"(?:quelle|quel genre d|de quelle|c est quoi cette) etude",
+    r"(?:vous dites|j ai pas compris|je n ai pas compris|pardon|comment ca)",
+)
+# "oui" that answers the phone, not the question: dropped before the yes/no decision.
+_GREETING_OUI = re.compile(
+    r"(?<!\w)(?:(?:allo|all) )?(?:oui|ouais)(?: (?:oui|ouais))*(?= (?:allo|bonjour|bonsoir|j ecoute|je vous ecoute|"
+    r"c est (?:bien )?moi|lui meme|elle meme|c est (?:lui|elle)|qui|c est (?:a|pour|qui|quoi|au sujet|de la part)"
+    r"|a quel|je suis la)(?!\w))"
+)
+_ASKING_OUI = re.compile(r"(?<!\w)(?:allo\W*)?(?:oui|ouais)\s*\?", re.IGNORECASE)
+
 _NO = _rx(
     r"non",
+    r"pas vraiment",
+    r"pas trop",
+    r"bof",
     r"nan",
     r"pas du tout",
     r"absolument pas",
@@ -181,10 +218,13 @@ def detect_intent(text: str) -> IntentMatch:
         (Intent.STOP_CALLING_ME, _STOP),
         (Intent.NOT_INTERESTED, _NOT_INTERESTED),
         (Intent.CALL_BACK_LATER, _CALL_BACK),
+        (Intent.QUESTION, _QUESTION),
     ):
         hit = _first(patterns, norm)
         if hit is not None:
             return IntentMatch(intent, hit)
+    norm = normalize_text(_ASKING_OUI.sub(" ", text.replace("\u2019", "'")))
+    norm = " ".join(_GREETING_OUI.sub(" ", norm).split())
     yes = _last_yes(norm)
     no = _last_no(norm)
     if no is not None and (yes is None or no[0] > yes[0]):

@@ -7,10 +7,17 @@ which calls `on_bargein(decision)` right there, before any ASR work (the vad pol
 - Words policy: while a candidate segment talks over a prompt, every bargein_asr_interval_ms of new speech the
   segment so far is sent to ASR with Priority.BARGEIN and a short deadline (one request in flight per call); the
   words it returns go to the policy.
-- Turns: `next_turn(since, timeout_s, eot_s)` resolves with the caller's answer: the first speech segment whose
-  onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms), transcribed once with
-  Priority.DIALOG. VAD gates inference: no speech, no ASR request. It resolves with None when nobody spoke within
-  timeout_s of audio time. A segment that started at or after `since` and already ended counts too.
+- Live words (dialog.streaming, robot.dialog.live): from stream_preroll_ms before each VAD onset until
+  end_of_turn_silence_ms after the speech ends, the caller's audio feeds the call's LiveRecognizer (whether a
+  prompt plays or not); its updates go out as `partial` (unstable words) and `transcript` (committed words with
+  start/end) events through `on_event`. VAD gates inference: no speech, no ASR request.
+- Turns: `next_turn(since, timeout_s, eot_s, settle)` resolves with the caller's answer: the first speech segment
+  whose onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms). Its text is the
+  committed live words of that span, once the rest of the buffer is committed (without streaming: one
+  transcription of the turn, Priority.DIALOG). Early end: as soon as the committed words of the turn make
+  `settle(text)` true, the turn resolves (`Turn.early`) without waiting for the silence. It resolves with None
+  when nobody spoke within timeout_s of audio time. A segment that started at or after `since` and already ended
+  counts too.
 - False interruptions: `interruption(onset)` follows the speech that broke a prompt (InterruptionJudge) and
   transcribes it when it was short, so the runner can tell a backchannel (resume the prompt) from an answer.
 All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
@@ -30,12 +37,16 @@ import numpy as np
 import numpy.typing as npt
 
 from robot.asr.engine import Priority
+from robot.asr.streaming import StreamUpdate
 from robot.clock import Clock
 from robot.dialog.bargein import BargeInDecision, BargeInPolicy, InterruptionJudge, InterruptionVerdict
+from robot.dialog.live import LiveRecognizer, Transcriber
 from robot.errors import AsrError
 from robot.events import SpeechEnded, SpeechStarted, Transcript, Word
 from robot.media.audio import AudioChunk
 from robot.settings import DialogSettings
+
+__all__ = ["CallListener", "Transcriber", "Turn", "Vad"]
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +60,6 @@ class Vad(Protocol):
     def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]: ...
 
 
-class Transcriber(Protocol):
-    """robot.asr.engine.AsrEngine."""
-
-    async def transcribe(
-        self,
-        audio: npt.NDArray[Any],
-        *,
-        priority: Priority,
-        prompt: str = "",
-        deadline: float | None = None,
-        speech_detected: bool = True,
-        word_timestamps: bool = False,
-    ) -> Transcript | None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Turn:
     """What the caller said, with stream times (seconds) of its first speech onset and last speech end."""
@@ -73,6 +69,8 @@ class Turn:
     start: float
     end: float
     asr_ms: float  # time spent waiting for the transcription, ms
+    decided_at: float = 0.0  # stream time the answer was known, seconds
+    early: bool = False  # ended by settled committed words, before the end-of-turn silence
 
 
 @dataclass(slots=True)
@@ -81,6 +79,7 @@ class _TurnWait:
     timeout_at: float
     eot_s: float
     future: asyncio.Future[Turn | None]
+    settle: Callable[[str], bool] | None = None
     start: float | None = None
     last_end: float | None = None
     in_speech: bool = False
@@ -118,6 +117,13 @@ class CallListener:
         self._asr_busy = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.speech_log: list[SpeechStarted | SpeechEnded] = []
+        self.on_event: Callable[[str, dict[str, object]], None] | None = None
+        self.live = (
+            LiveRecognizer(settings, asr, clock, self._on_live) if asr is not None and settings.streaming else None
+        )
+        self._stream_on = False  # caller audio goes to the live recogniser
+        self._stream_fed_until = 0.0
+        self._partial = ""
 
     # --- audio in ---------------------------------------------------------------------------------------------
     async def run(self, chunks: AsyncIterable[AudioChunk]) -> None:
@@ -143,6 +149,7 @@ class CallListener:
             self._fire(decision)
         self._judge_tick()
         self._maybe_confirm_words()
+        self._stream_step()
         self._update_turn()
 
     def close(self) -> None:
@@ -178,6 +185,10 @@ class CallListener:
             shifted: SpeechStarted | SpeechEnded = SpeechStarted(t=round(event.t + origin, 3))
             self._segment_onset = shifted.t
             self._asr_spoken_s = 0.0
+            if self.live is not None and not self._stream_on:
+                self._stream_on = True
+                preroll = shifted.t - self.settings.stream_preroll_ms / 1000
+                self._stream_fed_until = max(preroll, self._stream_fed_until, self.audio_time - self._keep_s)
             self.policy.speech_started(shifted.t)
             if self._judge is not None:
                 self._judge[0].speech_started(shifted.t)
@@ -280,18 +291,82 @@ class CallListener:
             if not pending[1].done():
                 pending[1].set_result(verdict)
 
+    # --- live words -------------------------------------------------------------------------------------------
+    def _stream_step(self) -> None:
+        live = self.live
+        if live is None or not self._stream_on:
+            return
+        audio = self.audio_between(self._stream_fed_until, self.audio_time)
+        live.feed(self.audio_time - audio.size / RATE, audio)
+        self._stream_fed_until = self.audio_time
+        silence_s = self.settings.end_of_turn_silence_ms / 1000
+        last = self._last_segment
+        if self._segment_onset is None and last is not None and self.audio_time - last[1] >= silence_s:
+            self._stream_on = False
+            self._spawn(self._finalize_live())
+        elif live.due():
+            self._spawn(self._iterate_live())
+
+    async def _iterate_live(self) -> None:
+        assert self.live is not None
+        await self.live.iterate()
+
+    async def _finalize_live(self) -> None:
+        assert self.live is not None
+        await self.live.finalize()
+
+    def _on_live(self, update: StreamUpdate, final: bool) -> None:
+        emit = self.on_event or (lambda _name, _fields: None)
+        if update.committed:
+            first, last = update.committed[0], update.committed[-1]
+            text = update.committed_text
+            emit("transcript", {"text": text, "start": first.start, "end": last.end, "final": final})
+        if update.partial_text != self._partial:
+            self._partial = update.partial_text
+            if self._partial:
+                emit("partial", {"text": self._partial})
+        self._settle_early()
+
+    def turn_words(self, start: float, end: float | None = None) -> list[Word]:
+        """Committed live words spoken from `start` (VAD onset, minus alignment slack) to `end` (None: now)."""
+        if self.live is None:
+            return []
+        first = start - 0.5
+        last = (self.audio_time if end is None else end) + 0.5
+        return [w for w in self.live.committed if first <= w.start <= last]
+
+    def _settle_early(self) -> None:
+        wait = self._wait
+        if wait is None or wait.future.done() or wait.start is None or wait.settle is None:
+            return
+        words = self.turn_words(wait.start)
+        text = " ".join(w.text for w in words)
+        if words and wait.settle(text):
+            self._wait = None
+            turn = Turn(text, tuple(words), wait.start, words[-1].end, 0.0, self.audio_time, early=True)
+            wait.future.set_result(turn)
+
     # --- turns ------------------------------------------------------------------------------------------------
-    async def next_turn(self, since: float, timeout_s: float, eot_s: float) -> Turn | None:
+    async def next_turn(
+        self, since: float, timeout_s: float, eot_s: float, settle: Callable[[str], bool] | None = None
+    ) -> Turn | None:
         """The caller's next answer (see the module docstring); None when nobody spoke in time."""
         if self._wait is not None and not self._wait.future.done():
             raise RuntimeError("next_turn is already awaited for this call")
         future: asyncio.Future[Turn | None] = asyncio.get_running_loop().create_future()
-        wait = _TurnWait(since=since, timeout_at=max(since, self.audio_time) + timeout_s, eot_s=eot_s, future=future)
+        wait = _TurnWait(
+            since=since,
+            timeout_at=max(since, self.audio_time) + timeout_s,
+            eot_s=eot_s,
+            future=future,
+            settle=settle,
+        )
         if self._segment_onset is not None and self._segment_onset >= since - 1e-6:
             wait.start, wait.in_speech = self._segment_onset, True
         elif self._segment_onset is None and self._last_segment is not None and self._last_segment[0] >= since - 1e-6:
             wait.start, wait.last_end = self._last_segment
         self._wait = wait
+        self._settle_early()
         return await future
 
     def _turn_vad(self, event: SpeechStarted | SpeechEnded) -> None:
@@ -323,7 +398,22 @@ class CallListener:
             self._finish_turn(wait, wait.start, now if wait.in_speech else (wait.last_end or now))
 
     def _finish_turn(self, wait: _TurnWait, start: float, end: float) -> None:
-        self._spawn(self._transcribe_turn(wait, start, end))
+        if self.live is not None:
+            self._stream_step()
+            self._stream_on = False
+            self._spawn(self._live_turn(wait, start, end))
+        else:
+            self._spawn(self._transcribe_turn(wait, start, end))
+
+    async def _live_turn(self, wait: _TurnWait, start: float, end: float) -> None:
+        assert self.live is not None
+        began = self._clock.monotonic()
+        await self.live.finalize()
+        words = self.turn_words(start, end)
+        asr_ms = (self._clock.monotonic() - began) * 1000
+        if not wait.future.done():
+            text = " ".join(w.text for w in words)
+            wait.future.set_result(Turn(text, tuple(words), start, end, asr_ms, self.audio_time))
 
     async def _transcribe_turn(self, wait: _TurnWait, start: float, end: float) -> None:
         began = self._clock.monotonic()
@@ -341,7 +431,7 @@ class CallListener:
         text = transcript.text.strip() if transcript is not None else ""
         words = transcript.words if transcript is not None else ()
         if not wait.future.done():
-            wait.future.set_result(Turn(text, words, start, end, asr_ms))
+            wait.future.set_result(Turn(text, words, start, end, asr_ms, self.audio_time))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)

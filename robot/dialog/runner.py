@@ -13,6 +13,12 @@ False interruptions (vad policy with bargein_resume): after a break, the listene
 a short one made of backchannels (or of no words) resumes the prompt where it was broken, less resume_rewind_ms:
 `uuid_broadcast <uuid> <file>@@<samples> aleg`, the position taken from PLAYBACK_STOP's playback_last_offset_pos
 (else estimated from the stream times). Anything else goes on to the step's listening, as before.
+
+Live words: the listener's `partial` / `transcript` events go out through `on_event` with the step name. A
+listening step ends its turn early when the committed words already show an intent of `early_intents` that the
+step branches on. A step with `during_play` (confirm, goodbye) keeps listening while its prompt plays and for a
+turn that started during it: an answer whose intent is in `during_play` stops the prompt and goes to that step
+(a "non" during the confirmation reverses the outcome).
 """
 
 from __future__ import annotations
@@ -127,7 +133,9 @@ class ScenarioRunner:
         self._playback: _Playback | None = None
         self._break_tasks: set[asyncio.Task[None]] = set()
         self.outcome = DialogOutcome(final_step=scenario.start)
+        self._step = scenario.start
         listener.on_bargein = self._on_bargein
+        listener.on_event = lambda name, fields: self._emit(name, {"step": self._step, **fields})
 
     # --- inputs from the call ---------------------------------------------------------------------------------
     def on_playback_event(self, status: str, path: str | None = None, offset_samples: int | None = None) -> None:
@@ -185,6 +193,7 @@ class ScenarioRunner:
                 break
             self.outcome.steps.append(name)
             self.outcome.final_step = name
+            self._step = name
             self._emit("step", {"step": name})
             name = await self._run_step(name, self.scenario.step(name))
         if self._break_tasks:
@@ -200,7 +209,11 @@ class ScenarioRunner:
             self._emit("refusal", {"step": name})
         since = self.listener.audio_time
         barged: BargeInDecision | None = None
-        if step.play is not None:
+        if step.during_play and step.play is not None:
+            reverse = await self._play_listening(name, {str(k): v for k, v in step.during_play.items()})
+            if reverse is not None:
+                return reverse
+        elif step.play is not None:
             since, barged = await self._play(name, interruptible=step.on is not None)
         if step.on is not None:
             return await self._listen(name, step, barged.speech_onset if barged else since)
@@ -285,22 +298,66 @@ class ScenarioRunner:
         )
         return stopped_at, playback
 
+    async def _play_listening(self, name: str, during: dict[str, str]) -> str | None:
+        """Play the step's prompt (not interruptible by mere speech) while listening for a turn that starts during
+        it; the step to go to when that turn's intent is in `during` (the prompt is then stopped), else None."""
+        prompt = self._prompts.get(self.scenario.audio_path(name))
+        since = self.listener.audio_time
+        eot_s = self.settings.end_of_turn_silence_ms / 1000
+        settle = self._settler(during)
+        turn_task = asyncio.ensure_future(self.listener.next_turn(since, prompt.duration_s + 0.3, eot_s, settle))
+        play_task = asyncio.ensure_future(self._play_from(name, prompt, 0, interruptible=False))
+        try:
+            await asyncio.wait({turn_task, play_task}, return_when="FIRST_COMPLETED")
+            if not turn_task.done():
+                await asyncio.wait({turn_task}, timeout=self.settings.max_turn_ms / 1000 + PLAYBACK_GRACE_S)
+            turn = turn_task.result() if turn_task.done() else None
+            target = self._answer(name, during, turn, fallback=False) if turn is not None else None
+            if target is not None and not play_task.done():
+                await self.control.stop_playback()
+            await asyncio.wait({play_task}, timeout=prompt.duration_s + PLAYBACK_GRACE_S)
+            return target
+        finally:
+            turn_task.cancel()
+            play_task.cancel()
+
+    def _settler(self, on: dict[str, str]) -> Callable[[str], bool] | None:
+        """Early end of a turn: committed words show an intent of early_intents that `on` branches on."""
+        early = set(self.settings.early_intents) & set(on)
+        if not early:
+            return None
+
+        def settles(text: str) -> bool:
+            match = detect_intent(text)
+            return match.intent is not None and match.intent.value in early
+
+        return settles
+
     async def _listen(self, name: str, step: Step, since: float) -> str:
         assert step.on is not None
         on: dict[str, str] = {str(key): target for key, target in step.on.items()}
         listen = step.listen
         timeout_ms = (listen.timeout_ms if listen else None) or self.settings.listen_timeout_ms
         eot_ms = (listen.end_of_turn_silence_ms if listen else None) or self.settings.end_of_turn_silence_ms
-        turn: Turn | None = await self.listener.next_turn(since, timeout_ms / 1000, eot_ms / 1000)
+        turn = await self.listener.next_turn(since, timeout_ms / 1000, eot_ms / 1000, self._settler(on))
+        target = self._answer(name, on, turn, fallback=True)
+        assert target is not None
+        return target
+
+    def _answer(self, name: str, on: dict[str, str], turn: Turn | None, *, fallback: bool) -> str | None:
+        """Record the caller's answer (`answer` event, outcome intents) and pick the branch: its intent's, else
+        (with `fallback`) default / timeout, else None."""
         if turn is None:
-            branch = "timeout" if "timeout" in on else "default"
-            self._emit("answer", {"step": name, "intent": "timeout", "branch": branch})
+            waited = "timeout" if "timeout" in on else "default"
+            self._emit("answer", {"step": name, "intent": "timeout", "branch": waited})
             self.outcome.intents.append("timeout")
-            return on[branch]
+            return on[waited]
         match = detect_intent(turn.text)
         intent = match.intent.value if match.intent is not None else "unknown"
-        self.outcome.intents.append(intent)
-        branch = next(b for b in (intent, "default", "timeout") if b in on)
+        branches = (intent, "default", "timeout") if fallback else (intent,)
+        branch = next((b for b in branches if b in on), None)
+        if branch is not None:  # words said during a closing prompt that change nothing are logged, not counted
+            self.outcome.intents.append(intent)
         self._emit(
             "answer",
             {
@@ -308,10 +365,12 @@ class ScenarioRunner:
                 "text": turn.text,
                 "intent": intent,
                 "matched": match.matched,
-                "branch": branch,
+                "branch": branch or "none",
                 "speech_start": round(turn.start, 3),
                 "speech_end": round(turn.end, 3),
+                "decided_at": round(turn.decided_at, 3),
+                "early": turn.early,
                 "asr_ms": round(turn.asr_ms, 1),
             },
         )
-        return on[branch]
+        return on[branch] if branch is not None else None

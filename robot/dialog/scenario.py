@@ -20,8 +20,10 @@ steps:
 
 A step runs in this order: record `mark` / `refusal`, play `play` (if any), then continue in exactly one way:
 `on` (listen for the answer and branch on its intent: yes, no, not_interested, call_back_later,
-stop_calling_me, timeout, default), `next` (go to a step), `hangup: true` or `transfer`.
+stop_calling_me, question, timeout, default), `next` (go to a step), `hangup: true` or `transfer`.
 An answer whose intent has no branch takes `default`; a `timeout` without its own branch also takes `default`.
+`during_play: {no: goodbye, ...}` (steps that only play, e.g. a confirmation before hanging up): the robot keeps
+listening while the prompt plays; an answer with one of these intents stops it and goes to that step instead.
 
 Every problem raises ConfigError naming the file, the line and what is wrong: YAML syntax, unknown or missing
 fields, unknown step references, a step with no or several ways to continue, audio files that do not exist.
@@ -38,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from robot.errors import ConfigError
 
-Branch = Literal["yes", "no", "not_interested", "call_back_later", "stop_calling_me", "timeout", "default"]
+Branch = Literal["yes", "no", "not_interested", "call_back_later", "stop_calling_me", "question", "timeout", "default"]
+PlayBranch = Literal["yes", "no", "not_interested", "call_back_later", "stop_calling_me", "question"]
 
 
 class _Strict(BaseModel):
@@ -71,6 +74,10 @@ class Step(_Strict):
     transfer: Transfer | None = None
     mark: Mark | None = None
     refusal: bool = False
+    during_play: dict[PlayBranch, str] | None = Field(
+        default=None,
+        description="While the prompt plays (and until a turn started during it ends): answer intent -> step.",
+    )
 
     @model_validator(mode="after")
     def _one_way_on(self) -> Step:
@@ -82,6 +89,8 @@ class Step(_Strict):
             raise ValueError("listen needs an `on` mapping to branch on the answer")
         if self.on is not None and not ({"default", "timeout"} & set(self.on)):
             raise ValueError("`on` needs a `default` or `timeout` branch (what happens when nobody answers)")
+        if self.during_play is not None and self.play is None:
+            raise ValueError("during_play needs a prompt to `play`")
         return self
 
     def _ways(self) -> dict[str, bool]:
@@ -95,6 +104,7 @@ class Step(_Strict):
     def targets(self) -> dict[str, str]:
         """Field path (inside the step) -> referenced step name."""
         refs = {f"on.{branch}": target for branch, target in (self.on or {}).items()}
+        refs |= {f"during_play.{branch}": target for branch, target in (self.during_play or {}).items()}
         if self.next is not None:
             refs["next"] = self.next
         return refs

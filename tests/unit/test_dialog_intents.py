@@ -54,3 +54,27 @@ def test_match_tells_what_decided() -> None:
 
 def test_normalize() -> None:
     assert normalize_text("  Ça M'INTÉRESSE, œuvre !") == "ca m interesse oeuvre"
+
+
+ISSUE_CASES = [
+    ("Oui ?", None),
+    ("Allô, oui ?", None),
+    ("Oui bonjour", None),
+    ("Oui, je vous écoute", None),
+    ("Oui c'est moi", None),
+    ("Oui bonjour, je vous écoute, c'est à quel sujet exactement ?", Intent.QUESTION),
+    ("Oui, c'est pour quoi ?", Intent.QUESTION),
+    ("Qui êtes-vous ?", Intent.QUESTION),
+    ("Non, c'est de la part de qui ?", Intent.QUESTION),
+    ("Oui bonjour. Oui, d'accord.", Intent.YES),
+    ("Oui, enfin non.", Intent.NO),
+    ("Oui, enfin pas vraiment", Intent.NO),
+    ("Oui mais je ne veux pas", Intent.NO),
+    ("Oui non merci", Intent.NOT_INTERESTED),
+    ("Oui.", Intent.YES),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), ISSUE_CASES)
+def test_greeting_oui_questions_and_negations(text: str, intent: Intent | None) -> None:
+    assert detect_intent(text).intent == intent

@@ -81,10 +81,11 @@ class ScriptedAsr:
         self.requests.append(priority)
         end = self.ref[0].audio_time
         start = end - audio.size / RATE
-        if priority == Priority.DIALOG:
-            start, end = start - 1.0, end + 1.0  # the turn audio covers the utterance
-        heard = [u for u in self.utterances if u.start >= start - 0.25 and u.start < end]
-        words = tuple(Word(u.text, u.start - start, min(u.end, end) - start) for u in heard)
+        lo, hi = start, end
+        if priority == Priority.DIALOG and not self.ref[0].settings.streaming:
+            lo, hi = start - 1.0, end + 1.0  # the whole-turn audio ends after its speech, not at audio_time
+        heard = [u for u in self.utterances if u.start >= lo - 0.25 and u.start < hi]
+        words = tuple(Word(u.text, max(0.0, u.start - start), min(u.end, hi) - start) for u in heard)
         return Transcript(" ".join(u.text for u in heard), words)
 
 
@@ -191,7 +192,8 @@ async def test_yes_after_the_prompt_confirms() -> None:
     assert _plays(fs) == ["greeting", "confirm"]
     assert outcome.intents == ["yes"] and outcome.result == "interested" and not outcome.refusal
     assert outcome.barge_ins == []
-    assert asr.requests == [Priority.DIALOG]
+    assert set(asr.requests) <= {Priority.PARTIAL, Priority.DIALOG} and asr.requests[0] == Priority.PARTIAL
+    assert 2 <= len(asr.requests) <= 3, "live iterations every stream_chunk_ms of speech, not per frame"
     answer = next(f for n, f in events if n == "answer")
     assert answer["branch"] == "yes" and answer["speech_start"] == 9.0
     confirm_at = fs.commands[1][1]
@@ -304,3 +306,49 @@ async def test_without_resume_a_backchannel_ends_the_prompt() -> None:
     assert [c[0] for c in fs.commands][:2] == ["play", "break"]
     assert "@@" not in " ".join(_plays(fs)) and outcome.resumes == 0
     assert not any(n == "interruption" for n, _ in events)
+
+
+async def test_question_takes_the_question_branch_never_consent() -> None:
+    outcome, fs, events, _asr = await _run_call([Utterance(9.0, 10.5, "Oui bonjour, c'est à quel sujet ?")])
+    assert _plays(fs)[:2] == ["greeting", "question"]
+    assert outcome.intents[0] == "question" and outcome.result != "interested"
+    answer = next(f for n, f in events if n == "answer")
+    assert answer["intent"] == "question" and answer["branch"] == "question"
+
+
+async def test_live_words_reach_the_events_with_their_times() -> None:
+    _outcome, _fs, events, _asr = await _run_call([Utterance(9.0, 9.8, "Oui, d'accord.")])
+    partial = next(f for n, f in events if n == "partial")
+    committed = [f for n, f in events if n == "transcript"]
+    assert partial == {"step": "greeting", "text": "Oui, d'accord."}
+    assert [f["text"] for f in committed] == ["Oui, d'accord."]
+    assert committed[0]["step"] == "greeting" and committed[0]["start"] == pytest.approx(9.0)
+
+
+async def test_settled_words_end_the_turn_before_the_caller_stops() -> None:
+    talk = [Utterance(9.0, 13.0, "Non merci, ça ne m'intéresse pas du tout.")]
+    outcome, fs, events, _asr = await _run_call(talk)
+    answer = next(f for n, f in events if n == "answer")
+    goodbye_at = next(c[1] for c in fs.commands if c[0] == "play" and c[2] == "goodbye")
+    assert answer["early"] is True and answer["intent"] == "not_interested"
+    assert goodbye_at < 10.5, "two agreeing iterations (2 x stream_chunk_ms) settle it, long before the end"
+    waited, fs2, _events, _asr = await _run_call(talk, early_intents=[])
+    late_at = next(c[1] for c in fs2.commands if c[0] == "play" and c[2] == "goodbye")
+    assert late_at == pytest.approx(13.0 + 0.7, abs=0.05) and waited.result == outcome.result == "not_interested"
+
+
+async def test_no_during_the_confirmation_reverses_it() -> None:
+    talk = [Utterance(9.0, 9.4, "Oui."), Utterance(11.5, 12.5, "Ah non merci, finalement non.")]
+    outcome, fs, events, _asr = await _run_call(talk)
+    assert _plays(fs) == ["greeting", "confirm", "goodbye"]
+    assert ("break", pytest.approx(12.7, abs=0.6), "") in [(c[0], c[1], c[2]) for c in fs.commands]
+    assert outcome.result == "not_interested" and outcome.intents == ["yes", "not_interested"]
+    answers = [f for n, f in events if n == "answer"]
+    assert answers[1]["step"] == "confirm" and answers[1]["branch"] == "not_interested"
+
+
+async def test_thanks_during_the_confirmation_change_nothing() -> None:
+    talk = [Utterance(9.0, 9.4, "Oui."), Utterance(11.5, 12.0, "Merci, au revoir.")]
+    outcome, fs, _events, _asr = await _run_call(talk)
+    assert _plays(fs) == ["greeting", "confirm"] and outcome.result == "interested"
+    assert outcome.intents == ["yes"] and not [c for c in fs.commands if c[0] == "break"]

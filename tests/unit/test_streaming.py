@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from robot.asr.scripted import ScriptedRecognizer
-from robot.asr.streaming import HypothesisBuffer, OnlineAgreement
+from robot.asr.streaming import HypothesisBuffer, OnlineAgreement, merge_pieces
 from robot.events import Word
 
 pytestmark = pytest.mark.unit
@@ -184,3 +184,60 @@ def test_scripted_recognizer_returns_words_heard_so_far() -> None:
     assert [w.text for w in proc.committed] == ["allô", "oui", "bonjour"]
     later = rec.recognize_at(silence(0.8), 0.5)
     assert [(w.text, w.start) for w in later] == [("oui", 0.0)]
+
+
+def test_word_pieces_and_punctuation_are_joined() -> None:
+    pieces = [Word("Ce", 0.0, 0.2), Word("n", 0.2, 0.3), Word("'est", 0.3, 0.5), Word("pas", 0.5, 0.7)]
+    pieces += [Word(".", 0.7, 0.7), Word("Qu", 0.8, 0.9), Word("'est", 0.9, 1.0), Word("-ce", 1.0, 1.1)]
+    pieces += [Word("?", 1.1, 1.1)]
+    merged = merge_pieces([Word(",", 0.0, 0.0), *pieces])
+    assert [w.text for w in merged] == ["Ce", "n'est", "pas.", "Qu'est-ce?"]
+    assert (merged[1].start, merged[1].end) == (0.2, 0.5)
+
+
+def test_streamed_words_are_whole_words() -> None:
+    proc = OnlineAgreement()
+    hyp = [Word("n", 0.0, 0.1), Word("'est", 0.1, 0.3), Word("pas", 0.3, 0.5), Word(".", 0.5, 0.5)]
+    rec = Scripted([hyp, hyp])
+    proc.insert_audio_chunk(silence(1.0))
+    proc.process_iter(rec)
+    assert proc.process_iter(rec).committed_text == "n'est pas."
+
+
+def test_buffer_anchored_at_stream_time() -> None:
+    proc = OnlineAgreement()
+    proc.insert_audio_chunk(silence(0.5), t=12.0)
+    proc.insert_audio_chunk(silence(0.5), t=99.0)  # only an empty buffer is anchored
+    assert proc.buffer_offset == 12.0 and proc.buffer_end == pytest.approx(13.0)
+    rec = Scripted([words("oui"), words("oui")])
+    proc.process_iter(rec)
+    assert [(w.text, w.start) for w in proc.process_iter(rec).committed] == [("oui", 12.0)]
+
+
+def test_final_commits_everything_and_keeps_audio_that_came_after_the_request() -> None:
+    proc = OnlineAgreement()
+    proc.insert_audio_chunk(silence(1.0), t=5.0)
+    audio, _prompt = proc.request()
+    proc.insert_audio_chunk(silence(0.25))  # arrived while the final request was in flight
+    update = proc.accept_final(words("non merci"), consumed=audio.size)
+    assert update.committed_text == "non merci" and update.partial == ()
+    assert proc.buffer_offset == pytest.approx(6.0) and proc.buffer_seconds == pytest.approx(0.25)
+
+
+def test_long_answer_is_not_truncated_by_a_token_cap() -> None:
+    """A recogniser that returns at most 12 words of any buffer (a decoding budget, as Whisper's 48-token cap did
+    on ~6 s of French): with the buffer trimmed at committed words, a 16 s answer comes out whole."""
+    truth = words(" ".join(f"mot{i}" for i in range(40)), step=0.4)
+    inner = ScriptedRecognizer(truth)
+    proc = OnlineAgreement(trim_s=4.0)
+
+    class Capped:
+        def recognize(self, audio: np.ndarray, prompt: str) -> list[Word]:
+            return inner.recognize_at(audio, proc.buffer_offset)[:12]
+
+    for _ in range(32):
+        proc.insert_audio_chunk(silence(0.5))
+        proc.process_iter(Capped())
+    proc.accept_final(Capped().recognize(proc.audio, ""))
+    assert [w.text for w in proc.committed] == [w.text for w in truth]
+    assert proc.buffer_seconds < 0.5

@@ -1,0 +1,150 @@
+"""One call's live recogniser: VAD-gated caller audio in, committed and partial words out, as the caller talks.
+
+The `CallListener` feeds it the audio of each speech segment (from a short pre-roll before the VAD onset) and
+calls `iterate_if_due()` after each chunk: once `stream_chunk_ms` of new audio has arrived and no request of this
+call is in flight, the whole buffer (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine with the
+committed text as prompt, at Priority.PARTIAL (so iterations of all calls that wait at the same moment are decoded
+in one batch; one request per call at a time, never one per 20 ms frame). When the caller stops (`finalize()`:
+the end of a turn, or the listener's end-of-speech silence), the rest is committed: from the last hypothesis when
+it already covered the audio, else after one more recognition of the buffer at Priority.DIALOG.
+
+Every update goes to `on_update(update, final)`; stream times throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from robot.asr.engine import Priority
+from robot.asr.streaming import OnlineAgreement, StreamUpdate
+from robot.clock import Clock
+from robot.errors import AsrError
+from robot.events import Transcript, Word
+from robot.settings import DialogSettings
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+
+
+class Transcriber(Protocol):
+    """robot.asr.engine.AsrEngine.transcribe."""
+
+    async def transcribe(
+        self,
+        audio: npt.NDArray[Any],
+        *,
+        priority: Priority,
+        prompt: str = "",
+        deadline: float | None = None,
+        speech_detected: bool = True,
+        word_timestamps: bool = False,
+    ) -> Transcript | None: ...
+
+
+UpdateSink = Callable[[StreamUpdate, bool], None]
+
+
+@dataclass(slots=True)
+class LiveStats:
+    iterations: int = 0  # recognitions sent (partials and finals)
+    dropped: int = 0  # requests the engine refused or dropped past their deadline
+    finals_without_asr: int = 0  # ends of speech committed from the last hypothesis, no new request
+    audio_s: float = 0.0  # audio sent for recognition, seconds (buffer lengths added up)
+
+
+class LiveRecognizer:
+    def __init__(
+        self, settings: DialogSettings, asr: Transcriber, clock: Clock, on_update: UpdateSink | None = None
+    ) -> None:
+        self.settings = settings
+        self.agreement = OnlineAgreement(trim_s=settings.stream_buffer_s)
+        self.on_update: UpdateSink = on_update or (lambda _u, _f: None)
+        self.stats = LiveStats()
+        self._asr = asr
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._new_s = 0.0  # audio appended since the last request was made, seconds
+        self._covered = True  # the last hypothesis covered the whole buffer (nothing appended since)
+
+    @property
+    def active(self) -> bool:
+        """Audio waits in the buffer (a speech segment is being followed)."""
+        return self.agreement.audio.size > 0
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    @property
+    def committed(self) -> list[Word]:
+        return self.agreement.committed
+
+    def feed(self, t: float, samples: npt.NDArray[np.int16]) -> None:
+        """Audio of a speech segment; `t` is the stream time of its first sample."""
+        if samples.size == 0:
+            return
+        self.agreement.insert_audio_chunk(samples, t)
+        self._new_s += samples.size / RATE
+        self._covered = False
+
+    def due(self) -> bool:
+        return self.active and not self.busy and self._new_s >= self.settings.stream_chunk_ms / 1000
+
+    async def iterate(self) -> StreamUpdate | None:
+        """One LocalAgreement iteration on the buffer; None when the engine dropped it (or nothing to do)."""
+        async with self._lock:
+            if not self.active:
+                return None
+            audio, prompt = self.agreement.request()
+            self._new_s = 0.0
+            deadline = self._clock.monotonic() + self.settings.stream_deadline_ms / 1000
+            words = await self._recognize(audio, prompt, Priority.PARTIAL, deadline)
+            if words is None:
+                return None
+            update = self.agreement.accept(words)
+            self._covered = self._new_s == 0.0
+            self.on_update(update, False)
+            return update
+
+    async def finalize(self) -> StreamUpdate | None:
+        """The caller stopped: commit what is left of the buffer (see the module docstring)."""
+        async with self._lock:
+            if not self.active:
+                return None
+            if self._covered:
+                self.stats.finals_without_asr += 1
+                update = self.agreement.finish()
+            else:
+                audio, prompt = self.agreement.request()
+                self._new_s = 0.0
+                deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
+                words = await self._recognize(audio, prompt, Priority.DIALOG, deadline)
+                update = self.agreement.accept_final(words or [], consumed=audio.size)
+            self._covered = self._new_s == 0.0
+            self.on_update(update, True)
+            return update
+
+    async def _recognize(
+        self, audio: npt.NDArray[np.float32], prompt: str, priority: Priority, deadline: float
+    ) -> list[Word] | None:
+        self.stats.iterations += 1
+        self.stats.audio_s += audio.size / RATE
+        try:
+            transcript = await self._asr.transcribe(
+                audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=True
+            )
+        except AsrError as err:
+            log.warning("live recognition failed: %s", err)
+            transcript = None
+        if transcript is None:
+            self.stats.dropped += 1
+            return None
+        return list(transcript.words)
