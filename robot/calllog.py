@@ -3,7 +3,9 @@ several processes never interleave: lines up to PIPE_BUF bytes go out in one wri
 `flock`), nothing buffered. Reader and follower for `robot logs`.
 
 Line: {"ts": <epoch seconds>, "event": <type>, "call_uuid": ..., "campaign": ..., "contact": ..., <fields>...}
-Event types: originate, answer, amd, prompt_start, prompt_stop, barge_in, transcript, intent, hangup, error.
+Event types: originate, answer (the call was answered), amd, prompt_start, prompt_stop, barge_in, interruption
+(what the speech that broke a prompt turned out to be), transcript (the caller's committed words, with start/end),
+intent (the caller's answer to a step: text, intent, branch), hangup, error.
 """
 
 from __future__ import annotations
@@ -22,7 +24,19 @@ from robot.clock import Clock
 from robot.errors import ConfigError
 
 EVENT_TYPES = frozenset(
-    {"originate", "answer", "amd", "prompt_start", "prompt_stop", "barge_in", "transcript", "intent", "hangup", "error"}
+    {
+        "originate",
+        "answer",
+        "amd",
+        "prompt_start",
+        "prompt_stop",
+        "barge_in",
+        "interruption",
+        "transcript",
+        "intent",
+        "hangup",
+        "error",
+    }
 )
 _RESERVED = ("ts", "event", "call_uuid", "campaign", "contact")
 PIPE_BUF = getattr(select, "PIPE_BUF", 4096)

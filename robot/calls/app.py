@@ -25,7 +25,7 @@ from robot.calls.voicemail import wait_for_beep
 from robot.campaign.runner import AttemptRequest, CallOutcome
 from robot.clock import Clock, SystemClock
 from robot.dialog.listener import CallListener
-from robot.dialog.runner import DialogOutcome, PromptLibrary, ScenarioRunner
+from robot.dialog.runner import CALL_LOG_EVENTS, DialogOutcome, PromptLibrary, ScenarioRunner
 from robot.dialog.scenario import Scenario, load_scenario
 from robot.errors import ConfigError, DialTargetError, EslError
 from robot.esl import commands
@@ -168,7 +168,7 @@ class RobotApp:
                 onset, sent = fields.get("speech_onset"), fields.get("break_sent_at")
                 if isinstance(onset, float | int) and isinstance(sent, float | int):
                     self.metrics.bargein_latency.observe(float(sent) - float(onset))
-            kind = name if name in ("barge_in", "transcript", "intent", "hangup") else None
+            kind = CALL_LOG_EVENTS.get(name)
             if kind is not None:
                 log_event(kind, **fields)
             else:

@@ -1,11 +1,18 @@
-"""`robot logs [-f] [--call UUID] [--campaign N] [--event TYPE] [--json] [--file PATH]`: read the call log."""
+"""`robot logs [-f] [--call UUID] [--campaign N] [--event TYPE] [--json] [--file PATH]`: read the call log.
+
+One line per event. What the caller says reads as a sentence: committed words (`transcript`) as
+`caller  "words"  [start-end s]`, the answer to a step (`intent`) as `answer  "text" -> intent (branch ...)`,
+barge-ins and interruptions with their words; other events as `key=value` pairs. `--json` prints the raw lines.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,9 +32,43 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=cmd_logs)
 
 
+def _quoted(value: object) -> str:
+    return json.dumps(" ".join(str(value).split()), ensure_ascii=False)
+
+
+def _caller_line(item: CallLogEvent) -> str | None:
+    """The readable form of what the caller said (transcript, intent, barge_in, interruption), else None."""
+    f = item.fields
+    step = f" step={f['step']}" if "step" in f else ""
+    if item.event == "transcript" and "text" in f:
+        span = f"  [{f['start']:.2f}-{f['end']:.2f} s]" if isinstance(f.get("start"), float | int) else ""
+        return f"caller {_quoted(f['text'])}{span}{step}"
+    if item.event == "intent" and "intent" in f:
+        said = _quoted(f["text"]) if f.get("text") else "(nothing)"
+        early = " early" if f.get("early") else ""
+        return f"answer {said} -> {f['intent']} (branch {f.get('branch', '?')}{early}){step}"
+    if item.event == "barge_in":
+        words = f"  words {_quoted(f['words'])}" if f.get("words") else ""
+        return f"barge-in {f.get('reason', '')} (policy {f.get('policy', '?')}){words}{step}"
+    if item.event == "interruption":
+        said = f" {_quoted(f['text'])}" if f.get("text") else ""
+        action = "prompt resumed" if f.get("resumed") else "prompt stays stopped"
+        return f"interruption {f.get('kind', '?')}{said}: {action}{step}"
+    return None
+
+
+def describe(item: CallLogEvent) -> str:
+    """One readable line for an event."""
+    said = _caller_line(item)
+    if said is None:
+        return item.human()
+    when = datetime.fromtimestamp(item.ts).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return f"{when}  {item.call_uuid[:8]:8}  {item.event:12}  {said}"
+
+
 def _printer(as_json: bool, out: TextIO) -> Callable[[CallLogEvent], None]:
     def show(item: CallLogEvent) -> None:
-        out.write((item.to_json() if as_json else item.human()) + "\n")
+        out.write((item.to_json() if as_json else describe(item)) + "\n")
         out.flush()
 
     return show

@@ -46,6 +46,14 @@ from robot.settings import DialogSettings
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[str, dict[str, object]], None]
+# Dialog events that belong in the call log, and their call log event type ("answer" is the call's answer there).
+CALL_LOG_EVENTS = {
+    "barge_in": "barge_in",
+    "interruption": "interruption",
+    "transcript": "transcript",
+    "answer": "intent",
+    "hangup": "hangup",
+}
 PLAYBACK_GRACE_S = 3.0
 MAX_STEPS = 50  # a scenario that loops longer than this hangs up
 
