@@ -7,10 +7,11 @@ defaults written here. Every field says its unit. Secrets are `SecretStr`: they 
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,9 +53,26 @@ class MediaSettings(_Section):
         description="Base URL FreeSWITCH uses to reach the audio server (no trailing slash).",
     )
     secret: SecretStr = Field(
-        SecretStr("change-me-audio-stream-secret"),
-        description="HMAC key for per-call stream tokens (secret, never logged).",
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        description="HMAC key for per-call stream tokens (secret, never logged). Unset or empty: a random key made "
+        "when the settings are loaded, i.e. per process (the same process issues the tokens in stream URLs and "
+        "checks them, so no shared key is needed). A placeholder (change-me...) or a key under 16 characters is "
+        "refused.",
     )
+
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _no_weak_secret(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or raw == "":
+            return SecretStr(secrets.token_urlsafe(32))
+        if isinstance(raw, str) and (raw.lower().startswith("change-me") or len(raw) < 16):
+            raise ValueError(
+                "media.secret is a placeholder or shorter than 16 characters; set a long random value "
+                "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') or leave it unset"
+            )
+        return value
+
     stream_rate: Literal[8000, 16000] = Field(
         16000, description="Sample rate asked from mod_audio_stream, Hz (8k is resampled to 16k)."
     )
@@ -103,19 +121,52 @@ class AsrSettings(_Section):
     no_speech_prob_max: float = Field(
         0.6, ge=0, le=1, description="Segments with a higher no_speech_prob are discarded, probability."
     )
-    max_new_tokens: int = Field(48, ge=1, description="Cap on decoded tokens per request, tokens.")
-    max_tokens_per_s: float = Field(
-        10.0,
-        gt=0,
-        description="Decoding is also capped at this many tokens per second of (padded) audio; French speech "
-        "needs ~6-8, more is a decoding loop, tokens/s.",
+    max_new_tokens: int = Field(
+        220,
+        ge=1,
+        le=440,
+        description="Hard cap on decoded tokens per request (the budget follows the audio: see max_tokens_per_s), "
+        "tokens.",
     )
+    max_tokens_per_s: float = Field(
+        12.0,
+        gt=0,
+        description="Decoding budget per second of audio content (not of padding), plus min_new_tokens; French speech "
+        "needs ~6-9, more is a decoding loop, tokens/s.",
+    )
+    min_new_tokens: int = Field(12, ge=1, description="Decoding budget added to every request, tokens.")
     max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
+    min_input_s: float = Field(
+        10.0,
+        ge=0,
+        le=30,
+        description="Encoder input is zero-padded to at least this long: on short unpadded inputs real Whisper loops "
+        "and drops words (benchmarks/results/asr_decoding.json), seconds.",
+    )
     pad_multiple_s: float = Field(
         1.0,
         gt=0,
         le=30,
-        description="Short audio is padded up to a multiple of this (not to 30 s) before the encoder, seconds.",
+        description="Audio longer than min_input_s is padded up to a multiple of this (not to 30 s), seconds.",
+    )
+    no_repeat_ngram_size: int = Field(
+        0, ge=0, le=10, description="Forbid repeating any n-gram of this many tokens while decoding (0 = off), tokens."
+    )
+    repetition_penalty: float = Field(
+        1.0, ge=1.0, le=2.0, description="Penalty on already generated tokens while decoding (1 = off), factor."
+    )
+    loop_retry: bool = Field(
+        True,
+        description="A decoded text that loops (repeated n-grams, high compression ratio) is decoded again with "
+        "no_repeat_ngram_size 3 and repetition_penalty 1.2.",
+    )
+    compression_ratio_max: float = Field(
+        2.4, gt=1, description="Text compressing better than this (zlib) is a decoding loop, ratio."
+    )
+    logprob_min: float = Field(
+        -1.0,
+        description="Text is discarded as non-speech only when no_speech_prob > no_speech_prob_max AND its mean token "
+        "log probability is below this (Whisper's own rule), log probability.",
     )
     prompt_max_tokens: int = Field(
         64, ge=0, le=200, description="Previous-text context given to the decoder at most, tokens (0 = none)."
@@ -161,6 +212,12 @@ class AmdSettings(_Section):
     voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
     wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
     use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
+    file_asr_latency_ms: int = Field(
+        400,
+        ge=0,
+        description="AMD on files (robot amd, amd-eval): the transcript reaches the decision this much audio time "
+        "after it is asked, whatever this machine's speed (the `robot bench amd` p95 target), ms.",
+    )
     vad_threshold: float = Field(
         0.35,
         ge=0,
@@ -306,62 +363,6 @@ class DialogSettings(_Section):
         200, ge=0, description="A resumed prompt restarts this long before the point where it was broken, ms."
     )
     max_resumes: int = Field(3, ge=0, description="Resumes of one prompt at most; then a barge-in ends it, count.")
-
-
-class CampaignSettings(_Section):
-    """Dialing, pacing, retries and the store."""
-
-    db_path: Path = Field(Path("var/robot.sqlite"), description="SQLite store (WAL mode).")
-    concurrency: int = Field(10, ge=1, description="Calls in flight at most, calls.")
-    cps: float = Field(2.0, gt=0, description="New calls per second at most, calls/s.")
-    dial_template: str = Field(
-        "sofia/gateway/operator/{number}",
-        description="Dial string; {number} is replaced by the contact's validated number.",
-    )
-    max_attempts: int = Field(3, ge=1, description="Attempts per contact at most (the legal cap may be lower).")
-    retry_delay_s: dict[str, float] = Field(
-        default_factory=lambda: {
-            "USER_BUSY": 600.0,
-            "NO_ANSWER": 1800.0,
-            "NO_USER_RESPONSE": 1800.0,
-            "NORMAL_TEMPORARY_FAILURE": 300.0,
-            "RECOVERY_ON_TIMER_EXPIRE": 300.0,
-            "MACHINE": 3600.0,
-            "UNKNOWN_CRASH": 3600.0,
-            "DIALER_ERROR": 300.0,
-        },
-        description="Delay before retrying, per hangup cause / AMD result, seconds. Causes not listed are final. "
-        "UNKNOWN_CRASH: an attempt left in flight by a crashed run; DIALER_ERROR: the dialer raised (ESL down...).",
-    )
-    originate_timeout_s: int = Field(45, gt=0, description="Ringing time before NO_ANSWER, seconds.")
-    dnc_file: Path | None = Field(None, description="Do-not-call list file (one E.164 number per line).")
-    default_timezone: str = Field("Europe/Paris", description="Time zone of contacts without one (IANA name).")
-    metrics_port: int = Field(9108, ge=0, le=65535, description="Prometheus metrics port (0 = off).")
-    metrics_host: str = Field("127.0.0.1", description="Listen address of the Prometheus metrics server.")
-    legal_max_attempts: int = Field(
-        4, ge=1, description="Prospecting: attempts per number at most within legal_window_days (D223-9), attempts."
-    )
-    legal_window_days: int = Field(30, ge=1, description="Prospecting: rolling window of the attempt cap, days.")
-    refusal_quiet_days: int = Field(
-        60, ge=0, description="Prospecting: no new call to a number for this long after a refusal, days."
-    )
-    idle_poll_s: float = Field(
-        1.0, gt=0, description="Longest runner sleep between store checks (pause, due retries), seconds."
-    )
-    lease_ttl_s: float = Field(
-        30.0, gt=0, description="A running campaign's lease; another runner may take it over once expired, seconds."
-    )
-
-
-class LogSettings(_Section):
-    """Call log and process log."""
-
-    call_log: Path = Field(Path("var/calls.jsonl"), description="JSON Lines call log that `robot logs` reads.")
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Process log level.")
-    follow_poll_s: float = Field(0.5, gt=0, description="`robot logs -f`: interval between file checks, seconds.")
-
-
-class SimSettings(_Section):
     streaming: bool = Field(
         True,
         description="Recognise the caller while they talk (LocalAgreement-2, robot.dialog.live); off: one "
@@ -385,6 +386,78 @@ class SimSettings(_Section):
         description="Intents that end the caller's turn as soon as committed words show them (no end-of-turn "
         "silence wait); [] = always wait.",
     )
+
+
+class CampaignSettings(_Section):
+    """Dialing, pacing, retries and the store."""
+
+    db_path: Path = Field(Path("var/robot.sqlite"), description="SQLite store (WAL mode).")
+    concurrency: int = Field(10, ge=1, description="Calls in flight at most, calls.")
+    cps: float = Field(2.0, gt=0, description="New calls per second at most, calls/s.")
+    dial_template: str = Field(
+        "sofia/gateway/operator/{number}",
+        description="Dial string; {number} is replaced by the contact's validated number.",
+    )
+    max_attempts: int = Field(3, ge=1, description="Attempts per contact at most (the legal cap may be lower).")
+    retry_delay_s: dict[str, float] = Field(
+        default_factory=lambda: {
+            "USER_BUSY": 600.0,
+            "NO_ANSWER": 1800.0,
+            "NO_USER_RESPONSE": 1800.0,
+            "NORMAL_TEMPORARY_FAILURE": 300.0,
+            "RECOVERY_ON_TIMER_EXPIRE": 300.0,
+            "MACHINE": 3600.0,
+            "UNKNOWN_CRASH": 3600.0,
+            "DIALER_ERROR": 300.0,
+            "ROBOT_ESL_LOST": 300.0,
+        },
+        description="Delay before retrying, per hangup cause / AMD result, seconds. Causes not listed are final. "
+        "UNKNOWN_CRASH: an unanswered attempt left in flight by a crashed run; DIALER_ERROR: the dialer raised; "
+        "ROBOT_ESL_LOST: the switch was lost while the call rang. An originate that never reached the switch "
+        "is no attempt at all (not counted, dialled again once the switch is back).",
+    )
+    originate_timeout_s: int = Field(45, gt=0, description="Ringing time before NO_ANSWER, seconds.")
+    dnc_file: Path | None = Field(None, description="Do-not-call list file (one E.164 number per line).")
+    default_timezone: str = Field("Europe/Paris", description="Time zone of contacts without one (IANA name).")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="Prometheus metrics port (0 = off).")
+    metrics_host: str = Field("127.0.0.1", description="Listen address of the Prometheus metrics server.")
+    legal_max_attempts: int = Field(
+        4, ge=1, description="Prospecting: attempts per number at most within legal_window_days (D223-9), attempts."
+    )
+    legal_window_days: int = Field(30, ge=1, description="Prospecting: rolling window of the attempt cap, days.")
+    refusal_quiet_days: int = Field(
+        60, ge=0, description="Prospecting: no new call to a number for this long after a refusal, days."
+    )
+    idle_poll_s: float = Field(
+        1.0, gt=0, description="Longest runner sleep between store checks (pause, due retries), seconds."
+    )
+    lease_ttl_s: float = Field(
+        30.0, gt=0, description="A running campaign's lease; another runner may take it over once expired, seconds."
+    )
+    grace_s: float = Field(
+        30.0,
+        ge=0,
+        description="On SIGINT/SIGTERM: calls in flight may finish for this long before they are hung up "
+        "(a second signal hangs up at once), seconds.",
+    )
+    max_call_s: int = Field(
+        900,
+        ge=10,
+        le=86400,
+        description="Hard cap on an answered call's length, enforced by FreeSWITCH itself (sched_hangup on answer, "
+        "cause ALLOTTED_TIMEOUT), so a call orphaned by a robot crash cannot live on, seconds.",
+    )
+
+
+class LogSettings(_Section):
+    """Call log and process log."""
+
+    call_log: Path = Field(Path("var/calls.jsonl"), description="JSON Lines call log that `robot logs` reads.")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Process log level.")
+    follow_poll_s: float = Field(0.5, gt=0, description="`robot logs -f`: interval between file checks, seconds.")
+
+
+class SimSettings(_Section):
     """The FreeSWITCH + mod_audio_stream simulator."""
 
     host: str = Field("127.0.0.1", description="Listen address of the simulated ESL.")

@@ -91,14 +91,21 @@ class AmdDetector:
         self._executor = executor
         self.last_timing: AmdTiming | None = None
 
-    async def run(self, chunks: AsyncIterator[AudioChunk], *, realtime: bool = True) -> AmdVerdict:
-        """Decide on a live stream (t = 0 at answer). `realtime=False` (files): the ASR is awaited where it is
-        asked and its compute time is added to the audio time, as if audio had kept coming meanwhile."""
+    async def run(
+        self, chunks: AsyncIterator[AudioChunk], *, realtime: bool = True, asr_latency_s: float | None = None
+    ) -> AmdVerdict:
+        """Decide on a live stream (t = 0 at answer): the transcript is used at the first frame after it is ready.
+
+        `realtime=False` (files, read faster than real time): audio time is a virtual clock. The ASR runs to the end
+        where it is asked, and its transcript reaches the decision `asr_latency_s` of AUDIO later (default
+        amd.file_asr_latency_ms), after the frames in between were analysed, as on a live call whose ASR took that
+        long. The verdict never uses audio not yet read and does not depend on this machine's speed."""
         use_asr = self.engine is not None and self.settings.amd.use_asr and self.keywords is not None
         clf = AmdClassifier(self.settings.amd, self.keywords, use_asr=use_asr)
         vad_settings = self.settings.vad.model_copy(update={"threshold": self.settings.amd.vad_threshold})
         vad = StreamingVad(vad_settings, self.vad_model)
         tones = self._tones()
+        latency = self.settings.amd.file_asr_latency_ms / 1000.0 if asr_latency_s is None else asr_latency_s
         loop = asyncio.get_running_loop()
         kept: list[Int16Array] = []
         now = 0.0
@@ -118,6 +125,11 @@ class AmdDetector:
             self.last_timing = AmdTiming(verdict.decided_at, asr_started_at, asr_compute, analysis_s, now)
             return verdict
 
+        def transcript_ready() -> bool:
+            if asr_task is None or clf.transcript_received or not asr_task.done():
+                return False
+            return realtime or asr_started_at is None or now + 1e-9 >= asr_started_at + latency
+
         try:
             async for chunk in chunks:
                 now = chunk.end
@@ -128,8 +140,9 @@ class AmdDetector:
                     clf.on_speech(event)
                 for tone in found:
                     clf.on_tone(tone)
-                if asr_task is not None and asr_task.done() and not clf.transcript_received:
-                    asr_compute = self.clock.monotonic() - asr_clock0
+                if asr_task is not None and transcript_ready():
+                    if realtime:
+                        asr_compute = self.clock.monotonic() - asr_clock0
                     clf.on_transcript(asr_task.result())
                 verdict = clf.poll(now)
                 if verdict is not None:
@@ -138,26 +151,23 @@ class AmdDetector:
                     audio = self._asr_audio(kept, clf.features(now).first_onset)
                     asr_started_at, asr_clock0 = now, self.clock.monotonic()
                     asr_task = asyncio.create_task(self._transcribe(audio), name="amd-asr")
-                    if not realtime:
-                        transcript = await asr_task
+                    if not realtime:  # compute now; the transcript is delivered `latency` of audio later
+                        await asyncio.wait({asr_task})
                         asr_compute = self.clock.monotonic() - asr_clock0
-                        clf.on_transcript(transcript)
-                        now = asr_started_at + asr_compute
-                        verdict = clf.poll(now)
-                        if verdict is not None:
-                            return done(verdict)
             for event in vad.flush():
                 clf.on_speech(event)
             for tone in tones.flush():
                 clf.on_tone(tone)
-            if asr_task is not None and not clf.transcript_received:
-                clf.on_transcript(await asr_task)
-                asr_compute = self.clock.monotonic() - asr_clock0
-            elif asr_task is None and clf.needs_transcript(now):
+            # the audio ended (the caller hung up, or the file ended): use what the ASR gives
+            if asr_task is None and clf.needs_transcript(now):
                 audio = self._asr_audio(kept, clf.features(now).first_onset)
                 asr_started_at, asr_clock0 = now, self.clock.monotonic()
-                clf.on_transcript(await self._transcribe(audio))
-                asr_compute = self.clock.monotonic() - asr_clock0
+                asr_task = asyncio.create_task(self._transcribe(audio), name="amd-asr")
+            if asr_task is not None and not clf.transcript_received:
+                transcript = await asr_task
+                if asr_compute is None:
+                    asr_compute = self.clock.monotonic() - asr_clock0
+                clf.on_transcript(transcript)
             return done(clf.poll(now) or clf.finish(now))
         finally:
             if asr_task is not None and not asr_task.done():
@@ -178,11 +188,12 @@ class AmdDetector:
             audio = audio[start:]
         return audio
 
-    async def detect_file(self, path: Path) -> AmdFileResult:
-        """AMD on a WAV file of any rate (resampled to 16 kHz); t = 0 is the file's first sample."""
+    async def detect_file(self, path: Path, *, asr_latency_s: float | None = None) -> AmdFileResult:
+        """AMD on a WAV file of any rate (resampled to 16 kHz); t = 0 is the file's first sample. Audio time is
+        virtual (see `run`): the same file gives the same verdict and decision time on any machine."""
         loop = asyncio.get_running_loop()
         samples = await loop.run_in_executor(self._executor, read_wav_16k, path)
-        verdict = await self.run(_aiter(chunks_of(samples)), realtime=False)
+        verdict = await self.run(_aiter(chunks_of(samples)), realtime=False, asr_latency_s=asr_latency_s)
         timing = self.last_timing or AmdTiming(verdict.decided_at, None, None, 0.0, samples.size / TARGET_RATE)
         return AmdFileResult(verdict, verdict.transcript, timing)
 

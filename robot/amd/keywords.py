@@ -1,9 +1,11 @@
 """French AMD phrase families (amd_keywords.yaml): loading with validation, matching, weighed scoring.
 
 Matching works on normalised words: lower case, no accents, apostrophes and hyphens are word breaks, so
-"Allô", "allo" and "ALLO" match, "laissez-moi" matches "laissez moi", "n'est" matches "n est". A phrase
-matches only on whole words ("oui" never matches inside "ouistiti"). When matches overlap, the longest wins
-("laissez-moi un message" counts once, not also as "un message").
+"Allô", "allo" and "ALLO" match, "laissez-moi" matches "laissez moi", "n'est" matches "n est". Words whose accent
+is their meaning keep it ("là" is not the article "la", "où" is not "ou"). Inflections fold for matching: plural
+-s/-x and feminine -e of participles and adjectives ("complétée", "complétés" match "complété"; "absente" matches
+"absent"). A phrase matches only on whole words ("oui" never matches inside "ouistiti"). When matches overlap, the
+longest wins ("laissez-moi un message" counts once, not also as "un message").
 """
 
 from __future__ import annotations
@@ -31,15 +33,41 @@ class Weight(StrEnum):
     WEAK = "weak"
 
 
-_WORD_BREAK = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
+# words that folding would merge with another word of a different meaning: they keep their accent
+_MEANINGFUL_ACCENTS = frozenset({"là", "où", "çà", "dû", "sûr", "sûre", "sûrs", "sûres", "mûr", "mûre"})
+
+
+def _fold(word: str) -> str:
+    if word in _MEANINGFUL_ACCENTS:
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.replace("œ", "oe").replace("æ", "ae")
 
 
 def normalise_words(text: str) -> tuple[str, ...]:
-    """Lower-case, accent-free words of `text`; apostrophes (' ’ `), hyphens and punctuation split words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = plain.replace("œ", "oe").replace("æ", "ae")
-    return tuple(word for word in _WORD_BREAK.split(plain) if word)
+    """Lower-case words of `text`, accents removed except where they are the meaning (see _MEANINGFUL_ACCENTS);
+    apostrophes (' ’ `), hyphens and punctuation split words."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text.lower()))
+    return tuple(folded for word in words for folded in _WORD.findall(_fold(word)))
+
+
+def match_key(word: str) -> str:
+    """The form a normalised word is matched by: plural -s/-x and the feminine -e of participles (-ée) and of
+    -ent adjectives dropped, so inflections of a phrase match it ("complétées" and "complété", "absente" and
+    "absent")."""
+    plural = (len(word) >= 4 and word.endswith("s") and not word.endswith("ss")) or (
+        len(word) >= 5 and word.endswith(("eaux", "eux"))
+    )
+    if plural:
+        word = word[:-1]
+    feminine = (len(word) >= 4 and word.endswith("ee")) or (len(word) >= 5 and word.endswith("ente"))
+    return word[:-1] if feminine else word
+
+
+def match_keys(text: str) -> tuple[str, ...]:
+    return tuple(match_key(w) for w in normalise_words(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +75,7 @@ class Phrase:
     text: str
     family: Family
     weight: Weight
-    words: tuple[str, ...]
+    words: tuple[str, ...]  # match keys (see match_key)
     line: int  # line in the YAML file (1-based), for messages
 
 
@@ -97,7 +125,7 @@ class KeywordSet:
 
     def match(self, text: str) -> tuple[PhraseMatch, ...]:
         """Matched phrases in `text`, in order of position; overlaps resolved longest-first."""
-        words = normalise_words(text)
+        words = match_keys(text)
         found: list[PhraseMatch] = []
         for i, word in enumerate(words):
             for phrase in self._by_first.get(word, ()):
@@ -113,11 +141,17 @@ class KeywordSet:
         return tuple(taken)
 
     def score(self, text: str, strong_points: float, weak_points: float) -> KeywordScores:
-        """Weighed score per family: each non-overlapping match adds strong_points or weak_points."""
+        """Weighed score per family: each non-overlapping match adds strong_points or weak_points. Weak human
+        phrases ("oui", "bonjour") count nothing next to a strong voicemail or operator phrase: recorded greetings
+        open with them too ("Oui bonjour, vous êtes bien chez...")."""
         matches = self.match(text)
+        machine_strong = any(m.weight is Weight.STRONG and m.family is not Family.HUMAN for m in matches)
         totals = {family: 0.0 for family in Family}
         for m in matches:
-            totals[m.family] += strong_points if m.weight is Weight.STRONG else weak_points
+            if m.weight is Weight.STRONG:
+                totals[m.family] += strong_points
+            elif not (machine_strong and m.family is Family.HUMAN):
+                totals[m.family] += weak_points
         return KeywordScores(totals[Family.VOICEMAIL], totals[Family.HUMAN], totals[Family.OPERATOR], matches)
 
 
@@ -169,13 +203,18 @@ def parse_keywords(text: str, path: Path) -> KeywordSet:
                 field = f"{name}.{weight_name}"
                 if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
                     raise _fail(path, item, f"{field}: each phrase must be a plain string")
-                words = normalise_words(str(item.value))
+                words = match_keys(str(item.value))
                 if not words:
                     raise _fail(path, item, f"{field}: phrase {item.value!r} has no words")
                 phrase = Phrase(str(item.value), family, weight, words, item.start_mark.line + 1)
                 if words in seen:
                     first = seen[words]
-                    raise _fail(path, item, f"{field}: phrase {item.value!r} repeats line {first.line}")
+                    raise _fail(
+                        path,
+                        item,
+                        f"{field}: phrase {item.value!r} repeats line {first.line} ({first.text!r}; inflections "
+                        "and accents match alike)",
+                    )
                 seen[words] = phrase
                 phrases.append(phrase)
     for family in Family:

@@ -19,6 +19,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
+from robot.asr.guard import is_loop
 from robot.events import Word
 from robot.settings import AsrSettings
 
@@ -64,11 +65,12 @@ def as_float_audio(audio: npt.NDArray[Any], where: str = "audio") -> AudioArray:
     return audio
 
 
-def padded_frames(n_samples: int, pad_multiple_s: float) -> int:
-    """Encoder input length for `n_samples`: content frames rounded up to the padding step (even, <= 3000)."""
+def padded_frames(n_samples: int, pad_multiple_s: float, min_input_s: float = 0.0) -> int:
+    """Encoder input length for `n_samples`: at least `min_input_s`, content frames rounded up to the padding step
+    (even, <= 3000)."""
     step = max(2, round(pad_multiple_s * SAMPLE_RATE / HOP))
     step += step % 2
-    frames = max(1, math.ceil(n_samples / HOP))
+    frames = max(1, math.ceil(n_samples / HOP), round(min_input_s * SAMPLE_RATE / HOP))
     return min(MAX_FRAMES, math.ceil(frames / step) * step)
 
 
@@ -105,13 +107,15 @@ class WhisperBatchDecoder:
             raise ValueError("audio is empty")
         if audio.size > MAX_FRAMES * HOP:
             raise ValueError(f"audio is {audio.size / SAMPLE_RATE:.2f} s long; windows are limited to 30 s")
-        frames = padded_frames(audio.size, self.settings.pad_multiple_s)
+        frames = padded_frames(audio.size, self.settings.pad_multiple_s, self.settings.min_input_s)
         return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps)
 
-    def token_budget(self, frames: int) -> int:
-        """New tokens allowed for an encoder input of `frames` (same for every request of a batch key)."""
-        per_audio = math.ceil(frames * HOP / SAMPLE_RATE * self.settings.max_tokens_per_s)
-        return max(1, min(self.settings.max_new_tokens, per_audio))
+    def token_budget(self, n_samples: int) -> int:
+        """New tokens allowed for `n_samples` of audio content: it follows the audio length (a long answer is never
+        cut), so a decoding loop stops early on a short window."""
+        s = self.settings
+        per_audio = math.ceil(n_samples / SAMPLE_RATE * s.max_tokens_per_s) + s.min_new_tokens
+        return max(1, min(s.max_new_tokens, per_audio))
 
     def features(self, request: DecodeRequest) -> npt.NDArray[np.float32]:
         """Log-mel of the audio zero-padded to `padded_frames` (as faster-whisper does for 30 s, but shorter)."""
@@ -131,17 +135,12 @@ class WhisperBatchDecoder:
             ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)), to_cpu=to_cpu
         )
         prompts = [list(r.prompt) for r in requests]
-        generated = self.model.model.generate(
-            encoder_output,
-            prompts,
-            beam_size=self.settings.beam_size,
-            max_length=len(prompts[0]) + self.token_budget(requests[0].padded_frames),
-            return_scores=True,
-            return_no_speech_prob=True,
-            suppress_blank=True,
-            suppress_tokens=self._suppress,
-        )
+        budget = max(self.token_budget(r.audio.size) for r in requests)
+        generated = self._generate(encoder_output, prompts, budget)
         tokens = [tuple(int(t) for t in g.sequences_ids[0] if t < self.tokenizer.eot) for g in generated]
+        scores = [float(g.scores[0]) if g.scores else 0.0 for g in generated]
+        if self.settings.loop_retry:
+            self._retry_loops(mels, prompts, budget, tokens, scores)
         words: dict[int, tuple[Word, ...]] = {}
         wanted = [i for i, r in enumerate(requests) if r.word_timestamps and tokens[i]]
         if wanted:
@@ -151,11 +150,49 @@ class WhisperBatchDecoder:
                 tokens=tokens[i],
                 text=self.tokenizer.decode(list(tokens[i])).strip(),
                 no_speech_prob=float(g.no_speech_prob),
-                score=float(g.scores[0]) if g.scores else 0.0,
+                score=scores[i],
                 words=words.get(i, ()),
             )
             for i, g in enumerate(generated)
         ]
+
+    def _generate(self, features: Any, prompts: list[list[int]], budget: int, *, anti_loop: bool = False) -> list[Any]:
+        s = self.settings
+        result: list[Any] = self.model.model.generate(
+            features,
+            prompts,
+            beam_size=s.beam_size,
+            max_length=len(prompts[0]) + budget,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+            no_repeat_ngram_size=max(3, s.no_repeat_ngram_size) if anti_loop else s.no_repeat_ngram_size,
+            repetition_penalty=max(1.2, s.repetition_penalty) if anti_loop else s.repetition_penalty,
+        )
+        return result
+
+    def _retry_loops(
+        self,
+        mels: npt.NDArray[np.float32],
+        prompts: list[list[int]],
+        budget: int,
+        tokens: list[tuple[int, ...]],
+        scores: list[float],
+    ) -> None:
+        """Decode again, with n-gram blocking, the requests whose text loops (in place; rare once padded)."""
+        looping = [
+            i
+            for i, t in enumerate(tokens)
+            if t and is_loop(self.tokenizer.decode(list(t)), compression_ratio_max=self.settings.compression_ratio_max)
+        ]
+        if not looping:
+            return
+        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mels[looping]))
+        again = self._generate(features, [prompts[i] for i in looping], budget, anti_loop=True)
+        for i, g in zip(looping, again, strict=True):
+            tokens[i] = tuple(int(t) for t in g.sequences_ids[0] if t < self.tokenizer.eot)
+            scores[i] = float(g.scores[0]) if g.scores else 0.0
 
     def _align(
         self,

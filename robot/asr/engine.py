@@ -21,7 +21,7 @@ import numpy.typing as npt
 from faster_whisper import WhisperModel
 
 from robot.asr.decoder import DecodeRequest, DecodeResult, WhisperBatchDecoder, as_float_audio
-from robot.asr.guard import rejection_reason
+from robot.asr.guard import collapse_loops, rejection_reason
 from robot.asr.scheduler import BatchScheduler, Job, SchedulerStats
 from robot.clock import Clock, SystemClock
 from robot.errors import AsrError
@@ -232,10 +232,15 @@ class AsrEngine:
 
     def _to_transcript(self, result: DecodeResult) -> Transcript:
         reason = rejection_reason(
-            result.text, result.no_speech_prob, no_speech_prob_max=self.settings.no_speech_prob_max
+            result.text,
+            result.no_speech_prob,
+            no_speech_prob_max=self.settings.no_speech_prob_max,
+            avg_logprob=result.score,
+            logprob_min=self.settings.logprob_min,
         )
         if reason is not None:
             self._guard_rejected += 1
             log.debug("ASR text discarded (%s)", reason)
             return Transcript(text="", words=(), committed=True, no_speech_prob=result.no_speech_prob)
-        return Transcript(text=result.text, words=result.words, committed=True, no_speech_prob=result.no_speech_prob)
+        text = collapse_loops(result.text)
+        return Transcript(text=text, words=result.words, committed=True, no_speech_prob=result.no_speech_prob)

@@ -15,6 +15,7 @@ from robot.amd.keywords import KeywordSet, load_keywords
 from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
+from robot.errors import ConfigError
 from robot.settings import Settings
 
 
@@ -40,6 +41,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="Print JSON.")
     parser.add_argument("--model", default=None, help="Whisper model name or directory (default: asr.model).")
     parser.add_argument("--no-asr", action="store_true", help="Timing and tones only (no transcript).")
+    parser.add_argument(
+        "--asr-latency-ms",
+        type=int,
+        default=None,
+        help="Audio time between asking for the transcript and using it (default: amd.file_asr_latency_ms). Files "
+        "are read on a virtual clock: the verdict does not depend on this machine's speed.",
+    )
 
 
 def resolve_keywords_file(path: Path) -> Path:
@@ -51,6 +59,11 @@ def resolve_keywords_file(path: Path) -> Path:
 
 
 def build_detector(args: argparse.Namespace, settings: Settings) -> tuple[AmdDetector, AsrEngine | None]:
+    if args.asr_latency_ms is not None:
+        if args.asr_latency_ms < 0:
+            raise ConfigError(f"--asr-latency-ms: must be >= 0, got {args.asr_latency_ms}")
+        amd = settings.amd.model_copy(update={"file_asr_latency_ms": args.asr_latency_ms})
+        settings = settings.model_copy(update={"amd": amd})
     keywords: KeywordSet = load_keywords(resolve_keywords_file(settings.amd.keywords_file))
     engine = None
     if not args.no_asr and settings.amd.use_asr:

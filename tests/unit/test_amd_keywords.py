@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from robot.amd.keywords import Family, KeywordSet, Weight, load_keywords, normalise_words, parse_keywords
+from robot.amd.keywords import (
+    Family,
+    KeywordSet,
+    Weight,
+    load_keywords,
+    match_keys,
+    normalise_words,
+    parse_keywords,
+)
 from robot.errors import ConfigError
 
 pytestmark = pytest.mark.unit
@@ -82,13 +90,14 @@ def test_operator_announcement(keywords: KeywordSet) -> None:
 def test_longest_match_wins_and_positions(keywords: KeywordSet) -> None:
     matches = keywords.match("Bonjour, laissez-moi un message après le bip sonore")
     assert [(m.phrase.text, m.start_word, m.end_word) for m in matches] == [
+        ("bonjour", 0, 1),
         ("laissez moi un message", 1, 5),
         ("après le bip sonore", 5, 9),
     ]
 
 
 def test_whole_words_only(keywords: KeywordSet) -> None:
-    assert keywords.match("ouistiti messageries") == ()
+    assert keywords.match("ouistiti messagers") == ()
     assert families(keywords, "oui") == [("human", "weak", "oui")]
 
 
@@ -150,3 +159,46 @@ def test_invalid_files_name_file_line_field(content: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read keyword file"):
         load_keywords(tmp_path / "nope.yaml")
+
+
+def test_accent_that_carries_meaning_is_kept(keywords: KeywordSet) -> None:
+    assert normalise_words("Je suis là, la boîte") == ("je", "suis", "là", "la", "boite")
+    assert families(keywords, "la personne") == []
+    assert ("human", "weak", "là") in families(keywords, "euh là tout de suite")
+
+
+@pytest.mark.parametrize(
+    ("spoken", "listed"),
+    [
+        ("complétée", "complété"),
+        ("complétés", "complété"),
+        ("absente", "absent"),
+        ("fermées", "fermés"),
+        ("messageries vocales", "messagerie vocale"),
+        ("nos bureaux", "nos bureau"),
+    ],
+)
+def test_inflections_match_alike(spoken: str, listed: str) -> None:
+    assert match_keys(spoken) == match_keys(listed)
+
+
+def test_inflected_operator_phrase_matches(keywords: KeywordSet) -> None:
+    assert ("operator", "strong", "ne peut être complété") in families(keywords, "Votre appel ne peut être complétée")
+
+
+def test_weak_human_words_do_not_offset_a_strong_voicemail_phrase(keywords: KeywordSet) -> None:
+    s = keywords.score("Oui bonjour, vous êtes bien sur la messagerie de Julien", 3.0, 1.0)
+    assert s.human == 0.0
+    assert s.voicemail >= 3.0
+    human = keywords.score("Oui bonjour, je vous écoute", 3.0, 1.0)
+    assert human.human >= 4.0  # strong + weak count when no machine phrase is there
+
+
+def test_a_phrase_repeated_as_an_inflection_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "kw.yaml"
+    text = (
+        "voicemail:\n  strong:\n    - je suis absent\n    - je suis absente\n"
+        "human:\n  weak: [oui]\noperator:\n  weak: [réseau]\n"
+    )
+    with pytest.raises(ConfigError, match=r"kw.yaml:4: voicemail.strong: phrase 'je suis absente' repeats line 3"):
+        parse_keywords(text, path)

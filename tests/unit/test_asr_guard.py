@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from robot.asr.guard import has_ngram_loop, is_known_hallucination, normalise, rejection_reason
+from robot.asr.guard import (
+    collapse_loops,
+    compression_ratio,
+    has_ngram_loop,
+    is_known_hallucination,
+    is_loop,
+    normalise,
+    rejection_reason,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -44,7 +52,8 @@ def test_repeated_ngram_loops_are_rejected() -> None:
     assert has_ngram_loop("je vous je vous je vous je vous")
     assert has_ngram_loop("Oui. Oui. Oui. Oui. Oui.")
     assert not has_ngram_loop("je vous rappelle demain je vous remercie")
-    assert rejection_reason("merci merci merci merci merci", 0.0, no_speech_prob_max=0.6) == "repeated n-gram loop"
+    assert is_loop("merci merci merci merci merci")
+    assert collapse_loops("merci merci merci merci merci") == "merci"
 
 
 def test_high_no_speech_probability_rejects_text() -> None:
@@ -63,3 +72,40 @@ def test_empty_text_is_not_a_rejection() -> None:
 
 def test_normalise_folds_case_accents_and_punctuation() -> None:
     assert normalise("Allô, ÇA va ?") == "allo ca va"
+
+
+@pytest.mark.parametrize(
+    ("looping", "kept"),
+    [
+        ("Oui Oui Oui Oui Oui", "Oui"),
+        ("la personne au poste la personne au poste la personne au poste", "la personne au poste"),
+        (
+            "Bonjour, vous êtes bien chez Julien. Julien. Julien. Julien.",
+            "Bonjour, vous êtes bien chez Julien.",
+        ),
+        ("Allô ? Allô ? Allô ? Allô ?", "Allô ?"),
+    ],
+)
+def test_loops_collapse_to_one_occurrence(looping: str, kept: str) -> None:
+    assert is_loop(looping)
+    assert collapse_loops(looping) == kept
+
+
+@pytest.mark.parametrize(
+    "speech",
+    ["oui oui allô", "allô allô", "non non je ne suis pas intéressé", "je vous rappelle demain je vous remercie"],
+)
+def test_what_people_repeat_is_not_a_loop(speech: str) -> None:
+    assert not is_loop(speech)
+    assert collapse_loops(speech) == speech
+
+
+def test_compression_ratio_flags_long_repetition() -> None:
+    assert compression_ratio("je vous écoute, " * 8) > 2.4
+    assert compression_ratio("Bonjour, vous êtes bien sur la messagerie de Julien, laissez un message.") < 2.0
+
+
+def test_high_no_speech_prob_keeps_confidently_decoded_words() -> None:
+    assert rejection_reason("allô oui", 0.8, no_speech_prob_max=0.6, avg_logprob=-0.3, logprob_min=-1.0) is None
+    reason = rejection_reason("allô oui", 0.8, no_speech_prob_max=0.6, avg_logprob=-1.4, logprob_min=-1.0)
+    assert reason is not None and "log probability" in reason
