@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from robot.clock import Clock
 from robot.errors import ConfigError
+from robot.private_files import FILE_MODE, private_dir
 
 EVENT_TYPES = frozenset(
     {
@@ -100,8 +101,9 @@ def parse_line(line: str, where: str) -> CallLogEvent:
 class CallLogWriter:
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path, self._clock = path, clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        private_dir(path.parent)  # names, numbers, transcripts: 0600 in a 0700 folder
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        os.fchmod(self._fd, FILE_MODE)
 
     def write(
         self, event: str, call_uuid: str, *, campaign: str | None = None, contact: str | None = None, **fields: Any

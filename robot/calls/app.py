@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,14 @@ from robot.calllog import CallLogWriter
 from robot.calls.esl_control import EslCallControl, originate
 from robot.calls.session import ESL_LOST_CAUSE, CallLogSink, CallSession, SessionPlan, hangup_fields
 from robot.calls.voicemail import wait_for_beep
-from robot.campaign.runner import AttemptRequest, CallOutcome
+from robot.campaign.runner import AttemptRequest, CallOutcome, NotDialled
 from robot.clock import Clock, SystemClock
 from robot.dialog.listener import CallListener
 from robot.dialog.runner import CALL_LOG_EVENTS, DialogOutcome, PromptLibrary, ScenarioRunner
 from robot.dialog.scenario import Scenario, load_scenario
-from robot.errors import ConfigError, DialTargetError, EslError
+from robot.errors import ConfigError, DialTargetError, EslConnectionError, EslError
 from robot.esl import commands
-from robot.esl.connection import EslClient
+from robot.esl.connection import EslClient, EslNotConnectedError
 from robot.esl.outbound import OutboundServer, OutboundSession
 from robot.esl.parser import EslEvent
 from robot.esl.routing import CallEvents
@@ -37,6 +37,7 @@ from robot.events import AmdResult, AmdVerdict
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
 from robot.metrics import MetricsServer, RobotMetrics
+from robot.paths import audio_dir_for, data_file
 from robot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,18 +84,21 @@ class RobotApp:
             else None
         )
         self.active: dict[str, CallSession] = {}
+        self.placing: set[str] = set()  # uuids of the calls `dial` has in hand (ringing or answered)
+        self._refusal_hooks: dict[str, Callable[[], None]] = {}
 
     # ---- life cycle ----------------------------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, *, wait_for_switch: bool = False) -> None:
+        """Start everything once; with `wait_for_switch` a FreeSWITCH that is down is waited for in the background."""
         s = self.settings
         if self.engine is None:  # AMD keywords and the dialog's turns both need it
             self.engine = await AsrEngine.load(s.asr, clock=self.clock)
         self.metrics.asr_queue_depth.callback = lambda: float(self.engine.stats().queue_depth) if self.engine else 0.0
         self.vad_model = await asyncio.to_thread(SileroModel)
         if s.amd.enabled or s.amd.on_handoff:
-            self.keywords = load_keywords(s.amd.keywords_file)
+            self.keywords = load_keywords(data_file(s.amd.keywords_file))
         await self.audio.start()
-        await self.esl.start()
+        await self.esl.start(wait=wait_for_switch)
         self.esl.on_reconnect(self._check_calls_after_reconnect)
         if self._outbound is not None:
             await self._outbound.start()
@@ -131,7 +135,7 @@ class RobotApp:
         """Load (once) and validate a scenario file; ConfigError names the file and line."""
         key = path.resolve()
         if key not in self._scenarios:
-            self._scenarios[key] = load_scenario(path, self.settings.dialog.audio_dir)
+            self._scenarios[key] = load_scenario(path, audio_dir_for(path, self.settings.dialog.audio_dir))
         return self._scenarios[key]
 
     async def _check_calls_after_reconnect(self) -> None:
@@ -168,6 +172,8 @@ class RobotApp:
                 onset, sent = fields.get("speech_onset"), fields.get("break_sent_at")
                 if isinstance(onset, float | int) and isinstance(sent, float | int):
                     self.metrics.bargein_latency.observe(float(sent) - float(onset))
+            if name == "refusal":  # stored by the campaign at once, not only at hangup
+                self._refusal_hooks.get(control.uuid, _no_hook)()
             kind = CALL_LOG_EVENTS.get(name)
             if kind is not None:
                 log_event(kind, **fields)
@@ -204,8 +210,11 @@ class RobotApp:
         )
 
     async def dial(self, attempt: AttemptRequest) -> CallOutcome:
-        """Place one call and run it to the end (the campaign's Dialer). Never raises for call failures."""
+        """Place one call and run it to the end (the campaign's Dialer). Never raises for call failures; raises
+        NotDialled when the originate cannot reach FreeSWITCH (no ESL link): that attempt did not happen."""
         uuid = attempt.call_uuid
+        if not self.esl.connected:
+            raise NotDialled(f"no ESL link to FreeSWITCH at {self.esl.where}")
         scenario = self.scenario(Path(attempt.scenario)) if attempt.scenario else None
         # Only safe values travel as channel variables (commands.check_var_value); the store keeps the rest.
         variables = {"robot_campaign": _safe_value(attempt.campaign), "robot_attempt": str(attempt.attempt_id)}
@@ -216,6 +225,8 @@ class RobotApp:
         events = self.esl.call_events(uuid)
         call_audio = self.audio.open_call(uuid)
         self.metrics.calls_in_flight.inc()
+        self.placing.add(uuid)
+        self._refusal_hooks[uuid] = attempt.on_refusal
         started = self.clock.monotonic()
         log_event("originate", dial_string=attempt.dial_string, attempt=attempt.attempt_no)
         try:
@@ -226,10 +237,14 @@ class RobotApp:
                     uuid,
                     variables,
                     timeout_s=self.settings.campaign.originate_timeout_s,
+                    max_call_s=self.settings.campaign.max_call_s,
                 ),
                 name=f"originate-{uuid}",
             )
             first = await self._wait_answer(events, job)
+            if first is None and job.done() and isinstance(job.exception(), EslNotConnectedError):
+                log_event("error", error=f"not placed: {job.exception()}")
+                raise NotDialled(str(job.exception()))
             ring_s = round(self.clock.monotonic() - started, 3)
             if first is None or first.name != "CHANNEL_ANSWER":
                 cause, q850 = await self._failure_cause(first, job)
@@ -237,6 +252,7 @@ class RobotApp:
                 self.metrics.originate_results.inc(cause=cause)
                 return CallOutcome(uuid, False, cause, q850, disposition=cause.lower(), ring_s=ring_s)
             log_event("answer", ring_s=ring_s)
+            attempt.on_answer()
             plan = self._plan(run_amd=self.settings.amd.enabled, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
             control = EslCallControl(self.esl, uuid)
             result = await self._run_session(plan, control, events, call_audio, log_event)
@@ -267,6 +283,8 @@ class RobotApp:
             return CallOutcome(uuid, False, "ROBOT_ESL_ERROR", None, disposition="error")
         finally:
             events.close()
+            self.placing.discard(uuid)
+            self._refusal_hooks.pop(uuid, None)
             await self.audio.close_call(uuid)
             self.metrics.calls_in_flight.dec()
 
@@ -283,6 +301,8 @@ class RobotApp:
             getter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await getter
+            if isinstance(job.exception(), EslNotConnectedError):
+                return None  # nothing was sent: no hangup event will come
             if job.exception() is not None or not job.result().ok:
                 return await self._hangup_after_failure(events)
 
@@ -303,6 +323,8 @@ class RobotApp:
         if job.done() and job.exception() is None:
             return job.result().cause, None
         err = job.exception() if job.done() else None
+        if isinstance(err, EslConnectionError):  # sent, then the link was lost: the switch may have placed it
+            return ESL_LOST_CAUSE, None
         return ("ROBOT_ESL_ERROR" if err else "UNKNOWN"), None
 
     async def _run_session(
@@ -370,6 +392,10 @@ async def _next_event(events: CallEvents) -> EslEvent | None:
         return await events.get()
     except EOFError:
         return None
+
+
+def _no_hook() -> None:
+    return None
 
 
 def _safe_value(value: str) -> str:

@@ -42,13 +42,14 @@ async def originate(
     variables: Mapping[str, str] | None = None,
     app: str = "&park()",
     timeout_s: int | None = None,
+    max_call_s: int | None = None,
 ) -> OriginateResult:
     """`bgapi originate {origination_uuid=<uuid>,...}<target> <app>` and wait for its BACKGROUND_JOB.
 
     Register `client.call_events(uuid)` BEFORE calling this: CHANNEL_ANSWER arrives before the job result.
     The wait lasts the ringing time plus the client's request timeout (the job ends when the call is
     answered or has failed)."""
-    line = commands.originate(target, uuid, variables, app, timeout_s)
+    line = commands.originate(target, uuid, variables, app, timeout_s, max_call_s)
     wait_s = None if timeout_s is None else timeout_s + client.request_timeout_s
     body = await client.bgapi(line, timeout=wait_s)
     return parse_originate_result(uuid, body)

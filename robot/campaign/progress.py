@@ -1,10 +1,12 @@
-"""Live campaign progress: a small plain-text table redrawn in place on a TTY, one line per update otherwise."""
+"""Live campaign progress: a small plain-text table redrawn in place on a TTY, one line per update otherwise;
+notices (waiting for FreeSWITCH, stopping...) as lines of their own; and the `campaign status` lines."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TextIO
 
-from robot.campaign.store import CampaignCounts, CampaignRecord
+from robot.campaign.store import CampaignCounts, CampaignRecord, Lease, Waiting
 
 _STATES = ("pending", "dialing", "done", "skipped")
 
@@ -36,6 +38,12 @@ class ProgressPrinter:
         self._drawn = 0
         self._last = ""
 
+    def notice(self, text: str) -> None:
+        """A line of its own (the table is redrawn below it)."""
+        self.out.write(text + "\n")
+        self.out.flush()
+        self._drawn = 0
+
     def __call__(self, campaign: CampaignRecord, counts: CampaignCounts) -> None:
         if not self.tty:
             line = progress_line(campaign, counts)
@@ -49,3 +57,34 @@ class ProgressPrinter:
         self.out.write(erase + "\n".join(lines) + "\n")
         self.out.flush()
         self._drawn = len(lines)
+
+
+def _clock_time(ts: float, now: float) -> str:
+    moment = datetime.fromtimestamp(ts).astimezone()
+    return moment.strftime("%H:%M" if abs(ts - now) < 20 * 3600 else "%a %d %b %H:%M")
+
+
+def lease_line(lease: Lease, ttl_s: float, now: float, alive: bool) -> str:
+    """Whether a live process holds the campaign (its lease, renewed every ttl/3 s)."""
+    if lease.owner is None or lease.until is None:
+        return "process: none holds it"
+    if lease.until < now or not alive:
+        return f"process: none alive (last holder {lease.owner} stopped without releasing it: crashed or killed)"
+    beat = max(0.0, now - (lease.until - ttl_s))
+    return f"process: {lease.owner} (heartbeat {beat:.0f} s ago)"
+
+
+def waiting_lines(groups: list[Waiting], now: float) -> list[str]:
+    """Pending contacts split into never called / retry scheduled, and why each group waits."""
+    fresh = sum(g.contacts for g in groups if g.never_called)
+    retry = sum(g.contacts for g in groups if not g.never_called)
+    lines = [f"pending: {fresh + retry} (never called {fresh}, retry scheduled {retry})"] if groups else []
+    for g in groups:
+        if g.next_at <= now:
+            why = "due now" + (f" ({g.reason})" if g.reason and not g.never_called else "")
+        elif g.never_called or " " in g.reason:
+            why = g.reason or f"due at {_clock_time(g.next_at, now)}"
+        else:
+            why = f"retry at {_clock_time(g.next_at, now)} after {g.reason}"
+        lines.append(f"  {g.contacts} {'never called' if g.never_called else 'to retry'}: {why}")
+    return lines

@@ -1,4 +1,5 @@
-"""Campaign runner: pacing (at most C calls in flight, at most R new calls per second), retries, pause/resume.
+"""Campaign runner: pacing (at most C calls in flight, at most R new calls per second), retries, pause/resume,
+switch outages, signals and crash reconciliation.
 
 The live call path plugs in through one protocol:
 
@@ -8,18 +9,28 @@ The live call path plugs in through one protocol:
 - `AttemptRequest`: the attempt's store id and number (1-based), campaign name, scenario, the contact
   (E.164 number, name, IANA time zone, consent reference, call variables), the dial string built from the
   template, and the `call_uuid` chosen by the runner and COMMITTED in the store (state `dialing`) before `dial` is
-  called: use it as `origination_uuid`.
+  called: use it as `origination_uuid`. `on_answer()` / `on_refusal()`: call them the moment the call is answered /
+  the callee refuses further calls; the runner stores both at once (a crash later still knows).
 - `CallOutcome`: what happened: answered?, hangup cause (+ Q.850 code), AMD result, intent, whether the callee
   refused further calls (`refusal`: recorded, 60-day quiet period for prospecting), a final disposition label and
-  ring/talk durations. `dial` returns once the call is over (hung up). It raises `RobotError` (e.g. EslError) when
-  the originate could not be handled; the attempt then counts with cause DIALER_ERROR.
+  ring/talk durations. `dial` returns once the call is over (hung up). It raises `NotDialled` when the originate
+  never reached the switch (ESL down): the attempt is withdrawn, counts toward no cap and is dialled again once
+  the switch is back. Any other `RobotError` counts as an attempt with cause DIALER_ERROR.
 
-Optionally a dialer may also offer `async def lookup(call_uuid) -> CallOutcome | None` (`OutcomeLookup`): after a
-crash, attempts left `dialing` are asked about first; those it cannot answer are closed as UNKNOWN_CRASH. Both
-count as attempts and go through the retry rules, so a crash never loses a call nor redials beyond the rules.
+Optional dialer features (checked with isinstance on the runtime-checkable protocols below):
+- `SwitchLink`: `switch_down_since()` (wall time the switch was lost, None while up). While down, the runner
+  starts no call and reports "waiting for FreeSWITCH since ..."; it goes on when the link is back.
+- `OutcomeLookup.lookup(call_uuid)`: after a crash, the attempts left `dialing` are asked about first (the dialer
+  asks the switch, hangs a surviving channel up and says whether it was answered). Unanswered unknowns close as
+  UNKNOWN_CRASH (an attempt, retried by the rules); answered ones (the switch says so, or `on_answer` was stored)
+  close as reached: a human who answered is never redialled because of a crash.
+- `Hangup.hangup_all(cause)`: used when stopping (signal) after the grace period.
 
-Pause: the campaign status is read from the store between dials; once not `running`, no new call starts, the
-calls in flight finish, and `run` returns the status. Time comes from the injected clock and `sleep`.
+Stop (`request_stop`, from SIGINT/SIGTERM): no new call; calls in flight get `grace_s` to finish, then they are
+hung up and their outcomes recorded (at most `HANGUP_WAIT_S` more); the campaign is marked paused. A second
+`request_stop(now=True)` hangs up at once. Pause: the campaign status is read from the store between dials; once
+not `running`, no new call starts, the calls in flight finish, and `run` returns the status. Time comes from the
+injected clock and `sleep`.
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from robot.campaign.rules import (
     LegalCaps,
     NumberHistory,
     decide_after_attempt,
+    legal_earliest,
     next_allowed_at,
     outcome_key,
 )
@@ -59,6 +71,12 @@ from robot.metrics import RobotMetrics
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+HANGUP_WAIT_S = 15.0  # after hanging the calls up (stop), how long their outcomes may take to come back
+CRASH_CAUSE = "UNKNOWN_CRASH"
+
+
+class NotDialled(RobotError):
+    """The originate never reached the switch (ESL down): the attempt did not happen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +88,10 @@ class ContactRef:
     variables: Mapping[str, str] = field(default_factory=dict)
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class AttemptRequest:
     attempt_id: int
@@ -79,6 +101,8 @@ class AttemptRequest:
     contact: ContactRef
     dial_string: str
     call_uuid: str
+    on_answer: Callable[[], None] = _nothing
+    on_refusal: Callable[[], None] = _nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +126,16 @@ class Dialer(Protocol):
 @runtime_checkable
 class OutcomeLookup(Protocol):
     async def lookup(self, call_uuid: str) -> CallOutcome | None: ...
+
+
+@runtime_checkable
+class SwitchLink(Protocol):
+    def switch_down_since(self) -> float | None: ...
+
+
+@runtime_checkable
+class Hangup(Protocol):
+    async def hangup_all(self, cause: str) -> None: ...
 
 
 class TokenBucket:
@@ -142,6 +176,7 @@ class RunPolicy:
     caps: LegalCaps | None = None
     idle_poll_s: float = 1.0
     lease_ttl_s: float = 30.0
+    grace_s: float = 30.0
 
     @classmethod
     def for_campaign(cls, campaign: CampaignRecord, overrides: Mapping[str, Any] | None = None) -> RunPolicy:
@@ -164,6 +199,7 @@ class RunPolicy:
             caps=caps,
             idle_poll_s=float(s["idle_poll_s"]),
             lease_ttl_s=float(s["lease_ttl_s"]),
+            grace_s=float(s.get("grace_s", 30.0)),
         )
 
 
@@ -171,7 +207,12 @@ def _days(value: Any) -> timedelta:
     return timedelta(days=float(value))
 
 
+def _local(ts: float, tz: ZoneInfo | None = None) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %H:%M")
+
+
 ProgressHook = Callable[[CampaignRecord, CampaignCounts], None]
+NoticeHook = Callable[[str], None]
 
 
 class CampaignRunner:
@@ -185,28 +226,50 @@ class CampaignRunner:
         *,
         sleep: Sleep = asyncio.sleep,
         on_progress: ProgressHook | None = None,
+        on_notice: NoticeHook | None = None,
         metrics: RobotMetrics | None = None,
         owner: str | None = None,
     ) -> None:
         self.store, self.dialer, self.campaign, self.policy = store, dialer, campaign, policy
         self.clock, self._sleep, self._on_progress, self.metrics = clock, sleep, on_progress, metrics
+        self._on_notice = on_notice or (lambda text: log.info("%s", text))
         self.owner = owner or process_owner()
         self.bucket = TokenBucket(policy.cps, max(1.0, policy.cps), clock)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._dnc: set[str] = set()
         self._lease_renewed_at = float("-inf")
+        self._wake = asyncio.Event()
+        self._stop_at: float | None = None  # monotonic deadline of the grace period once stopping
+        self._hangup_sent_at: float | None = None
+        self.waiting_since: float | None = None  # wall time the switch was found down
+        self.held_lease = False
         self.max_in_flight_seen = 0
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
 
+    def request_stop(self, *, now: bool = False) -> None:
+        """Stop dialling; calls in flight get the grace period (or none with `now`, as a second signal)."""
+        deadline = self.clock.monotonic() + (0.0 if now else self.policy.grace_s)
+        self._stop_at = deadline if self._stop_at is None else min(self._stop_at, deadline)
+        if now:
+            self._notice(f"stopping now: hanging up {len(self._in_flight)} call(s)")
+        else:
+            self._notice(
+                f"stopping: no new calls; {len(self._in_flight)} call(s) in flight get {self.policy.grace_s:g} s "
+                "to finish (signal again to hang up now)"
+            )
+        self._wake.set()
+
     async def run(self) -> str:
         """Dial until every contact is final ("done") or the campaign stops running (returns its status)."""
         cid = self.campaign.id
         await self._renew_lease(force=True)
+        self.held_lease = True
         try:
             self._dnc = await self._db(self.store.dnc_numbers)
-            await self._reconcile()
+            if not await self._reconcile():
+                return await self._paused()
             return await self._loop(cid)
         finally:
             if self._in_flight:  # cancelled: the attempts stay `dialing` and are reconciled next run
@@ -215,15 +278,28 @@ class CampaignRunner:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             await self._db(self.store.release_lease, cid, self.owner)
 
+    async def _paused(self) -> str:
+        await self._db(self.store.set_status, self.campaign.name, "paused")
+        self._progress()
+        return "paused"
+
     async def _loop(self, cid: int) -> str:
         while True:
             await self._renew_lease()
+            if self._stop_at is not None:
+                if not self._in_flight:
+                    return await self._paused()
+                if not await self._stopping():
+                    return await self._paused()
+                continue
             status = (await self._db(self.store.get_campaign, self.campaign.name)).status
             if status != "running":
                 if not self._in_flight:
                     self._progress()
                     return str(status)
                 await self._wait(self.policy.idle_poll_s)
+                continue
+            if not await self._switch_up():
                 continue
             free = self.policy.concurrency - len(self._in_flight)
             if free > 0:
@@ -243,15 +319,52 @@ class CampaignRunner:
             else:
                 await self._wait(self.policy.idle_poll_s)
 
+    async def _stopping(self) -> bool:
+        """One step of a stop with calls in flight; False when giving up on them (they stay to reconcile)."""
+        assert self._stop_at is not None
+        now = self.clock.monotonic()
+        if self._hangup_sent_at is None and now >= self._stop_at:
+            self._hangup_sent_at = now
+            if isinstance(self.dialer, Hangup):
+                self._notice(f"grace period over: hanging up {len(self._in_flight)} call(s)")
+                await self.dialer.hangup_all("MANAGER_REQUEST")
+        if self._hangup_sent_at is not None:
+            left = self._hangup_sent_at + HANGUP_WAIT_S - now
+            if left <= 0:
+                self._notice(f"{len(self._in_flight)} call(s) did not end: left to reconcile on resume")
+                return False
+            await self._wait(min(self.policy.idle_poll_s, left))
+        else:
+            await self._wait(min(self.policy.idle_poll_s, self._stop_at - now))
+        return True
+
+    async def _switch_up(self) -> bool:
+        """True when calls may be placed; else notes the outage, waits a little and returns False."""
+        down = self.dialer.switch_down_since() if isinstance(self.dialer, SwitchLink) else None
+        if down is None:
+            if self.waiting_since is not None:
+                gone = self.clock.wall() - self.waiting_since
+                self._notice(f"FreeSWITCH is back after {gone:.1f} s: dialling again")
+                self.waiting_since = None
+            return True
+        if self.waiting_since is None:
+            self.waiting_since = down
+            self._notice(f"waiting for FreeSWITCH (since {_local(down)}): no new calls until it is back")
+        await self._wait(min(self.policy.idle_poll_s, 1.0))
+        return False
+
     async def _wait(self, seconds: float) -> None:
-        """Until a call ends or `seconds` pass (injected sleep)."""
+        """Until a call ends, a stop is requested or `seconds` pass (injected sleep)."""
         sleeper = asyncio.ensure_future(self._sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
         try:
-            done, _ = await asyncio.wait({sleeper, *self._in_flight}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({sleeper, woken, *self._in_flight}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             sleeper.cancel()
+            woken.cancel()
+        self._wake.clear()
         for task in done:
-            if task is not sleeper:
+            if task is not sleeper and task is not woken:
                 self._in_flight.discard(task)
                 task.result()  # a bug in _call must not pass silently
 
@@ -262,7 +375,7 @@ class CampaignRunner:
             self._lease_renewed_at = now
 
     def _allowed(self, contact: ContactRecord, now: float) -> ContactNext | None:
-        """None when the contact may be dialled now, else where it goes instead (later, or done)."""
+        """None when the contact may be dialled now, else where it goes instead (later, or done) and why."""
         if contact.attempts >= self.policy.max_attempts:
             return ContactNext(None, f"max {self.policy.max_attempts} attempts reached")
         if contact.phone in self._dnc:
@@ -273,14 +386,18 @@ class CampaignRunner:
             refusals=tuple(datetime.fromtimestamp(t, UTC) for t in times.refusals),
         )
         now_dt = datetime.fromtimestamp(now, UTC)
-        allowed = next_allowed_at(
-            now_dt, ZoneInfo(contact.timezone), history, window=self.policy.window, caps=self.policy.caps
-        )
+        tz = ZoneInfo(contact.timezone)
+        allowed = next_allowed_at(now_dt, tz, history, window=self.policy.window, caps=self.policy.caps)
         if allowed is None:
             return ContactNext(None, "no calling window within a year")
-        if allowed.timestamp() > now + 1e-6:
-            return ContactNext(allowed.timestamp(), contact.result or "waiting for calling window / legal caps")
-        return None
+        if allowed.timestamp() <= now + 1e-6:
+            return None
+        legal = legal_earliest(now_dt, history, self.policy.caps) if self.policy.caps else now_dt
+        if legal > now_dt:
+            why = f"legal cap (attempts in 30 days / refusal quiet period) until {_local(legal.timestamp(), tz)}"
+        else:
+            why = f"outside calling hours in {contact.timezone}; next window {_local(allowed.timestamp(), tz)}"
+        return ContactNext(allowed.timestamp(), why)
 
     async def _start(self, contact: ContactRecord) -> bool:
         """Start one call (after pacing); False when the campaign stopped running meanwhile."""
@@ -291,10 +408,18 @@ class CampaignRunner:
         while (wait := self.bucket.try_take()) > 0:
             await self._sleep(wait)
         status = (await self._db(self.store.get_campaign, self.campaign.name)).status
-        if status != "running":
+        if status != "running" or self._stop_at is not None:
             return False
         call_uuid = str(uuid.uuid4())
         attempt: AttemptRecord = await self._db(self.store.begin_attempt, contact.id, call_uuid, self.clock.wall())
+        writes: list[asyncio.Task[Any]] = []
+
+        def on_answer() -> None:
+            writes.append(asyncio.create_task(self._db(self.store.mark_answered, attempt.id)))
+
+        def on_refusal() -> None:
+            writes.append(asyncio.create_task(self._db(self.store.record_refusal, attempt.id, self.clock.wall())))
+
         request = AttemptRequest(
             attempt_id=attempt.id,
             attempt_no=contact.attempts + 1,
@@ -303,8 +428,10 @@ class CampaignRunner:
             contact=ContactRef(contact.phone, contact.name, contact.timezone, contact.consent_ref, contact.variables),
             dial_string=build_dial_string(self.policy.dial_template, contact.phone),
             call_uuid=call_uuid,
+            on_answer=on_answer,
+            on_refusal=on_refusal,
         )
-        task = asyncio.create_task(self._call(request), name=f"call-{call_uuid}")
+        task = asyncio.create_task(self._call(request, writes), name=f"call-{call_uuid}")
         self._in_flight.add(task)
         self.max_in_flight_seen = max(self.max_in_flight_seen, len(self._in_flight))
         if self.metrics:
@@ -312,18 +439,27 @@ class CampaignRunner:
         self._progress()
         return True
 
-    async def _call(self, request: AttemptRequest) -> None:
+    async def _call(self, request: AttemptRequest, writes: list[asyncio.Task[Any]]) -> None:
         try:
             outcome = await self.dialer.dial(request)
+        except NotDialled as err:
+            log.info("call %s to %s was not placed: %s", request.call_uuid, request.contact.number, err)
+            outcome = None
         except RobotError as err:
             log.warning("call %s to %s: dialer error: %s", request.call_uuid, request.contact.number, err)
             outcome = CallOutcome(request.call_uuid, False, "DIALER_ERROR", disposition=f"DIALER_ERROR: {err}")
         finally:
             if self.metrics:
                 self.metrics.calls_in_flight.dec()
-        if self.metrics:
-            self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
-        await self._close(request.attempt_id, request.attempt_no, outcome)
+        for result in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.error("call %s: storing answer/refusal failed: %s", request.call_uuid, result)
+        if outcome is None:
+            await self._db(self.store.cancel_attempt, request.attempt_id)
+        else:
+            if self.metrics:
+                self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
+            await self._close(request.attempt_id, request.attempt_no, outcome)
         self._progress()
 
     async def _close(self, attempt_id: int, attempts_done: int, outcome: CallOutcome) -> None:
@@ -354,17 +490,31 @@ class CampaignRunner:
         )
         await self._db(self.store.finish_attempt, attempt_id, result, nxt, now)
 
-    async def _reconcile(self) -> None:
-        """Close the attempts a crashed run left `dialing` (looked up if the dialer can, else UNKNOWN_CRASH)."""
+    async def _reconcile(self) -> bool:
+        """Close the attempts a crashed run left `dialing`, asking the switch first when the dialer can.
+
+        Waits for the switch while it is down (False: a stop was requested meanwhile)."""
         stale: list[AttemptRecord] = await self._db(self.store.in_flight_attempts, self.campaign.id)
+        if not stale:
+            return True
         lookup = self.dialer.lookup if isinstance(self.dialer, OutcomeLookup) else None
+        if lookup is not None:
+            while not await self._switch_up():
+                if self._stop_at is not None:
+                    return False
         for attempt in stale:
-            outcome = await lookup(attempt.call_uuid) if lookup else None
-            if outcome is None:
-                outcome = CallOutcome(attempt.call_uuid, False, "UNKNOWN_CRASH", disposition="UNKNOWN_CRASH")
+            seen = await lookup(attempt.call_uuid) if lookup else None  # None: the switch knows nothing of it
+            answered = attempt.answered or (seen is not None and seen.answered)
+            cause = seen.hangup_cause if seen is not None else CRASH_CAUSE
+            label = "answered_unfinished" if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
+            outcome = CallOutcome(attempt.call_uuid, answered, cause, disposition=label)
             done = await self._db(self.store.attempts_of_contact, attempt.contact_id)
-            log.warning("attempt %s (%s) was in flight at a crash: %s", attempt.call_uuid, attempt.phone, outcome)
+            self._notice(f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash: {outcome.disposition}")
             await self._close(attempt.id, int(done), outcome)
+        return True
+
+    def _notice(self, text: str) -> None:
+        self._on_notice(f"campaign {self.campaign.name}: {text}")
 
     def _progress(self) -> None:
         # counts() is one short indexed query (well under a millisecond): run on the loop on purpose.

@@ -3,6 +3,9 @@
 One file, WAL, foreign keys on, `schema_version` in `meta`. Every method is one short transaction on a local file
 (well under a millisecond to a few ms); the runner calls them through `asyncio.to_thread`, so the event loop never
 waits on disk. One connection guarded by a lock (usable from any thread).
+
+The file holds personal data (names, numbers, consent references): a folder it creates is 0700, the database and
+its -wal/-shm files are 0600 (robot.private_files).
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from robot.campaign.store import (
     CampaignStatus,
     ContactNext,
     ContactRecord,
+    Lease,
     NumberTimes,
+    Waiting,
     owner_is_dead,
 )
 from robot.errors import StoreError
+from robot.private_files import private_dir, private_file
 
 SCHEMA_VERSION = 1
 _STATUSES = ("running", "paused", "done")
@@ -96,11 +102,18 @@ class SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         try:
-            if str(path) != ":memory:":
-                path.parent.mkdir(parents=True, exist_ok=True)
+            on_disk = str(path) != ":memory:"
+            if on_disk:
+                private_dir(path.parent)
+                private_file(path)  # SQLite gives -wal/-shm the database file's mode
             self._db = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
+            if on_disk:
+                for suffix in ("-wal", "-shm"):
+                    side = path.with_name(path.name + suffix)
+                    if side.exists():
+                        private_file(side)
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=FULL")
             self._init_schema()
@@ -308,7 +321,9 @@ class SqliteStore:
     def finish_attempt(self, attempt_id: int, result: AttemptResult, nxt: ContactNext, now: float) -> None:
         """Close the attempt, move its contact on, and record a refusal, in one transaction."""
         with self._tx() as db:
-            row = db.execute("SELECT contact_id, phone, state FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            row = db.execute(
+                "SELECT contact_id, phone, state, call_uuid FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
             if row is None or row["state"] != "dialing":
                 raise StoreError(f"attempt {attempt_id} is not in flight")
             db.execute(
@@ -332,7 +347,48 @@ class SqliteStore:
                 ("pending" if nxt.next_at is not None else "done", nxt.next_at, nxt.result, row["contact_id"]),
             )
             if result.refusal:
-                db.execute("INSERT INTO refusals (phone, at, source) VALUES (?, ?, ?)", (row["phone"], now, "call"))
+                _insert_refusal(db, row["phone"], row["call_uuid"], now)
+
+    def cancel_attempt(self, attempt_id: int) -> None:
+        """Withdraw an attempt whose originate never reached the switch: it never happened (no cap counts it)."""
+        with self._tx() as db:
+            row = db.execute("SELECT contact_id, state FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            if row is None or row["state"] != "dialing":
+                raise StoreError(f"attempt {attempt_id} is not in flight")
+            db.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+            db.execute("UPDATE contacts SET state = 'pending' WHERE id = ?", (row["contact_id"],))
+
+    def mark_answered(self, attempt_id: int) -> None:
+        """The call was answered (stored at once: a crash later still knows a human or machine was reached)."""
+        with self._tx() as db:
+            db.execute("UPDATE attempts SET answered = 1 WHERE id = ? AND state = 'dialing'", (attempt_id,))
+
+    def record_refusal(self, attempt_id: int, now: float) -> None:
+        """The callee refused further calls during this attempt (stored the moment it is heard; idempotent)."""
+        with self._tx() as db:
+            row = db.execute("SELECT phone, call_uuid FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no attempt {attempt_id}")
+            _insert_refusal(db, row["phone"], row["call_uuid"], now)
+
+    def lease(self, campaign_id: int) -> Lease:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT lease_owner, lease_until FROM campaigns WHERE id = ?", (campaign_id,)
+            ).fetchone()
+        return Lease(row["lease_owner"], row["lease_until"]) if row else Lease(None, None)
+
+    def waiting(self, campaign_id: int) -> list[Waiting]:
+        """Pending contacts grouped by why they wait (their result) and whether they were ever dialled."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT COALESCE(c.result, '') AS reason, COUNT(*) AS n, MIN(c.next_at) AS first,"
+                " NOT EXISTS (SELECT 1 FROM attempts a WHERE a.contact_id = c.id) AS fresh"
+                " FROM contacts c WHERE c.campaign_id = ? AND c.state = 'pending'"
+                " GROUP BY reason, fresh ORDER BY first",
+                (campaign_id,),
+            ).fetchall()
+        return [Waiting(r["reason"], r["n"], float(r["first"] or 0.0), bool(r["fresh"])) for r in rows]
 
     def in_flight_attempts(self, campaign_id: int) -> list[AttemptRecord]:
         with self._lock:
@@ -341,7 +397,14 @@ class SqliteStore:
             ).fetchall()
         return [
             AttemptRecord(
-                r["id"], r["campaign_id"], r["contact_id"], r["phone"], r["call_uuid"], r["state"], r["created"]
+                r["id"],
+                r["campaign_id"],
+                r["contact_id"],
+                r["phone"],
+                r["call_uuid"],
+                r["state"],
+                r["created"],
+                bool(r["answered"]),
             )
             for r in rows
         ]
@@ -401,3 +464,12 @@ class SqliteStore:
     def dnc_numbers(self) -> set[str]:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT phone FROM dnc").fetchall()}
+
+
+def _insert_refusal(db: sqlite3.Connection, phone: str, call_uuid: str, now: float) -> None:
+    source = f"call {call_uuid}"
+    db.execute(
+        "INSERT INTO refusals (phone, at, source) SELECT ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM refusals WHERE phone = ? AND source = ?)",
+        (phone, now, source, phone, source),
+    )

@@ -3,8 +3,11 @@
 The SQLite implementation is `robot.campaign.sqlite_store.SqliteStore`.
 
 Crash safety: `begin_attempt` commits the attempt in state `dialing` BEFORE the dialer sends the originate.
-After a crash, `in_flight_attempts` finds those attempts; the runner closes them as UNKNOWN_CRASH (they count as
-attempts) and applies the retry rules, so nothing is forgotten and nothing is redialled beyond the rules.
+After a crash, `in_flight_attempts` finds those attempts; the runner asks the switch about them (robot.campaign.
+reconcile), closes them (an answered one as reached: `mark_answered` records the answer the moment it happens) and
+applies the retry rules, so nothing is forgotten and nothing is redialled beyond the rules. An attempt whose
+originate never reached the switch (ESL down) is withdrawn (`cancel_attempt`): it counts toward no cap.
+Refusals are stored the moment they are heard (`record_refusal`), not only at hangup.
 A campaign is run by one runner at a time: `acquire_lease` (owner `host:pid`, expiry; a dead owner on this host or
 an expired lease can be taken over).
 
@@ -62,6 +65,7 @@ class AttemptRecord:
     call_uuid: str
     state: str
     created: float
+    answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,22 @@ class CampaignCounts:
     results: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    owner: str | None
+    until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Pending contacts sharing one reason (the contact's result), and when the first of them is due."""
+
+    reason: str
+    contacts: int
+    next_at: float
+    never_called: bool
+
+
 class CampaignStore(Protocol):
     def create_campaign(
         self,
@@ -126,6 +146,11 @@ class CampaignStore(Protocol):
     def number_times(self, phone: str) -> NumberTimes: ...
     def begin_attempt(self, contact_id: int, call_uuid: str, now: float) -> AttemptRecord: ...
     def finish_attempt(self, attempt_id: int, result: AttemptResult, nxt: ContactNext, now: float) -> None: ...
+    def cancel_attempt(self, attempt_id: int) -> None: ...
+    def mark_answered(self, attempt_id: int) -> None: ...
+    def record_refusal(self, attempt_id: int, now: float) -> None: ...
+    def lease(self, campaign_id: int) -> Lease: ...
+    def waiting(self, campaign_id: int) -> list[Waiting]: ...
     def in_flight_attempts(self, campaign_id: int) -> list[AttemptRecord]: ...
     def attempts_of_contact(self, contact_id: int) -> int: ...
     def counts(self, campaign_id: int) -> CampaignCounts: ...

@@ -1,5 +1,10 @@
 """`robot campaign run|status|pause|resume|export`.
 
+`run` and `resume` check everything first (robot.campaign.preflight): a bad scenario, prompt, dial template,
+keyword file or a port in use creates nothing. SIGINT/SIGTERM stop the campaign cleanly (grace period
+`campaign.grace_s`, then hang-up; a second signal hangs up at once); it is left paused. CSV exports neutralise
+cells a spreadsheet would run as formulas; export files are 0600.
+
 `run` and `resume` need a live dialer: the factory `--dialer module:function` (default
 `robot.calls.dialer:make_dialer`) is called as `factory(settings)` inside the event loop and returns a
 `robot.campaign.runner.Dialer`; if the result has `async aclose()`, it is awaited when the campaign stops.
@@ -9,24 +14,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import importlib
 import inspect
 import json
+import logging
+import os
+import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from robot.campaign.contacts import load_contacts, load_dnc
-from robot.campaign.progress import ProgressPrinter, progress_table
+from robot.campaign.preflight import check_files, probe_switch
+from robot.campaign.progress import ProgressPrinter, lease_line, progress_table, waiting_lines
 from robot.campaign.runner import CampaignRunner, Dialer, RunPolicy, build_dial_string
 from robot.campaign.sqlite_store import SqliteStore
-from robot.campaign.store import CampaignRecord
+from robot.campaign.store import CampaignRecord, owner_is_dead
 from robot.clock import SystemClock
 from robot.errors import ConfigError
 from robot.metrics import MetricsServer, RobotMetrics
+from robot.private_files import open_private
 from robot.settings import Settings
 
 DEFAULT_DIALER = "robot.calls.dialer:make_dialer"
@@ -102,6 +114,7 @@ def _policy_settings(settings: Settings, args: argparse.Namespace) -> dict[str, 
         "refusal_quiet_days": c.refusal_quiet_days,
         "idle_poll_s": c.idle_poll_s,
         "lease_ttl_s": c.lease_ttl_s,
+        "grace_s": c.grace_s,
     }
     snapshot.update(_overrides(args))
     if getattr(args, "dial_template", None):
@@ -142,9 +155,14 @@ def load_dialer_factory(spec: str) -> Callable[[Settings], Dialer]:
     return factory  # type: ignore[no-any-return]
 
 
+def _live(args: argparse.Namespace) -> bool:
+    return bool(args.dialer == DEFAULT_DIALER)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     policy_settings = _policy_settings(settings, args)
     factory = load_dialer_factory(args.dialer)
+    checked = check_files(settings, args.scenario, policy_settings["dial_template"], live=_live(args))
     store = _store(settings)
     try:
         dnc = store.dnc_numbers()
@@ -167,7 +185,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError(f"{args.contacts}: no valid contact to call")
         campaign = store.create_campaign(
             name=args.name,
-            scenario=args.scenario,
+            scenario=str(checked.scenario),
             prospecting=args.prospecting,
             legal_basis=args.legal_basis,
             settings=policy_settings,
@@ -176,7 +194,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             now=SystemClock().wall(),
         )
         print(f"campaign {campaign.name!r} created: {len(report.contacts)} contacts", file=sys.stderr)
-        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory))
+        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory, _live(args)))
     finally:
         store.close()
 
@@ -189,9 +207,10 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
         if campaign.status == "done":
             print(f"campaign {campaign.name!r} is done", file=sys.stderr)
             return 0
-        store.set_status(campaign.name, "running")
         policy = RunPolicy.for_campaign(campaign, _overrides(args))
-        return asyncio.run(_dial(store, campaign, policy, settings, factory))
+        check_files(settings, campaign.scenario, policy.dial_template, live=_live(args))
+        store.set_status(campaign.name, "running")
+        return asyncio.run(_dial(store, campaign, policy, settings, factory, _live(args)))
     finally:
         store.close()
 
@@ -202,40 +221,99 @@ async def _dial(
     policy: RunPolicy,
     settings: Settings,
     factory: Callable[[Settings], Dialer],
+    live: bool,
 ) -> int:
+    printer = ProgressPrinter(sys.stdout)
+    if live:
+        printer.notice(f"campaign {campaign.name}: {await probe_switch(settings)}")
+    quiet_info_logs(printer)
     metrics = RobotMetrics()
     # The live dialer shares the campaign's metrics (AMD verdicts, barge-ins, ASR queue) when it accepts them.
     takes_metrics = "metrics" in inspect.signature(factory).parameters
     dialer = factory(settings, metrics=metrics) if takes_metrics else factory(settings)  # type: ignore[call-arg]
     server = None
-    if settings.campaign.metrics_port:
-        server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)
-        await server.start()
     runner = CampaignRunner(
-        store, dialer, campaign, policy, SystemClock(), on_progress=ProgressPrinter(sys.stdout), metrics=metrics
+        store, dialer, campaign, policy, SystemClock(), on_progress=printer, on_notice=printer.notice, metrics=metrics
     )
+    status: str | None = None
     try:
-        status = await runner.run()
+        with stop_on_signals(runner):
+            start = getattr(dialer, "start", None)
+            if start is not None:  # the embedded servers start once, before the first call: fail early
+                await start()
+            if settings.campaign.metrics_port:
+                server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)
+                await server.start()
+            status = await runner.run()
+    except OSError as err:  # a port taken between the preflight and now
+        raise ConfigError(f"campaign {campaign.name!r} stopped: {err}") from err
     finally:
+        if status is None and runner.held_lease and store.get_campaign(campaign.name).status == "running":
+            store.set_status(campaign.name, "paused")  # failed while running it: never leave it "running"
         if server is not None:
             await server.close()
         aclose = getattr(dialer, "aclose", None)
         if aclose is not None:
             await aclose()
     print(f"campaign {campaign.name!r}: {status}", file=sys.stderr)
+    if status == "paused":
+        print(f"resume with: robot campaign resume {campaign.name}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def stop_on_signals(runner: CampaignRunner) -> Iterator[None]:
+    """SIGINT/SIGTERM: first one stops dialling (grace period), the next one hangs up at once."""
+    loop = asyncio.get_running_loop()
+    seen: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        seen.append(signum)
+        runner.request_stop(now=len(seen) > 1)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread (tests): no handler
+            pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def quiet_info_logs(printer: ProgressPrinter) -> None:
+    """Progress lines are the campaign's output: INFO logs go quiet unless -v / log.level DEBUG."""
+    root = logging.getLogger()
+    if root.level == logging.INFO:
+        logging.getLogger("robot").setLevel(logging.WARNING)
+        printer.notice("(INFO logs hidden while the campaign runs; -v shows everything)")
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
+    now = SystemClock().wall()
     try:
         campaigns = [store.get_campaign(args.name)] if args.name else store.list_campaigns()
         if not campaigns:
             print("no campaign")
         for campaign in campaigns:
             kind = "prospecting" if campaign.prospecting else "not prospecting"
-            print(f"{campaign.name}: {campaign.status}, scenario {campaign.scenario}, {kind} ({campaign.legal_basis})")
+            lease = store.lease(campaign.id)
+            alive = lease.owner is not None and not owner_is_dead(lease.owner)
+            held = alive and lease.until is not None and lease.until >= now
+            shown: str = campaign.status
+            if shown == "running" and not held:
+                shown = f"running, but no live process (crashed or killed): robot campaign resume {campaign.name}"
+            print(f"{campaign.name}: {shown}, scenario {campaign.scenario}, {kind} ({campaign.legal_basis})")
+            ttl = float(campaign.settings.get("lease_ttl_s", 30.0))
+            print("  " + lease_line(lease, ttl, now, alive))
             for line in progress_table(campaign, store.counts(campaign.id))[1:]:
+                print("  " + line)
+            for line in waiting_lines(store.waiting(campaign.id), now):
                 print("  " + line)
         return 0
     finally:
@@ -270,10 +348,25 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if args.output is None:
         write_export(rows, args.format, sys.stdout)
     else:
-        with args.output.open("w", encoding="utf-8", newline="") as out:
+        with os.fdopen(open_private(args.output), "w", encoding="utf-8", newline="") as out:  # personal data: 0600
             write_export(rows, args.format, out)
         print(f"{len(rows)} rows written to {args.output}", file=sys.stderr)
     return 0
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection advice).
+
+    Plain numbers (E.164 phone numbers, -1.5) cannot run anything and stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
@@ -284,4 +377,5 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "variables": json.dumps(row["variables"], ensure_ascii=False)})
+        cells = {**row, "variables": json.dumps(row["variables"], ensure_ascii=False)}
+        writer.writerow({k: neutralise_cell(v) for k, v in cells.items()})

@@ -120,16 +120,24 @@ def originate(
     variables: Mapping[str, str] | None = None,
     app: str = "&park()",
     timeout_s: int | None = None,
+    max_call_s: int | None = None,
 ) -> str:
-    """`originate {origination_uuid=<uuid>,k=v,...}<target> <app>`; timeout_s sets originate_timeout."""
+    """`originate {origination_uuid=<uuid>,k=v,...}<target> <app>`; timeout_s sets originate_timeout.
+
+    `max_call_s` adds `execute_on_answer='sched_hangup +N ALLOTTED_TIMEOUT'`: FreeSWITCH itself ends the call N s
+    after the answer, whatever happens to the robot (single quotes keep the spaces inside the `{}` value)."""
     pairs = [f"origination_uuid={check_uuid(uuid, 'origination_uuid')}"]
     if timeout_s is not None:
         if not 1 <= timeout_s <= 3600:
             raise _fail("originate timeout", str(timeout_s), "must be 1-3600 seconds")
         pairs.append(f"originate_timeout={timeout_s}")
+    if max_call_s is not None:
+        if not 1 <= max_call_s <= 86400:
+            raise _fail("maximum call length", str(max_call_s), "must be 1-86400 seconds")
+        pairs.append(f"execute_on_answer='sched_hangup +{max_call_s} ALLOTTED_TIMEOUT'")
     for name, value in (variables or {}).items():
         check_var_name(name)
-        if name in ("origination_uuid", "originate_timeout"):
+        if name in ("origination_uuid", "originate_timeout", "execute_on_answer"):
             raise _fail("variable name", name, "is set by the builder itself")
         pairs.append(f"{name}={check_var_value(name, value)}")
     if not _ORIGINATE_APP.fullmatch(app):

@@ -4,7 +4,9 @@ One reader task per connection turns bytes into messages (robot.esl.parser) and 
 the FIFO of waiting requests (robot.esl.pending), BACKGROUND_JOB results to their `bgapi` caller, events to
 per-call queues and listeners (robot.esl.routing). Nothing on the loop blocks; every request has a timeout;
 on connection loss every in-flight request fails at once with EslConnectionError and a supervisor task
-reconnects with capped exponential backoff, re-authenticates and re-subscribes.
+reconnects with capped exponential backoff, re-authenticates and re-subscribes. `start(wait=True)` also accepts
+a switch that is not up yet: the supervisor keeps trying in the background (`down_since` says since when it is
+missing). A request made while no link is up fails with `EslNotConnectedError`: nothing was sent.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ from robot.settings import EslSettings
 log = logging.getLogger(__name__)
 
 ReconnectCallback = Callable[[], Awaitable[None] | None]
+
+
+class EslNotConnectedError(EslConnectionError):
+    """No ESL link when the request was made: nothing reached FreeSWITCH."""
 
 
 def reconnect_delays(initial_s: float, max_s: float) -> Iterator[float]:
@@ -80,6 +86,7 @@ class EslClient:
         self._gave_up: EslError | None = None
         self.reconnects = 0
         self.connected_since: float | None = None
+        self.down_since: float | None = None  # wall time the link was lost (or first missing); None while up
 
     @property
     def where(self) -> str:
@@ -99,11 +106,23 @@ class EslClient:
 
     # ---- lifecycle ----
 
-    async def start(self) -> None:
-        """Connect, authenticate and subscribe once; raises EslConnectionError / EslAuthError / EslTimeoutError."""
+    async def start(self, *, wait: bool = False) -> None:
+        """Connect, authenticate and subscribe once; raises EslConnectionError / EslAuthError / EslTimeoutError.
+
+        With `wait`, a switch that cannot be reached (connection refused, timeout) is not an error: the client
+        keeps trying in the background (a refused password still raises)."""
         if self._supervisor is not None:
             raise RuntimeError("EslClient.start() called twice")
-        link = await self._open()
+        link: _Link | None = None
+        try:
+            link = await self._open()
+        except EslAuthError:
+            raise
+        except EslError as err:
+            if not wait:
+                raise
+            self.down_since = self._clock.wall()
+            log.warning("%s; waiting for FreeSWITCH (retrying in the background)", err)
         self._supervisor = asyncio.create_task(self._supervise(link), name=f"esl-client {self.where}")
 
     async def wait_connected(self, timeout: float) -> None:  # noqa: ASYNC109 (per-request reply timeout)
@@ -183,7 +202,7 @@ class EslClient:
         link = self._link
         if link is None or link.writer.is_closing():
             why = f" ({self._gave_up})" if self._gave_up else ""
-            raise EslConnectionError(f"ESL {self.where}: not connected{why}")
+            raise EslNotConnectedError(f"ESL {self.where}: not connected{why}")
         data = encode_command(line, headers)
         reply = self._replies.expect()  # no await between expect() and write(): the FIFO order is the wire order
         link.writer.write(data)
@@ -236,6 +255,7 @@ class EslClient:
             writer.close()
             raise EslCommandError(self._subscription, reply.reply_text)
         self.connected_since = self._clock.monotonic()
+        self.down_since = None
         self._ready.set()
         log.info("ESL %s: connected and subscribed", self.where)
         return link
@@ -283,6 +303,7 @@ class EslClient:
         self._replies.fail_all(error)
         self._jobs.fail_all(error)
         if was_ready and not self._closing:
+            self.down_since = self._clock.wall()
             log.warning("%s", error)
 
     def _handle(self, message: EslMessage) -> None:
@@ -304,7 +325,11 @@ class EslClient:
         else:
             log.debug("ESL %s: ignored message %r", self.where, ctype)
 
-    async def _supervise(self, link: _Link) -> None:
+    async def _supervise(self, link: _Link | None) -> None:
+        if link is None:  # started with wait=True while the switch was down
+            link = await self._reconnect()
+            if link is None:
+                return
         while True:
             if link.task is not None:
                 await link.task

@@ -49,6 +49,18 @@ def parse_originate_vars(text: str) -> dict[str, str]:
     return out
 
 
+def split_originate_target(arg: str) -> tuple[str, str]:
+    """`{a='x y',b=1}target app...` -> (`{..}target`, `app...`): like FreeSWITCH, a space inside single quotes
+    does not end the argument (`execute_on_answer='sched_hangup +900 ALLOTTED_TIMEOUT'`)."""
+    quoted = False
+    for i, ch in enumerate(arg):
+        if ch == "'":
+            quoted = not quoted
+        elif ch == " " and not quoted:
+            return arg[:i], arg[i + 1 :]
+    return arg, ""
+
+
 class SimApi:
     def __init__(self, server: SimServer) -> None:
         self.server = server
@@ -70,7 +82,7 @@ class SimApi:
         return self.server.status_text()
 
     async def _cmd_originate(self, arg: str) -> str:
-        target, _, app = arg.partition(" ")
+        target, app = split_originate_target(arg)
         if not target or not app.strip():
             return usage("originate")
         match = _VAR_RE.match(target)

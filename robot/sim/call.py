@@ -138,6 +138,20 @@ class SimCall:
         self.event("CHANNEL_ANSWER", self.b)
         if self.program is not None:
             self.audio = CallAudio(self.program)
+        self._execute_on_answer()
+
+    def _execute_on_answer(self) -> None:
+        """The originate's `execute_on_answer='sched_hangup +<s> [<cause>]'` (mod_dptools): hang up that much later."""
+        app, _, args = self.a.variables.get("execute_on_answer", "").partition(" ")
+        parts = args.split()
+        if app != "sched_hangup" or not parts or not parts[0].lstrip("+").isdigit():
+            return
+        cause = parts[1] if len(parts) > 1 else "ALLOTTED_TIMEOUT"
+        self.spawn(self._scheduled_hangup(int(parts[0].lstrip("+")), cause), f"sim-sched-hangup-{self.uuid}")
+
+    async def _scheduled_hangup(self, delay_s: float, cause: str) -> None:
+        await asyncio.sleep(delay_s)
+        await self.hangup(cause)
 
     def park_a(self) -> None:
         a = self.a

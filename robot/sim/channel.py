@@ -46,6 +46,7 @@ Q850 = {
     "ORIGINATOR_CANCEL": 487,
     "MANAGER_REQUEST": 0,
     "NO_USER_RESPONSE": 18,
+    "ALLOTTED_TIMEOUT": 602,  # sched_hangup's default cause (execute_on_answer cap)
 }
 
 

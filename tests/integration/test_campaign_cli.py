@@ -14,6 +14,7 @@ from robot.metrics import MetricsServer, RobotMetrics
 
 pytestmark = pytest.mark.integration
 DIALER = "tests.integration.test_campaign_crash:make_dialer"
+SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "demo_fr.yaml")
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     contacts = write(env / "c.csv", "phone;consent_ref\n+33612345678;c1\nabc;c2\n+33612345679;\n")
-    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--dialer", DIALER]
+    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", SCENARIO, "--dialer", DIALER]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "c.csv:3: phone: 'abc' is not an E.164 number" in err
@@ -43,7 +44,7 @@ def test_bad_rows_refuse_everything_then_skip_invalid_stores_them(
     assert "no campaign" in capsys.readouterr().out
     assert main([*args, "--skip-invalid", "--no-prospecting"]) == 0  # consent_ref only needed for prospecting
     dnc = write(env / "dnc.txt", "+33612345678\n06 12 34 56 79\n")
-    again = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", "s", "--dialer", DIALER]
+    again = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", SCENARIO, "--dialer", DIALER]
     assert main([*again, "--skip-invalid", "--no-prospecting", "--dnc", str(dnc)]) == 2
     assert "no valid contact" in capsys.readouterr().err
     assert main(["campaign", "export", "n1", "--format", "jsonl", "-o", str(env / "out.jsonl")]) == 0
@@ -57,7 +58,7 @@ def test_missing_live_dialer_is_a_clear_error_and_creates_nothing(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     contacts = write(env / "c.csv", "phone\n+33612345678\n")
-    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", "s", "--no-prospecting"]
+    args = ["campaign", "run", str(contacts), "--name", "n1", "--scenario", SCENARIO, "--no-prospecting"]
     assert main([*args, "--dialer", "robot.calls.no_such_dialer:make_dialer"]) == 2
     assert "is not available" in capsys.readouterr().err
     assert main(["campaign", "status"]) == 0 and "no campaign" in capsys.readouterr().out
@@ -65,7 +66,18 @@ def test_missing_live_dialer_is_a_clear_error_and_creates_nothing(
 
 def test_run_pause_resume_export_csv(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     contacts = write(env / "c.csv", "phone,name,offre\n+33612345678,Zoé,fibre\n+33612345679,Luc,\n")
-    run = ["campaign", "run", str(contacts), "--name", "n2", "--scenario", "s", "--no-prospecting", "--dialer", DIALER]
+    run = [
+        "campaign",
+        "run",
+        str(contacts),
+        "--name",
+        "n2",
+        "--scenario",
+        SCENARIO,
+        "--no-prospecting",
+        "--dialer",
+        DIALER,
+    ]
     assert main(run) == 0
     assert main(run) == 2
     assert "already exists" in capsys.readouterr().err
