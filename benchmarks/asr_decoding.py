@@ -59,6 +59,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "padded 10 s + no-repeat 3-gram": {**PLAIN, "min_input_s": 10.0, "no_repeat_ngram_size": 3},
     "padded 10 s + repetition penalty 1.1": {**PLAIN, "min_input_s": 10.0, "repetition_penalty": 1.1},
     "padded 10 s + keyword prompt": {"min_input_s": 10.0, "prompt": True},
+    "padded 5 s + keyword prompt": {"min_input_s": 5.0, "prompt": True},
+    "padded 5 s, 5 s steps + loop re-decode": {"min_input_s": 5.0, "pad_multiple_s": 5.0},
 }
 
 
@@ -83,7 +85,7 @@ def read_texts() -> dict[str, str]:
     return texts
 
 
-def windows(limit: int, seed: int) -> list[Window]:
+def windows(limit: int, seed: int, shortest: float = 2.3, longest: float = 3.5) -> list[Window]:
     rng = random.Random(seed)
     texts = read_texts()
     found: list[Window] = []
@@ -93,9 +95,9 @@ def windows(limit: int, seed: int) -> list[Window]:
             continue
         pcm = read_wav_16k(path)
         duration = pcm.size / 16000
-        if duration < 2.3:
+        if duration < shortest:
             continue
-        length = min(duration, rng.uniform(2.3, 3.5))
+        length = min(duration, rng.uniform(shortest, longest))
         audio = (pcm[: int(length * 16000)].astype(np.float32) / 32768.0).astype(np.float32)
         found.append(Window(name, audio, normalise_words(texts[name]), length >= duration - 0.05))
     rng.shuffle(found)
@@ -190,6 +192,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=90, help="Windows (seeded sample of the prompts).")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--cpu-threads", type=int, default=2)
+    parser.add_argument(
+        "--window-s", type=float, nargs=2, default=(2.3, 3.5), metavar=("SHORTEST", "LONGEST"), help="Window lengths."
+    )
     parser.add_argument("--variants", nargs="*", default=None, help="Names of the variants to run (default: all).")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "asr_decoding.json")
     args = parser.parse_args()
@@ -197,7 +202,7 @@ def main() -> int:
     model = load_whisper(base)
     keywords = load_keywords(REPO / "amd_keywords.yaml")
     prompt = keyword_prompt(keywords)
-    items = windows(args.limit, args.seed)
+    items = windows(args.limit, args.seed, *args.window_s)
     load_before = os.getloadavg()
     rows: dict[str, Any] = {}
     for name, overrides in VARIANTS.items():

@@ -212,6 +212,21 @@ class AmdSettings(_Section):
     voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
     wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
     use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
+    max_asr_requests: int = Field(
+        2,
+        ge=1,
+        le=4,
+        description="Transcripts asked per call at most: an early one (the first greeting ended, or early_asr_speech_ms "
+        "of speech) and one at the decision point when speech came after it, requests.",
+    )
+    early_asr_speech_ms: int = Field(
+        1500,
+        gt=0,
+        description="Speech still going on after this long is transcribed at once (its words may decide early), ms.",
+    )
+    early_asr_silence_ms: int = Field(
+        200, ge=0, description="Silence after speech that asks for an early transcript of it, ms."
+    )
     file_asr_latency_ms: int = Field(
         400,
         ge=0,

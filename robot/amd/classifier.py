@@ -69,7 +69,10 @@ class AmdClassifier:
         self._sit: ToneDetected | None = None
         self._transcript: Transcript | None = None
         self._transcript_received = False
+        self._asked_at: list[float] = []  # audio times the transcripts were asked at
+        self._in_flight = False
         self._scores: KeywordScores | None = None
+        self._tone_since: float | None = None  # a possible beep/SIT still sounding since then
         self._verdict: AmdVerdict | None = None
 
     # -- feeding -------------------------------------------------------------------------------------------
@@ -82,11 +85,27 @@ class AmdClassifier:
         elif tone.kind == "beep" and self._beep is None and self._is_beep(tone):
             self._beep = tone
 
+    def on_tone_sounding(self, since: float | None) -> None:
+        """A tone in the beep/SIT range has been sounding since `since` (None: no tone now); see ToneDetector."""
+        self._tone_since = since
+
+    def on_asked(self, now: float) -> None:
+        """A transcript of the audio up to `now` was asked (the detector calls this when it submits)."""
+        self._asked_at.append(now)
+        self._in_flight = True
+
     def on_transcript(self, transcript: Transcript | None) -> None:
-        """The ASR result for the window (None: nothing usable, e.g. dropped by the hallucination guard)."""
+        """The latest ASR result, covering all speech up to where it was asked (None: nothing usable, e.g. dropped
+        by the hallucination guard). A later transcript replaces an earlier one unless it has no words."""
+        self._in_flight = False
+        first = not self._transcript_received
         self._transcript_received = True
+        if transcript is None or not transcript.text.strip():
+            if first:
+                self._transcript = transcript
+            return
         self._transcript = transcript
-        if transcript is not None and self._keywords is not None and transcript.text.strip():
+        if self._keywords is not None:
             self._scores = self._keywords.score(
                 transcript.text, self._s.strong_phrase_points, self._s.weak_phrase_points
             )
@@ -108,15 +127,32 @@ class AmdClassifier:
         return self._timeline.features(now)
 
     def needs_transcript(self, now: float) -> bool:
-        """True when the timing evidence reached a decision point and only the transcript is missing."""
-        if self._verdict is not None or not self.use_asr or self._transcript_received:
+        """True when a transcript should be asked now: early (the first greeting ended, or speech has gone on for
+        early_asr_speech_ms) so that words are there when a decision point comes; at a decision point when none
+        was asked; again at a decision point when speech came after an early request (max_asr_requests)."""
+        if self._verdict is not None or not self.use_asr or self._in_flight:
             return False
-        if self._beep is not None or self._sit is not None:
+        if self._beep is not None or self._sit is not None or len(self._asked_at) >= self._s.max_asr_requests:
             return False
         f = self._timeline.features(now)
-        return f.heard_speech and (f.now >= self._base_deadline(f) or self._decision_point(f))
+        if not f.heard_speech:
+            return False
+        at_decision_point = f.now >= self._base_deadline(f) or self._decision_point(f)
+        if not self._asked_at:
+            return at_decision_point or self._early_asr_point(f)
+        last = self._asked_at[-1]
+        spoke_since = any(end > last + 0.1 for _, end in f.spans)
+        return at_decision_point and spoke_since and not self._words_decide(f)
 
-    # -- deciding ------------------------------------------------------------------------------------------
+    def _early_asr_point(self, f: TimingFeatures) -> bool:
+        s = self._s
+        silence = f.silence_since_speech
+        if silence is not None:
+            return _reaches(silence, s.early_asr_silence_ms) and f.total_speech >= 0.2
+        return f.in_speech and _reaches(f.spans[-1][1] - f.spans[-1][0], s.early_asr_speech_ms)
+
+        # -- deciding ------------------------------------------------------------------------------------------
+
     def poll(self, now: float) -> AmdVerdict | None:
         """The verdict if the evidence is conclusive at `now`, else None (keep listening)."""
         if self._verdict is None:
@@ -150,16 +186,35 @@ class AmdClassifier:
             if margin >= self._s.early_machine_phrase_score:
                 conf = _confidence(margin - self._s.early_machine_phrase_score + 1.5)
                 return self._verdict_of(AmdResult.MACHINE, conf, f, (f"voicemail phrases: {kw.describe()}",))
+        if not final and self._tone_may_be_beep(f):
+            return None
         if not f.heard_speech:
             if _reaches(f.now, self._s.no_speech_timeout_ms) or final:
                 reason = f"no speech in {f.now:.2f}s"
                 return self._verdict_of(AmdResult.NO_ANSWER, 0.8 if not final else 0.6, f, (reason,))
             return None
+        if not final and self._words_decide(f) and not f.in_speech:
+            return self._fuse(f, kw)  # the caller's own words say human: no need to hold for a beep
         if not final and not self._decision_point(f):
             return None
-        if not final and self.use_asr and not self._transcript_received:
+        if not final and self.use_asr and (not self._transcript_received or self._in_flight):
             return None
         return self._fuse(f, kw)
+
+    def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
+        since = self._tone_since
+        return since is not None and f.now - since <= self._s.beep_max_ms / 1000.0 + 0.1
+
+    def _words_decide(self, f: TimingFeatures) -> bool:
+        """The transcript holds a human opener ("allô", "je vous écoute", "à l'appareil") and no machine phrase."""
+        kw = self._scores
+        return (
+            kw is not None
+            and kw.human >= self._s.strong_phrase_points
+            and kw.voicemail < self._s.weak_phrase_points * 2
+            and kw.operator == 0
+            and f.total_speech * 1000.0 < self._s.long_greeting_ms
+        )
 
     def _base_deadline(self, f: TimingFeatures) -> float:
         window = self._s.window_ms / 1000.0

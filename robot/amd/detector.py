@@ -1,9 +1,10 @@
 """AMD for one call (async glue): audio chunks -> VAD + tones -> classifier -> ASR once -> AmdVerdict.
 
 VAD (onnx) and tone detection run in an executor, the ASR in the engine's worker (Priority.AMD): the event loop
-only awaits. The ASR is asked once, when the classifier reaches a decision point (window end, a long continuous
-greeting, or a short greeting followed by silence) and only if someone spoke; a beep or SIT that arrives while it
-runs decides at once and the ASR result is dropped.
+only awaits. The classifier says when to ask for a transcript (at most amd.max_asr_requests per call): early, when
+the first greeting ends or speech goes on, so that words are there at the decision point, and at a decision point
+if speech came after that; only if someone spoke. A beep or SIT that arrives while it runs decides at once and the
+ASR result is dropped.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class ToneSource(Protocol):
 
     def flush(self) -> list[ToneDetected]: ...
 
+    @property
+    def sounding_since(self) -> float | None: ...
+
 
 ToneFactory = Callable[[], ToneSource]
 
@@ -48,10 +52,11 @@ class AmdTiming:
     """Where the time went: `decided_at` is audio seconds after answer; compute figures are clock seconds."""
 
     decided_at: float
-    asr_started_at: float | None  # audio time when the ASR was asked
-    asr_compute_s: float | None  # clock time the ASR took (what the call waited for)
+    asr_started_at: float | None  # audio time when the first transcript was asked
+    asr_compute_s: float | None  # clock time the slowest transcript took
     analysis_s: float  # clock time spent in VAD + tone detection
     audio_s: float  # audio consumed
+    asr_requests: int = 0  # transcripts asked (see amd.max_asr_requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +115,10 @@ class AmdDetector:
         kept: list[Int16Array] = []
         now = 0.0
         analysis_s = 0.0
-        asr_task: asyncio.Task[Transcript | None] | None = None
-        asr_started_at: float | None = None
-        asr_clock0 = 0.0
-        asr_compute: float | None = None
+        asked: list[float] = []  # audio times of the transcript requests
+        computes: list[float] = []  # clock seconds each took
+        task: asyncio.Task[Transcript | None] | None = None  # the request in flight
+        clock0 = 0.0
 
         def analyse(samples: Int16Array) -> tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected], float]:
             started = self.clock.monotonic()
@@ -122,13 +127,23 @@ class AmdDetector:
             return speech, found, self.clock.monotonic() - started
 
         def done(verdict: AmdVerdict) -> AmdVerdict:
-            self.last_timing = AmdTiming(verdict.decided_at, asr_started_at, asr_compute, analysis_s, now)
+            first = asked[0] if asked else None
+            slowest = max(computes) if computes else None
+            self.last_timing = AmdTiming(verdict.decided_at, first, slowest, analysis_s, now, len(asked))
             return verdict
 
-        def transcript_ready() -> bool:
-            if asr_task is None or clf.transcript_received or not asr_task.done():
+        def ask() -> asyncio.Task[Transcript | None]:
+            nonlocal clock0
+            audio = self._asr_audio(kept, clf.features(now).first_onset)
+            asked.append(now)
+            clf.on_asked(now)
+            clock0 = self.clock.monotonic()
+            return asyncio.create_task(self._transcribe(audio), name="amd-asr")
+
+        def deliverable(pending: asyncio.Task[Transcript | None]) -> bool:
+            if not pending.done():
                 return False
-            return realtime or asr_started_at is None or now + 1e-9 >= asr_started_at + latency
+            return realtime or now + 1e-9 >= asked[-1] + latency
 
         try:
             async for chunk in chunks:
@@ -140,40 +155,40 @@ class AmdDetector:
                     clf.on_speech(event)
                 for tone in found:
                     clf.on_tone(tone)
-                if asr_task is not None and transcript_ready():
+                clf.on_tone_sounding(tones.sounding_since)
+                if task is not None and deliverable(task):
                     if realtime:
-                        asr_compute = self.clock.monotonic() - asr_clock0
-                    clf.on_transcript(asr_task.result())
+                        computes.append(self.clock.monotonic() - clock0)
+                    clf.on_transcript(task.result())
+                    task = None
                 verdict = clf.poll(now)
                 if verdict is not None:
                     return done(verdict)
-                if asr_task is None and clf.needs_transcript(now):
-                    audio = self._asr_audio(kept, clf.features(now).first_onset)
-                    asr_started_at, asr_clock0 = now, self.clock.monotonic()
-                    asr_task = asyncio.create_task(self._transcribe(audio), name="amd-asr")
+                if task is None and clf.needs_transcript(now):
+                    task = ask()
                     if not realtime:  # compute now; the transcript is delivered `latency` of audio later
-                        await asyncio.wait({asr_task})
-                        asr_compute = self.clock.monotonic() - asr_clock0
+                        await asyncio.wait({task})
+                        computes.append(self.clock.monotonic() - clock0)
             for event in vad.flush():
                 clf.on_speech(event)
             for tone in tones.flush():
                 clf.on_tone(tone)
+            clf.on_tone_sounding(None)
             # the audio ended (the caller hung up, or the file ended): use what the ASR gives
-            if asr_task is None and clf.needs_transcript(now):
-                audio = self._asr_audio(kept, clf.features(now).first_onset)
-                asr_started_at, asr_clock0 = now, self.clock.monotonic()
-                asr_task = asyncio.create_task(self._transcribe(audio), name="amd-asr")
-            if asr_task is not None and not clf.transcript_received:
-                transcript = await asr_task
-                if asr_compute is None:
-                    asr_compute = self.clock.monotonic() - asr_clock0
+            if task is None and clf.needs_transcript(now):
+                task = ask()
+            if task is not None:
+                transcript = await task
+                if realtime or len(computes) < len(asked):
+                    computes.append(self.clock.monotonic() - clock0)
                 clf.on_transcript(transcript)
+                task = None
             return done(clf.poll(now) or clf.finish(now))
         finally:
-            if asr_task is not None and not asr_task.done():
-                asr_task.cancel()
+            if task is not None and not task.done():
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asr_task
+                    await task
 
     async def _transcribe(self, audio: Int16Array) -> Transcript | None:
         if self.engine is None:

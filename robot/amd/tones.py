@@ -105,6 +105,17 @@ class ToneDetector:
             self._block += 1
         return events
 
+    @property
+    def sounding_since(self) -> float | None:
+        """Start (seconds) of a tone in the beep/SIT range still sounding, or of a first SIT tone waiting for the
+        next: a beep or a SIT may be reported soon, so a decision should wait for it."""
+        seg = self._segment
+        if seg is not None and len(seg.freqs) >= 2:
+            return self._block_center(seg.first_block) - HOP_S / 2
+        if self._pending_sit:
+            return self._pending_sit[0].start
+        return None
+
     def flush(self) -> list[ToneDetected]:
         """End of stream: report a tone still running and any held first SIT tone."""
         events: list[ToneDetected] = []

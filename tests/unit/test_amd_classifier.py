@@ -32,7 +32,8 @@ class Call:
         self.clock = ManualClock(start_monotonic=0.0)
         self.speech = speech
         self.transcript = transcript
-        self.asr_asked_at: float | None = None
+        self.asr_asked_at: float | None = None  # the first time a transcript was asked
+        self.asked: list[float] = []
 
     def run(self, until: float = 8.0, tones: tuple[ToneDetected, ...] = ()) -> AmdVerdict:
         pending = sorted(tones, key=lambda t: t.t + t.duration)
@@ -47,7 +48,9 @@ class Call:
             while pending and pending[0].t + pending[0].duration <= now:
                 self.clf.on_tone(pending.pop(0))
             if self.clf.needs_transcript(now):
-                self.asr_asked_at = now
+                self.asr_asked_at = self.asr_asked_at or now
+                self.asked.append(now)
+                self.clf.on_asked(now)
                 self.clf.on_transcript(None if self.transcript is None else Transcript(self.transcript))
             verdict = self.clf.poll(now)
             if verdict is not None:
@@ -291,3 +294,75 @@ def test_timing_features_join_utterances_and_date_continuous_speech() -> None:
     assert f.last_utterance_start(0.5) == pytest.approx(3.5)
     assert f.continuous_by(1.0, 1.5) and not f.continuous_by(1.0, 1.49)
     assert not f.continuous_by(1.6, 10.0)
+
+
+def test_a_tone_still_sounding_holds_the_decision_until_the_beep_is_measured() -> None:
+    clf = timing_only()
+    clf.on_speech(SpeechStarted(0.3))
+    clf.on_speech(SpeechEnded(0.9, 0.6))
+    clf.on_tone_sounding(1.9)  # a tone started 0.2 s before the short-greeting decision point (2.1 s)
+    assert clf.poll(2.1) is None
+    assert clf.poll(2.4) is None
+    clf.on_tone(ToneDetected("beep", 1.9, 0.6, 1000.0))
+    clf.on_tone_sounding(None)
+    v = clf.poll(2.52)
+    assert v is not None and v.result is AmdResult.MACHINE and "beep" in v.reasons[0]
+
+
+def test_a_tone_that_lasts_longer_than_a_beep_stops_holding() -> None:
+    clf = timing_only()
+    clf.on_speech(SpeechStarted(0.3))
+    clf.on_speech(SpeechEnded(0.9, 0.6))
+    clf.on_tone_sounding(0.5)  # e.g. music: never ends
+    v = clf.poll(2.1)
+    assert v is not None and v.result is AmdResult.HUMAN
+
+
+def test_transcript_is_asked_early_when_the_first_greeting_ends(keywords: KeywordSet) -> None:
+    clf = AmdClassifier(AmdSettings(), keywords)
+    clf.on_speech(SpeechStarted(0.3))
+    assert not clf.needs_transcript(0.8)
+    clf.on_speech(SpeechEnded(0.9, 0.6))
+    assert not clf.needs_transcript(1.0)
+    assert clf.needs_transcript(1.1)  # 200 ms of silence after the greeting
+    clf.on_asked(1.1)
+    assert not clf.needs_transcript(1.2)  # one request in flight at a time
+    clf.on_transcript(Transcript("Allô ?"))
+    v = clf.poll(2.1)
+    assert v is not None and v.result is AmdResult.HUMAN  # words already there at the decision point
+
+
+def test_long_speech_is_transcribed_while_it_goes_on(keywords: KeywordSet) -> None:
+    clf = AmdClassifier(AmdSettings(), keywords)
+    clf.on_speech(SpeechStarted(0.3))
+    assert not clf.needs_transcript(1.7)
+    assert clf.needs_transcript(1.8)
+    clf.on_asked(1.8)
+    clf.on_transcript(Transcript("Bonjour, vous êtes bien sur la messagerie de"))
+    v = clf.poll(1.82)
+    assert v is not None and v.result is AmdResult.MACHINE and "voicemail phrases" in v.reasons[0]
+
+
+def test_human_opener_decides_when_the_speaker_stops_without_the_beep_hold(keywords: KeywordSet) -> None:
+    speech = [(0.3, 2.9)]
+    call = Call(AmdClassifier(AmdSettings(), keywords), speech, "Oui, Pierre Martin à l'appareil, je vous écoute")
+    v = call.run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at <= 3.0  # not 2.9 + after_greeting_silence_ms
+
+
+def test_second_transcript_when_speech_came_after_an_early_one(keywords: KeywordSet) -> None:
+    clf = AmdClassifier(AmdSettings(), keywords)
+    clf.on_speech(SpeechStarted(0.3))
+    clf.on_speech(SpeechEnded(0.7, 0.4))
+    clf.on_asked(0.9)
+    clf.on_transcript(Transcript("Bonjour"))
+    clf.on_speech(SpeechStarted(1.0))
+    clf.on_speech(SpeechEnded(2.0, 1.0))
+    assert clf.poll(2.3) is None
+    assert clf.needs_transcript(2.3)
+    clf.on_asked(2.3)
+    clf.on_transcript(Transcript("Bonjour, vous avez joint Paul, laissez un message"))
+    v = clf.poll(2.32)
+    assert v is not None and v.result is AmdResult.MACHINE
+    assert not clf.needs_transcript(2.4)  # max_asr_requests reached / decided

@@ -47,6 +47,8 @@ class SlowAsr:
 
 
 class NoTones:
+    sounding_since: float | None = None
+
     def process(self, samples: npt.NDArray[np.int16]) -> list[ToneDetected]:
         return []
 
@@ -59,6 +61,11 @@ class BeepAt:
 
     def __init__(self, t: float) -> None:
         self.t, self.seen, self.fired = t, 0, False
+
+    @property
+    def sounding_since(self) -> float | None:
+        sounding = self.t <= self.seen / RATE and not self.fired
+        return self.t if sounding else None
 
     def process(self, samples: npt.NDArray[np.int16]) -> list[ToneDetected]:
         self.seen += samples.size
