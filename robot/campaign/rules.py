@@ -10,6 +10,7 @@ Every function takes the current instant as an argument (an aware datetime); not
 - `next_allowed_at`: the earliest instant >= now at which a number may be called under all of the above.
 - `decide_after_attempt`: what to do after an attempt: final (with why) or retry after a delay, by hangup cause /
   AMD result, with `retry_delay_s` from the settings (causes not listed are final) and a max attempt count.
+  ROBOT_STOPPED (a ringing call the robot cancelled while stopping) is always retried at once, within the cap.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FINAL_CAUSES = frozenset(
 )
 ANSWERED = "ANSWERED"
 REFUSED = "REFUSED"
+STOPPED = "ROBOT_STOPPED"  # the robot itself hung up a call still ringing because it was stopping (signal)
 _SEARCH_DAYS = 400
 
 
@@ -159,7 +161,7 @@ def decide_after_attempt(
     """Final or retry, from the outcome key (see `outcome_key`) and how many attempts this contact has had."""
     if key in (ANSWERED, REFUSED) or key in FINAL_CAUSES:
         return RetryDecision(True, key)
-    delay = retry_delay_s.get(key)
+    delay = 0.0 if key == STOPPED else retry_delay_s.get(key)
     if delay is None:
         return RetryDecision(True, f"{key} (not retried)")
     if attempts_done >= max_attempts:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from robot.campaign.rules import (
     FRENCH_PROSPECTING_WINDOW,
+    STOPPED,
     CallingWindow,
     LegalCaps,
     NumberHistory,
@@ -355,6 +356,9 @@ class CampaignRunner:
 
     async def _wait(self, seconds: float) -> None:
         """Until a call ends, a stop is requested or `seconds` pass (injected sleep)."""
+        if self._wake.is_set():
+            self._wake.clear()
+            return
         sleeper = asyncio.ensure_future(self._sleep(seconds))
         woken = asyncio.ensure_future(self._wake.wait())
         try:
@@ -457,6 +461,8 @@ class CampaignRunner:
         if outcome is None:
             await self._db(self.store.cancel_attempt, request.attempt_id)
         else:
+            if self._hangup_sent_at is not None and not outcome.answered:  # we cancelled it while it rang
+                outcome = CallOutcome(request.call_uuid, False, STOPPED, outcome.q850, disposition=STOPPED)
             if self.metrics:
                 self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
             await self._close(request.attempt_id, request.attempt_no, outcome)
