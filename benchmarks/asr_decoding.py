@@ -61,6 +61,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "padded 10 s + keyword prompt": {"min_input_s": 10.0, "prompt": True},
     "padded 5 s + keyword prompt": {"min_input_s": 5.0, "prompt": True},
     "padded 5 s, 5 s steps + loop re-decode": {"min_input_s": 5.0, "pad_multiple_s": 5.0},
+    "padded 5 s, 2 s tail + loop re-decode": {"min_input_s": 5.0, "min_tail_s": 2.0},
+    "padded 5 s, 4 s tail + loop re-decode": {"min_input_s": 5.0, "min_tail_s": 4.0},
 }
 
 

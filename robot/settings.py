@@ -137,17 +137,24 @@ class AsrSettings(_Section):
     min_new_tokens: int = Field(12, ge=1, description="Decoding budget added to every request, tokens.")
     max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
     min_input_s: float = Field(
-        10.0,
+        5.0,
         ge=0,
         le=30,
         description="Encoder input is zero-padded to at least this long: on short unpadded inputs real Whisper loops "
         "and drops words (benchmarks/results/asr_decoding.json), seconds.",
     )
+    min_tail_s: float = Field(
+        2.0,
+        ge=0,
+        le=20,
+        description="Zero padding kept after the audio at least: answers of 4-9 s lose fewer words "
+        "(benchmarks/results/asr_decoding_long.json), seconds.",
+    )
     pad_multiple_s: float = Field(
         1.0,
         gt=0,
         le=30,
-        description="Audio longer than min_input_s is padded up to a multiple of this (not to 30 s), seconds.",
+        description="The encoder input length is rounded up to a multiple of this (not to 30 s), seconds.",
     )
     no_repeat_ngram_size: int = Field(
         0, ge=0, le=10, description="Forbid repeating any n-gram of this many tokens while decoding (0 = off), tokens."

@@ -65,13 +65,21 @@ def as_float_audio(audio: npt.NDArray[Any], where: str = "audio") -> AudioArray:
     return audio
 
 
-def padded_frames(n_samples: int, pad_multiple_s: float, min_input_s: float = 0.0) -> int:
-    """Encoder input length for `n_samples`: at least `min_input_s`, content frames rounded up to the padding step
-    (even, <= 3000)."""
+def padded_frames(n_samples: int, pad_multiple_s: float, min_input_s: float = 0.0, min_tail_s: float = 0.0) -> int:
+    """Encoder input length for `n_samples`: at least `min_input_s`, and at least `min_tail_s` of zero padding after
+    the content, rounded up to the padding step (even, <= 3000)."""
     step = max(2, round(pad_multiple_s * SAMPLE_RATE / HOP))
     step += step % 2
-    frames = max(1, math.ceil(n_samples / HOP), round(min_input_s * SAMPLE_RATE / HOP))
+    content = math.ceil(n_samples / HOP)
+    frames = max(1, content + round(min_tail_s * SAMPLE_RATE / HOP), round(min_input_s * SAMPLE_RATE / HOP))
     return min(MAX_FRAMES, math.ceil(frames / step) * step)
+
+
+def token_budget(n_samples: int, settings: AsrSettings) -> int:
+    """New tokens allowed for `n_samples` of audio content: it follows the audio length (a long answer is never
+    cut), so a decoding loop stops early on a short window."""
+    per_audio = math.ceil(n_samples / SAMPLE_RATE * settings.max_tokens_per_s) + settings.min_new_tokens
+    return max(1, min(settings.max_new_tokens, per_audio))
 
 
 class WhisperBatchDecoder:
@@ -107,15 +115,12 @@ class WhisperBatchDecoder:
             raise ValueError("audio is empty")
         if audio.size > MAX_FRAMES * HOP:
             raise ValueError(f"audio is {audio.size / SAMPLE_RATE:.2f} s long; windows are limited to 30 s")
-        frames = padded_frames(audio.size, self.settings.pad_multiple_s, self.settings.min_input_s)
+        s = self.settings
+        frames = padded_frames(audio.size, s.pad_multiple_s, s.min_input_s, s.min_tail_s)
         return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps)
 
     def token_budget(self, n_samples: int) -> int:
-        """New tokens allowed for `n_samples` of audio content: it follows the audio length (a long answer is never
-        cut), so a decoding loop stops early on a short window."""
-        s = self.settings
-        per_audio = math.ceil(n_samples / SAMPLE_RATE * s.max_tokens_per_s) + s.min_new_tokens
-        return max(1, min(s.max_new_tokens, per_audio))
+        return token_budget(n_samples, self.settings)
 
     def features(self, request: DecodeRequest) -> npt.NDArray[np.float32]:
         """Log-mel of the audio zero-padded to `padded_frames` (as faster-whisper does for 30 s, but shorter)."""

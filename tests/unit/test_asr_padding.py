@@ -1,0 +1,46 @@
+"""Encoder input length and decoding budget of a window (pure): padded to a minimum with a tail of silence, and a
+token budget that follows the audio so that long answers are never cut and loops stop early."""
+
+from __future__ import annotations
+
+import pytest
+
+from robot.asr.decoder import MAX_FRAMES, padded_frames, token_budget
+from robot.settings import AsrSettings
+
+pytestmark = pytest.mark.unit
+
+RATE = 16000
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected_s"),
+    [
+        (0.5, 5.0),  # short windows get the minimum input
+        (2.3, 5.0),
+        (3.0, 5.0),
+        (3.5, 6.0),  # 3.5 s + 2 s of tail, rounded up to the next second
+        (7.2, 10.0),
+        (29.0, 30.0),  # never above Whisper's 30 s
+    ],
+)
+def test_padded_input_has_a_minimum_and_a_tail(seconds: float, expected_s: float) -> None:
+    frames = padded_frames(int(seconds * RATE), 1.0, 5.0, 2.0)
+    assert frames == int(expected_s * 100)
+    assert frames % 2 == 0 and frames <= MAX_FRAMES
+
+
+def test_without_minimum_the_content_is_rounded_to_the_step() -> None:
+    assert padded_frames(int(2.3 * RATE), 1.0) == 300
+    assert padded_frames(int(2.3 * RATE), 5.0) == 500
+
+
+@pytest.mark.parametrize(("seconds", "tokens"), [(2.3, 40), (6.0, 84), (12.0, 156), (30.0, 220)])
+def test_token_budget_follows_the_audio(seconds: float, tokens: int) -> None:
+    settings = AsrSettings()  # 12 tokens/s + 12, capped at 220
+    assert token_budget(int(seconds * RATE), settings) == tokens
+
+
+def test_a_long_answer_is_not_cut_by_the_old_48_token_cap() -> None:
+    # ~6 s of fast French speech is ~55 tokens
+    assert token_budget(6 * RATE, AsrSettings()) > 55
