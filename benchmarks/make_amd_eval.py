@@ -1,84 +1,555 @@
-"""Build audio/amd-eval/: a labelled French AMD evaluation set (dev-time tool: needs espeak-ng and sox).
+"""Build audio/amd-eval/: a labelled French AMD evaluation set (dev-time tool; the clips are committed).
 
     python benchmarks/make_amd_eval.py [--out audio/amd-eval] [--seed 7]
 
-Every clip is synthesised with espeak-ng (French voices and variants, several speeds), passed through sox to the
-telephone band (8 kHz, sinc 300-3400 Hz), then laid out with numpy on a call timeline: initial silence, pauses,
-line noise, voicemail beeps (various frequencies/lengths), SIT tones, French ringback (440 Hz) leaking before the
-answer. Output: 8 kHz mono 16-bit WAV files + manifest.csv (file,label,split,text,source). The starter clips of
-../shared/audio/amd-starter are referenced by relative path, not copied. Same seed -> same files.
+Build-time needs (Debian bookworm): espeak-ng, sox, asterisk-core-sounds-fr-wav and asterisk-core-sounds-fr (main:
+the recorded fr-CA voice and its texts, core-sounds-fr.txt.gz), mbrola (contrib), mbrola-fr1 and mbrola-fr4
+(non-free). Tests and CI need none of them. Same seed and same tool versions -> the same files, byte for byte.
 
-The split is by phrase template: a phrase (and all its voices/conditions) is either `tune` or `test`, so the
-held-out set has wording the tuning never saw.
+Voices: one real recorded voice (Asterisk's French prompts, "June", fr-CA, 8 kHz), optionally pitch-shifted with
+sox, and synthetic voices of several kinds: espeak-ng formant variants, espeak-ng's Klatt synthesiser, and the
+MBROLA diphone voices fr1 (male) and fr4 (female) driven by espeak-ng. Every clip is a call timeline (silence
+before the answer, line noise, ringback, hold music, voicemail beeps, SIT tones, pauses, repeats) in one of four
+conditions: `synthetic` (synthetic voice, 16 kHz wideband), `telephone` (8 kHz, 300-3400 Hz, G.711 mu-law, line
+noise), `recorded` (the real voice through the same telephone chain), `noise` (any voice, telephone chain, noise
+at 6-18 dB SNR).
+
+Split by phrase template AND by voice: every template (a written phrase with slots, or a recorded prompt or
+stitch of prompts) belongs to one split, slot fillers (names, companies, numbers) are split-specific, recorded
+prompt files are never shared between splits (except the one-word "Allo", see README), and the synthetic voices
+of `test` never speak in `tune` (two whole kinds, Klatt and MBROLA fr4, are test-only). The build fails if a
+test text also appears in tune. Synthetic texts come from families of ordinary French phone phrases written here,
+not from amd_keywords.yaml (benchmarks/check_keyword_overlap.py reports the overlap).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import gzip
+import os
 import random
+import re
 import subprocess
 import tempfile
 import wave
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 
-RATE = 8000
-VOICES = ("fr", "fr+f2", "fr+m3", "fr+f4", "fr+m7", "fr-be", "fr+f5", "fr-ch")
-MAX_SECONDS = 6.5
+WORK_RATE = 16000  # timelines are built at 16 kHz; telephone-chain clips are written at 8 kHz
+TEL_RATE = 8000
+MAX_SECONDS = 7.0
+ASTERISK = Path("/usr/share/asterisk/sounds/fr_CA_f_June")
+ASTERISK_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-fr/core-sounds-fr.txt.gz")
+STARTER = Path(__file__).resolve().parents[2] / "shared" / "audio" / "amd-starter"  # /work/shared next to the repo
+FIELDS = ["file", "label", "split", "text", "source", "voice", "condition"]
+TUNE, TEST = "tune", "test"
+HUMAN, MACHINE, OPERATOR, NO_ANSWER = "HUMAN", "MACHINE", "OPERATOR", "NO_ANSWER"
 
-HUMAN_SHORT = [
-    "Allô ?",
-    "Oui ?",
-    "Oui, allô ?",
-    "Allô, oui ?",
-    "Oui bonjour.",
-    "J'écoute.",
-    "Oui, j'écoute.",
-    "Allô, c'est qui ?",
-    "Oui, qui est à l'appareil ?",
-    "Bonjour !",
-    "Ouais ?",
-    "Allô, bonjour.",
-    "Oui, c'est moi.",
-    "Bonsoir ?",
-]
-HUMAN_LONG = [
-    "Oui bonjour, c'est Julien, je vous écoute.",
-    "Allô oui, Martine Durand à l'appareil.",
-    "Je ne suis pas disponible là, rappelez-moi.",
-    "Oui allô, c'est pour quoi exactement ?",
-    "Bonjour, c'est à quel sujet s'il vous plaît ?",
-    "Allô, oui, je vous entends mal, attendez.",
-]
-VOICEMAIL_LONG = [
-    "Bonjour, vous êtes bien sur la messagerie de Paul Martin, laissez-moi un message après le bip.",
-    "Bonjour, vous êtes sur le répondeur de Sophie, je ne suis pas disponible, je vous rappellerai.",
-    "Bonjour, je suis absent pour le moment, merci de laisser votre nom et votre numéro.",
-    "Vous êtes bien chez Claire et Thomas, laissez-nous un message, on vous rappelle dès que possible.",
-    "Votre correspondant n'est pas disponible pour le moment, veuillez laisser un message après le signal sonore.",
-    "Bonjour, nos bureaux sont fermés, nos horaires d'ouverture sont du lundi au vendredi de neuf heures à midi.",
-    "Bienvenue sur la messagerie vocale de l'entreprise Dupont, tous nos conseillers sont occupés.",
-    "Bonjour, vous avez joint le cabinet du docteur Leroy, le cabinet est fermé, rappelez plus tard.",
-    "Salut, c'est Karim, je ne peux pas répondre, laisse-moi un message et je te rappelle.",
-    "Bonjour, vous êtes bien au zéro six douze, laissez un message après le bip sonore, merci.",
-]
-VOICEMAIL_SHORT = [
-    "Laissez un message.",
-    "Répondeur de Paul.",
-    "Messagerie de Julie.",
-    "Parlez après le bip.",
-    "Laissez-moi un message.",
-    "Bonjour, c'est Léa.",
-]
-OPERATOR = [
-    "Le numéro que vous avez composé n'est pas attribué.",
-    "Votre correspondant n'est pas joignable actuellement, veuillez rappeler ultérieurement.",
-    "Toutes les lignes de votre correspondant sont occupées, veuillez renouveler votre appel.",
-    "Le numéro que vous avez demandé n'est plus en service.",
-]
+Audio = np.ndarray  # float32 mono at WORK_RATE, -1..1
+
+
+# ----------------------------------------------------------------------------------------------------- voices
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str  # the manifest's `voice`
+    kind: str  # espeak, espeak-klatt, mbrola-fr1, mbrola-fr4, recorded
+    espeak: str = ""  # espeak-ng -v argument (synthetic voices)
+    cents: int = 0  # sox pitch shift (recorded voice)
+
+
+SYNTH_VOICES = {
+    TUNE: (
+        Voice("espeak-fr", "espeak", "fr"),
+        Voice("espeak-fr+m3", "espeak", "fr+m3"),
+        Voice("espeak-fr+f2", "espeak", "fr+f2"),
+        Voice("espeak-fr-be", "espeak", "fr-be"),
+        Voice("espeak-fr+f5", "espeak", "fr+f5"),
+        Voice("mbrola-fr1", "mbrola-fr1", "mb-fr1"),
+    ),
+    TEST: (
+        Voice("espeak-fr-ch", "espeak", "fr-ch"),
+        Voice("espeak-fr+f4", "espeak", "fr+f4"),
+        Voice("espeak-fr+m7", "espeak", "fr+m7"),
+        Voice("espeak-fr+klatt", "espeak-klatt", "fr+klatt"),
+        Voice("espeak-fr+klatt3", "espeak-klatt", "fr+klatt3"),
+        Voice("mbrola-fr4", "mbrola-fr4", "mb-fr4"),
+    ),
+}
+JUNE = Voice("june", "recorded")
+RECORDED_VOICES = {
+    TUNE: (JUNE, JUNE, Voice("june+250c", "recorded", cents=250)),
+    TEST: (JUNE, JUNE, Voice("june-300c", "recorded", cents=-300)),
+}
+
+# ------------------------------------------------------------------------------------------ phrase families
+# Written for this set from ordinary French phone openings, voicemail greetings, IVRs and carrier announcements.
+# Slots: {name} {name2} {surname} {company} {number}; fillers differ per split.
+
+SLOTS = {
+    TUNE: {
+        "name": ("Julien", "Nadia", "Thomas", "Camille", "Éric"),
+        "surname": ("Moreau", "Girard", "Lefèvre"),
+        "company": ("la boulangerie Lemaire", "Transports Vidal", "l'agence Horizon"),
+        "number": ("zéro six, quarante-deux, dix-huit, trente, cinquante-cinq", "zéro un, quarante, vingt, seize"),
+    },
+    TEST: {
+        "name": ("Sandrine", "Marc", "Yasmine", "Olivier", "Chloé"),
+        "surname": ("Lambert", "Roussel", "Perrin"),
+        "company": ("Garage Fontaine", "Assurances Mercier", "Optique Bellevue"),
+        "number": ("zéro sept, douze, quatre-vingt-un, soixante, neuf", "zéro quatre, soixante-sept, onze"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    label: str
+    family: str  # human-short, human-long, voicemail, voicemail-short, operator
+    text: str
+
+
+def _templates(label: str, family: str, prefix: str, texts: Sequence[str]) -> tuple[Template, ...]:
+    return tuple(Template(f"{prefix}{i:02d}", label, family, t) for i, t in enumerate(texts))
+
+
+SYNTH_TEMPLATES = {
+    TUNE: _templates(
+        HUMAN,
+        "human-short",
+        "hs-a",
+        ["Oui, allô ?", "Allô, oui ?", "Oui ?", "Oui, bonjour.", "Ouais, allô ?", "Bonjour ?", "Allô, qui est-ce ?"],
+    )
+    + _templates(
+        HUMAN,
+        "human-long",
+        "hl-a",
+        [
+            "Oui bonjour, {name} {surname} à l'appareil.",
+            "Allô, c'est {name}, je vous écoute.",
+            "Oui, allô, je suis en voiture, c'est à quel sujet ?",
+            "{company}, bonjour, je vous écoute.",
+            "Allô oui, attendez, je vous entends très mal.",
+            "Oui, c'est moi, mais je ne suis pas disponible là, rappelez-moi plus tard.",
+        ],
+    )
+    + _templates(
+        MACHINE,
+        "voicemail",
+        "vm-a",
+        [
+            "Bonjour, vous êtes bien sur la messagerie de {name}. Je ne peux pas répondre pour l'instant, "
+            "laissez-moi un message.",
+            "Salut, c'est {name}, je suis pas dispo, laisse un message et je te rappelle.",
+            "Bonjour, vous êtes sur le répondeur de {name} et {name2}. Laissez-nous vos coordonnées après le bip.",
+            "Vous êtes bien au {number}. Merci de laisser un message.",
+            "Bonjour, cabinet du docteur {surname}. Le secrétariat est fermé, nos horaires sont du lundi au "
+            "vendredi de neuf heures à dix-huit heures.",
+            "Bienvenue chez {company}. Pour le service client, tapez un. Pour la facturation, tapez deux.",
+            "Bonjour, votre correspondant est absent pour le moment. Vous pouvez laisser un message après le "
+            "signal sonore.",
+        ],
+    )
+    + _templates(
+        MACHINE,
+        "voicemail-short",
+        "vs-a",
+        ["Messagerie de {name}.", "Laissez un message.", "{name}, laissez un message.", "Répondeur de {name}."],
+    )
+    + _templates(
+        OPERATOR,
+        "operator",
+        "op-a",
+        [
+            "Le numéro que vous avez demandé n'est pas attribué.",
+            "Toutes les lignes de votre correspondant sont occupées, veuillez rappeler plus tard.",
+            "Votre correspondant n'est pas joignable pour le moment, merci de renouveler votre appel.",
+            "Ce numéro n'est plus en service actuellement.",
+            "Par suite d'encombrement, votre appel ne peut aboutir, veuillez rappeler ultérieurement.",
+        ],
+    ),
+    TEST: _templates(
+        HUMAN,
+        "human-short",
+        "hs-b",
+        [
+            "Allô, j'écoute.",
+            "Oui, bonsoir.",
+            "Allô, bonjour !",
+            "Hein ? Allô ?",
+            "Ouais ?",
+            "Allô, c'est pour quoi ?",
+            "Oui, je vous entends.",
+            "Allô ? Vous m'entendez ?",
+        ],
+    )
+    + _templates(
+        HUMAN,
+        "human-long",
+        "hl-b",
+        [
+            "Allô, oui, ici {name} {surname}, qu'est-ce que je peux faire pour vous ?",
+            "Bonjour, {company}, {name} à l'appareil, que puis-je pour vous ?",
+            "Oui, allô, c'est {name}, c'est de la part de qui ?",
+            "Allô ? Oui, c'est bien moi, c'est pour quoi exactement ?",
+            "Bonjour madame, oui, oui, allez-y, je vous écoute.",
+            "Allô, je suis en réunion, vous pouvez me rappeler ce soir ?",
+            "Oui bonjour, secrétariat du docteur {surname}, je vous écoute.",
+        ],
+    )
+    + _templates(
+        MACHINE,
+        "voicemail",
+        "vm-b",
+        [
+            "Bonjour, ici {name} {surname}. Je suis absent en ce moment, parlez après le signal.",
+            "Coucou, c'est {name} ! Je ne suis pas joignable, envoie-moi plutôt un texto.",
+            "Bonjour et bienvenue chez {company}. Nos conseillers sont tous en ligne, merci de patienter.",
+            "Vous êtes en communication avec la boîte vocale du {number}. Enregistrez votre message.",
+            "Bonjour, {company} est actuellement fermé. Nous sommes ouverts du mardi au samedi.",
+            "Votre appel a été transféré sur la messagerie vocale de {name}. Parlez après la tonalité.",
+            "Bonjour, {name} à l'appareil, enfin, mon répondeur. Rappelez-moi, ou laissez un petit mot.",
+            "Bonjour, vous avez joint {company}. Pour être rappelé, dites votre nom et votre numéro.",
+        ],
+    )
+    + _templates(
+        MACHINE,
+        "voicemail-short",
+        "vs-b",
+        ["Vous êtes chez {name}.", "Boîte vocale de {name}.", "Bonjour, c'est {name}, parlez.", "{name}, je rappelle."],
+    )
+    + _templates(
+        OPERATOR,
+        "operator",
+        "op-b",
+        [
+            "Le numéro de votre correspondant a changé, veuillez consulter l'annuaire.",
+            "Suite à un incident technique, votre appel ne peut être acheminé. Merci de rappeler dans quelques "
+            "minutes.",
+            "Le numéro que vous avez composé n'existe pas, veuillez vérifier votre numéro.",
+            "Votre correspondant est déjà en ligne, merci de rappeler dans quelques instants.",
+            "Les appels vers ce numéro ne sont pas autorisés depuis votre ligne.",
+            "Il n'y a pas d'abonné au numéro que vous avez demandé.",
+        ],
+    ),
+}
+
+# ------------------------------------------------------------------------------------------ recorded prompts
+
+
+@dataclass(frozen=True)
+class Part:
+    sound: str  # file under ASTERISK without .wav, or "pause" / "digits"
+    cut_s: float | None = None  # keep the prompt up to here (a sentence pause), seconds from the file start
+    text: str | None = None  # text of the kept part when cut (else the package's text)
+    pause_s: tuple[float, float] = (0.0, 0.0)  # for "pause": uniform range
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    label: str
+    family: str
+    parts: tuple[Part, ...]
+    stitched: bool = False
+
+
+def _rec(key: str, label: str, family: str, *parts: Part) -> Recorded:
+    sounds = [p for p in parts if p.sound != "pause"]
+    return Recorded(key, label, family, parts, stitched=len(sounds) > 1 or any(p.sound == "digits" for p in parts))
+
+
+P = Part
+GAP = P("pause", pause_s=(0.15, 0.35))  # between stitched prompts of one machine
+RECORDED_TEMPLATES = {
+    TUNE: (
+        _rec("r-hello", HUMAN, "human-short", P("hello")),
+        _rec("r-hello-hello", HUMAN, "human-short", P("hello"), P("pause", pause_s=(0.8, 1.4)), P("hello")),
+        _rec(
+            "r-vm-intro",
+            MACHINE,
+            "voicemail",
+            P("vm-intro", 2.9, "Veuillez laissez votre message après le bip sonore."),
+        ),
+        _rec("r-vm-rec-unv", MACHINE, "voicemail", P("vm-rec-unv")),
+        _rec("r-vm-mailboxfull", MACHINE, "voicemail", P("vm-mailboxfull")),
+        _rec("r-vm-whichbox", MACHINE, "voicemail", P("vm-whichbox")),
+        _rec("r-vm-login", MACHINE, "voicemail-short", P("vm-login", 1.45, "Messagerie Asterisk.")),
+        _rec(
+            "r-queue-periodic",
+            MACHINE,
+            "voicemail",
+            P("queue-periodic-announce", 2.5, "Tous nos représentants sont presentement occupes."),
+        ),
+        _rec("r-pls-hold", MACHINE, "voicemail", P("pls-hold-while-try")),
+        _rec("r-followme-status", MACHINE, "voicemail", P("followme/status")),
+        _rec("r-priv-recordintro", MACHINE, "voicemail", P("priv-recordintro")),
+        _rec("r-ss-noservice", OPERATOR, "operator", P("ss-noservice")),
+        _rec("r-allbusy-later", OPERATOR, "operator", P("all-circuits-busy-now"), GAP, P("please-try-call-later")),
+        _rec("r-sorry-simul", OPERATOR, "operator", P("sorry"), GAP, P("simul-call-limit-reached")),
+        _rec("r-nonumber-again", OPERATOR, "operator", P("vm-nonumber"), GAP, P("please-try-again")),
+    ),
+    TEST: (
+        _rec(
+            "r-hello-moment", HUMAN, "human-short", P("hello"), P("pause", pause_s=(0.3, 0.7)), P("one-moment-please")
+        ),
+        _rec("r-moment", HUMAN, "human-short", P("one-moment-please")),
+        _rec(
+            "r-hello-sorry-moment",
+            HUMAN,
+            "human-long",
+            P("hello"),
+            P("pause", pause_s=(0.6, 1.1)),
+            P("im-sorry"),
+            P("pause", pause_s=(0.1, 0.3)),
+            P("one-moment-please"),
+        ),
+        _rec("r-vm-nobodyavail", MACHINE, "voicemail", P("vm-nobodyavail")),
+        _rec("r-vm-rec-busy", MACHINE, "voicemail", P("vm-rec-busy")),
+        _rec("r-theperson-unavail", MACHINE, "voicemail", P("vm-theperson"), P("digits"), P("vm-isunavail")),
+        _rec("r-theperson-busy", MACHINE, "voicemail", P("vm-theperson"), P("digits"), P("vm-isonphone")),
+        _rec(
+            "r-tt-allbusy",
+            MACHINE,
+            "voicemail",
+            P("tt-allbusy", 4.2, "Tous nos préposés sont présentement occupés. Votre appel est important pour nous,"),
+        ),
+        _rec("r-transfer", MACHINE, "voicemail", P("transfer")),
+        _rec("r-vm-dialout", MACHINE, "voicemail", P("vm-dialout")),
+        _rec("r-followme-hold", MACHINE, "voicemail", P("followme/pls-hold-while-try")),
+        _rec("r-queue-waiting", MACHINE, "voicemail-short", P("queue-callswaiting")),
+        _rec("r-privacy-prompt", MACHINE, "voicemail", P("privacy-prompt")),
+        _rec("r-vm-reachoper", MACHINE, "voicemail", P("vm-reachoper")),
+        _rec(
+            "r-cannot-complete", OPERATOR, "operator", P("cannot-complete-as-dialed"), GAP, P("check-number-dial-again")
+        ),
+        _rec("r-privacy-unident", OPERATOR, "operator", P("privacy-unident")),
+        _rec("r-sorry-feature", OPERATOR, "operator", P("im-sorry"), GAP, P("feature-not-avail-line")),
+        _rec("r-pbx-invalid", OPERATOR, "operator", P("pbx-invalid")),
+        _rec("r-privacy-incorrect", OPERATOR, "operator", P("privacy-incorrect"), GAP, P("vm-pls-try-again")),
+    ),
+}
+
+# Starter clips (../shared/audio/amd-starter), kept by relative path; split by the prompt/template they carry.
+STARTER_SPLIT = {
+    "ast_vm-nobodyavail.wav": TEST,
+    "ast_vm-rec-busy.wav": TEST,
+    "ast_vm-isunavail.wav": TEST,
+    "ast_cannot-complete-as-dialed.wav": TEST,
+}  # everything else (espeak-ng `fr` pairs, the other prompts) -> tune
+
+# Clips per template and split (variants differ in voice, speed, timeline and condition).
+PER_TEMPLATE = {"human-short": 3, "human-long": 3, "voicemail": 3, "voicemail-short": 2, "operator": 3}
+PER_RECORDED = {HUMAN: 5, MACHINE: 2, OPERATOR: 4}
+NO_ANSWER_CLIPS = {TUNE: 16, TEST: 20}
+
+# ------------------------------------------------------------------------------------------------ signals
+
+
+def silence(seconds: float) -> Audio:
+    return np.zeros(round(seconds * WORK_RATE), dtype=np.float32)
+
+
+def tone(freqs: Sequence[float], seconds: float, level: float = 0.3) -> Audio:
+    t = np.arange(round(seconds * WORK_RATE)) / WORK_RATE
+    wave_ = sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)
+    env = np.ones(len(t))
+    ramp = min(len(t) // 4, round(0.005 * WORK_RATE))
+    if ramp:
+        env[:ramp] = np.linspace(0, 1, ramp)
+        env[-ramp:] = np.linspace(1, 0, ramp)
+    return (level * wave_ * env).astype(np.float32)
+
+
+def sit(rng: random.Random) -> tuple[Audio, str]:
+    """ITU-T E.180 special information tones: three segments (low/high variants of the first two)."""
+    f1 = rng.choice((913.8, 985.2))
+    f2 = rng.choice((1370.6, 1428.5))
+    d12 = rng.choice((0.274, 0.380))
+    level = rng.uniform(0.15, 0.35)
+    parts = [tone((f1,), d12, level), tone((f2,), d12, level), tone((1776.7,), 0.380, level)]
+    gap = rng.uniform(0.1, 0.6)
+    return np.concatenate(
+        [*parts, silence(gap)]
+    ), f"SIT {f1:.0f}/{f2:.0f}/1777 Hz ({d12 * 1000:.0f} ms), gap {gap:.1f} s"
+
+
+def ringback(rng: random.Random) -> tuple[Audio, str]:
+    if rng.random() < 0.7:  # French ringback: 440 Hz, 1.5 s on
+        on = rng.uniform(0.6, 1.5)
+        return tone((440.0,), on, rng.uniform(0.08, 0.2)), f"ringback 440 Hz {on:.1f} s"
+    on = rng.uniform(0.8, 1.8)  # North American: 440+480 Hz
+    return tone((440.0, 480.0), on, rng.uniform(0.08, 0.2)), f"ringback 440+480 Hz {on:.1f} s"
+
+
+def music(rng: random.Random, seconds: float) -> Audio:
+    """Hold music: a pentatonic melody with harmonics over a soft chord."""
+    scale = [261.6, 293.7, 329.6, 392.0, 440.0, 523.3, 587.3]
+    out: list[Audio] = []
+    total = 0.0
+    root = rng.choice(scale[:4])
+    while total < seconds:
+        dur = rng.choice((0.18, 0.25, 0.35, 0.5))
+        f = rng.choice(scale)
+        note = tone((f, 2 * f, 3 * f), dur, 0.14) + tone((root, root * 1.5), dur, 0.06)
+        decay = np.exp(-np.arange(len(note)) / (0.4 * WORK_RATE)).astype(np.float32)
+        out.append(note * decay)
+        total += dur
+    return np.concatenate(out)[: round(seconds * WORK_RATE)]
+
+
+def chime(rng: random.Random) -> tuple[Audio, str]:
+    a, b = rng.choice(((659.3, 523.3), (880.0, 659.3), (784.0, 1046.5)))
+    return np.concatenate([tone((a,), 0.3, 0.2), tone((b,), 0.45, 0.2)]), f"two-note chime {a:.0f}/{b:.0f} Hz"
+
+
+def beep(rng: random.Random) -> tuple[Audio, str]:
+    kind = rng.random()
+    level = rng.uniform(0.12, 0.4)
+    if kind < 0.15:  # three short beeps
+        f = rng.choice((800.0, 1000.0, 1400.0))
+        parts = [np.concatenate([tone((f,), 0.12, level), silence(0.08)]) for _ in range(3)]
+        return np.concatenate(parts), f"3 beeps {f:.0f} Hz"
+    if kind < 0.25:  # two-frequency beep
+        return tone((1400.0, 2100.0), 0.35, level), "beep 1400+2100 Hz 350 ms"
+    f = rng.choice((425.0, 600.0, 800.0, 850.0, 1000.0, 1000.0, 1200.0, 1400.0))
+    dur = rng.choice((0.15, 0.25, 0.4, 0.5, 0.7, 1.0))
+    return tone((f,), dur, level), f"beep {f:.0f} Hz {dur * 1000:.0f} ms"
+
+
+def noise(gen: np.random.Generator, n: int, colour: str) -> Audio:
+    white = gen.normal(0.0, 1.0, n)
+    out: np.ndarray
+    if colour == "white":
+        out = white
+    elif colour in ("pink", "brown"):
+        spectrum = np.fft.rfft(white)
+        f = np.fft.rfftfreq(n, 1 / WORK_RATE)
+        f[0] = f[1]
+        spectrum /= np.sqrt(f) if colour == "pink" else f
+        out = np.fft.irfft(spectrum, n)
+    else:  # hum: 50 Hz mains and harmonics over hiss
+        t = np.arange(n) / WORK_RATE
+        out = 0.3 * white
+        for k in (1, 2, 3, 5):
+            out = out + np.sin(2 * np.pi * 50 * k * t + k) / k
+    out = out / (np.sqrt(np.mean(out**2)) + 1e-12)
+    return out.astype(np.float32)
+
+
+def _fir_bandpass(low: float, high: float, rate: int, taps: int = 255) -> np.ndarray:
+    n = np.arange(taps) - (taps - 1) / 2
+
+    def lp(fc: float) -> np.ndarray:
+        kernel: np.ndarray = 2 * fc / rate * np.sinc(2 * fc / rate * n)
+        return kernel
+
+    h: np.ndarray = (lp(high) - lp(low)) * np.hamming(taps)
+    return h
+
+
+BAND = _fir_bandpass(300.0, 3400.0, WORK_RATE)
+
+
+def telephone(audio: Audio) -> Audio:
+    """300-3400 Hz band, 8 kHz, G.711 mu-law round trip."""
+    band = np.convolve(audio.astype(np.float64), BAND, mode="same")[::2]
+    mu = 255.0
+    x = np.clip(band, -1.0, 1.0)
+    y = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
+    y = np.round(y * 127.0) / 127.0
+    decoded: Audio = (np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu).astype(np.float32)
+    return decoded
+
+
+# ------------------------------------------------------------------------------------------------ speech
+
+
+def trim(audio: Audio, threshold: float = 0.008) -> Audio:
+    nz = np.flatnonzero(np.abs(audio) > threshold)
+    return audio[max(0, nz[0] - 80) : nz[-1] + 80] if nz.size else audio
+
+
+def read_wav(path: Path) -> tuple[Audio, int]:
+    with wave.open(str(path), "rb") as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    return pcm.astype(np.float32) / 32768.0, rate
+
+
+def to_work_rate(audio: Audio, rate: int) -> Audio:
+    return audio if rate == WORK_RATE else soxr.resample(audio, rate, WORK_RATE).astype(np.float32)
+
+
+class Speaker:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.texts = parse_texts(ASTERISK_TEXTS)
+
+    def synth(self, text: str, voice: Voice, speed: int, pitch: int) -> Audio:
+        raw = self.tmp / "synth.wav"
+        cmd = ["espeak-ng", "-v", voice.espeak, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text]
+        subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+        audio, rate = read_wav(raw)
+        audio = to_work_rate(audio, rate)
+        peak = float(np.max(np.abs(audio))) or 1.0
+        return trim(audio * (0.6 / peak))
+
+    def prompt(self, part: Part, voice: Voice) -> Audio:
+        src = ASTERISK / f"{part.sound}.wav"
+        if voice.cents:
+            out = self.tmp / "pitched.wav"
+            # -R: repeatable random numbers, -D: no dither -> same bytes on every run
+            subprocess.run(["sox", "-R", "-D", str(src), str(out), "pitch", str(voice.cents)], check=True)
+            src = out
+        audio, rate = read_wav(src)
+        if part.cut_s is not None:
+            audio = audio[: round(part.cut_s * rate)]
+        audio = to_work_rate(audio, rate)
+        peak = float(np.max(np.abs(audio))) or 1.0
+        return trim(audio * (0.6 / peak))
+
+    def text_of(self, part: Part) -> str:
+        return part.text if part.text is not None else self.texts[part.sound]
+
+
+def join_texts(texts: Sequence[str]) -> str:
+    """Texts of stitched prompts as one sentence ('#' marks digits, read inside the sentence)."""
+    out = ""
+    prev_digits = False
+    for text in texts:
+        digits = text.startswith("#")
+        text = text.lstrip("#")
+        if not out:
+            out = text
+        elif digits or out.endswith(tuple(".,?!")) or prev_digits:
+            out += " " + text
+        else:
+            out += (". " if text[:1].isupper() else ", ") + text
+        prev_digits = digits
+    return out[:1].upper() + out[1:]
+
+
+def parse_texts(path: Path) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            name, sep, text = line.partition(":")
+            if sep and not line.startswith(";"):
+                texts[name.strip()] = text.strip().strip('“”"')
+    return texts
+
+
+# ---------------------------------------------------------------------------------------------- timelines
 
 
 @dataclass
@@ -88,161 +559,410 @@ class Clip:
     split: str
     text: str
     source: str
-    audio: np.ndarray  # float32 at RATE, -1..1
+    voice: str
+    condition: str
+    audio: Audio  # at WORK_RATE before `render`
+    template: str
 
 
-def speak(text: str, voice: str, speed: int, tmp: Path) -> np.ndarray:
-    """espeak-ng -> sox telephone band at 8 kHz -> float32."""
-    raw, tel = tmp / "raw.wav", tmp / "tel.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
-    subprocess.run(
-        ["sox", str(raw), "-r", str(RATE), "-b", "16", str(tel), "sinc", "300-3400", "gain", "-n", "-3"],
-        check=True,
-    )
-    with wave.open(str(tel), "rb") as w:
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-    audio = pcm.astype(np.float32) / 32768.0
-    nz = np.flatnonzero(np.abs(audio) > 0.01)  # trim espeak's own leading/trailing silence
-    return audio[nz[0] : nz[-1] + 1] if nz.size else audio
+Speech = Callable[[float], tuple[str, Audio, str]]  # max seconds -> (text said, audio, description)
 
 
-def silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(seconds * RATE), dtype=np.float32)
+def fit_text(text: str, render: Callable[[str], Audio], max_s: float) -> tuple[str, Audio]:
+    """Speech for `text`, dropping trailing clauses until it lasts at most max_s (keeps at least one)."""
+    clauses = re.findall(r"[^,.!?]+[,.!?]*\s*", text)
+    while True:
+        said = "".join(clauses).strip().rstrip(",;")
+        audio = render(said)
+        if len(audio) <= max_s * WORK_RATE or len(clauses) == 1:
+            return said, audio[: round(max_s * WORK_RATE)]
+        clauses = clauses[:-1]
 
 
-def tone(freqs: tuple[float, ...], seconds: float, level: float = 0.3) -> np.ndarray:
-    t = np.arange(int(seconds * RATE)) / RATE
-    out = sum(np.sin(2 * np.pi * f * t) for f in freqs) / len(freqs)
-    ramp = min(len(t) // 4, int(0.005 * RATE))
-    env = np.ones(len(t))
-    if ramp:
-        env[:ramp] = np.linspace(0, 1, ramp)
-        env[-ramp:] = np.linspace(1, 0, ramp)
-    return (level * out * env).astype(np.float32)
+@dataclass(frozen=True)
+class Take:
+    """Where a clip goes and who speaks in it."""
+
+    split: str
+    voice: Voice | None
+    condition: str
+    template: str
 
 
-def sit() -> np.ndarray:
-    """ITU-T E.180 SIT: 913.8, 1370.6, 1776.7 Hz (274, 274, 380 ms) then silence."""
-    return np.concatenate([tone((913.8,), 0.274), tone((1370.6,), 0.274), tone((1776.7,), 0.380), silence(0.3)])
+class Builder:
+    def __init__(self, seed: int, speaker: Speaker) -> None:
+        self.rng = random.Random(seed)
+        self.speaker = speaker
+        self.clips: list[Clip] = []
+        self.count: Counter[tuple[str, str]] = Counter()
+
+    # -- output --------------------------------------------------------------------------------------------
+
+    def add(
+        self, take: Take, label: str, text: str, parts: list[Audio], desc: list[str], speech_rms: float | None
+    ) -> None:
+        audio = np.concatenate(parts)[: round(MAX_SECONDS * WORK_RATE)]
+        gen = np.random.default_rng(self.rng.randrange(2**32))
+        if take.condition == "synthetic":
+            floor = self.rng.uniform(-66.0, -56.0)
+            audio = audio + noise(gen, len(audio), "white") * 10 ** (floor / 20)
+            desc.append(f"16 kHz wideband, noise floor {floor:.0f} dBFS")
+        else:
+            if take.condition == "noise":
+                colour = self.rng.choice(("white", "pink", "brown", "hum"))
+                snr = self.rng.uniform(6.0, 18.0)
+                if speech_rms:
+                    level = 20 * np.log10(speech_rms) - snr
+                    desc.append(f"{colour} noise at {snr:.0f} dB SNR")
+                else:
+                    level = -30.0 - snr / 2
+                    desc.append(f"{colour} noise at {level:.0f} dBFS")
+                audio = audio + noise(gen, len(audio), colour) * 10 ** (level / 20)
+            audio = telephone(np.clip(audio, -1.0, 1.0))
+            line = self.rng.uniform(-58.0, -46.0)
+            audio = audio + noise(gen, len(audio), "white")[: len(audio)] * 10 ** (line / 20)
+            desc.append(f"telephone band 300-3400 Hz, 8 kHz, G.711 mu-law, line noise {line:.0f} dBFS")
+        kind = {HUMAN: "human", MACHINE: "machine", OPERATOR: "operator", NO_ANSWER: "noanswer"}[label]
+        self.count[(kind, take.split)] += 1
+        name = f"{kind}_{take.split}_{self.count[(kind, take.split)]:03d}.wav"
+        self.clips.append(
+            Clip(
+                name,
+                label,
+                take.split,
+                text,
+                "; ".join(desc),
+                take.voice.name if take.voice else "none",
+                take.condition,
+                np.clip(audio, -1.0, 1.0).astype(np.float32),
+                take.template,
+            )
+        )
+
+    # -- speech sources ------------------------------------------------------------------------------------
+
+    def slots(self, split: str) -> dict[str, str]:
+        fill = SLOTS[split]
+        names = self.rng.sample(fill["name"], 2)
+        return {
+            "name": names[0],
+            "name2": names[1],
+            "surname": self.rng.choice(fill["surname"]),
+            "company": self.rng.choice(fill["company"]),
+            "number": self.rng.choice(fill["number"]),
+        }
+
+    def synth_speech(self, template: Template, split: str, voice: Voice, max_s: float) -> tuple[str, Audio, str]:
+        text = template.text.format(**self.slots(split))
+        text = text[:1].upper() + text[1:]
+        speed = self.rng.choice((135, 150, 165, 180))
+        pitch = self.rng.randint(35, 65)
+        said, audio = fit_text(text, lambda t: self.speaker.synth(t, voice, speed, pitch), max_s)
+        desc = f"espeak-ng -v {voice.espeak} -s {speed} -p {pitch}"
+        if said != text:
+            desc += " (trailing clauses dropped to fit the clip)"
+        return said, audio, desc
+
+    def recorded_speech(self, rec: Recorded, voice: Voice, max_s: float) -> tuple[str, Audio, str]:
+        """Recorded prompts are never shortened here (max_s is ignored): the timelines make room for them."""
+        audio: list[Audio] = []
+        texts: list[str] = []
+        names: list[str] = []
+        for part in rec.parts:
+            if part.sound == "pause":
+                gap = self.rng.uniform(*part.pause_s)
+                audio.append(silence(gap))
+                names.append(f"{gap:.1f} s pause")
+            elif part.sound == "digits":
+                digits = [str(self.rng.randint(1, 9)) for _ in range(self.rng.choice((3, 4)))]
+                for d in digits:
+                    audio += [self.speaker.prompt(Part(f"digits/{d}"), voice), silence(self.rng.uniform(0.05, 0.15))]
+                texts.append("#" + " ".join(self.speaker.texts[f"digits/{d}"] for d in digits))
+                names.append("digits/" + ",".join(digits))
+            else:
+                audio.append(self.speaker.prompt(part, voice))
+                texts.append(self.speaker.text_of(part))
+                names.append(part.sound + (f" (first {part.cut_s:.1f} s)" if part.cut_s else ""))
+        shift = f", pitch {voice.cents:+d} cents (sox)" if voice.cents else ""
+        how = "stitched: " if rec.stitched else ""
+        desc = f"asterisk-core-sounds-fr-wav fr_CA_f_June (recorded voice{shift}), {how}" + " + ".join(names)
+        return join_texts(texts), np.concatenate(audio), desc
+
+    # -- timelines -----------------------------------------------------------------------------------------
+
+    def human(self, take: Take, speech: Speech, variant: int, family: str) -> None:
+        text, audio, desc = speech(4.6 if family == "human-long" else 3.0)
+        rng = self.rng
+        speech_s = len(audio) / WORK_RATE
+        parts: list[Audio] = []
+        notes = [desc]
+        kind = variant % 4
+        if kind == 3:  # ringback leaking before the answer
+            ring, what = ringback(rng)
+            gap = rng.uniform(0.2, 0.8)
+            if len(ring) / WORK_RATE + gap + speech_s <= MAX_SECONDS - 2.0:
+                parts += [ring, silence(gap)]
+                notes.insert(0, what + " before the answer")
+        room = MAX_SECONDS - 1.8 - speech_s - sum(len(p) for p in parts) / WORK_RATE
+        if kind == 1 and room >= 1.5:  # silent-first human
+            lead = rng.uniform(1.4, min(3.0, room))
+            notes.insert(0, f"silent-first human, {lead:.1f} s of silence")
+        else:
+            lead = rng.uniform(0.15, max(0.2, min(0.9, room)))
+            notes.insert(0, f"lead {lead:.1f} s")
+        parts += [silence(lead), audio]
+        said = text
+        if kind == 2 and family == "human-short" and speech_s < 1.6:  # repeats the opener after a pause
+            gap = rng.uniform(0.8, 1.5)
+            parts += [silence(gap), audio]
+            said = f"{text} {text}"
+            notes.append(f"repeated after {gap:.1f} s")
+        used = sum(len(p) for p in parts) / WORK_RATE
+        parts.append(silence(max(1.8, rng.uniform(5.0, 6.5) - used)))
+        self.add(take, HUMAN, said, parts, notes, rms(audio))
+
+    def machine(self, take: Take, speech: Speech, variant: int, family: str) -> None:
+        rng = self.rng
+        pre: list[Audio] = []
+        pre_notes: list[str] = []
+        kind = variant % 5
+        if kind == 1:
+            length = rng.uniform(0.8, 2.2)
+            pre += [music(rng, length), silence(rng.uniform(0.1, 0.4))]
+            pre_notes.append(f"hold music {length:.1f} s before the greeting")
+        elif kind == 2:
+            ring, what = ringback(rng)
+            pre += [ring, silence(rng.uniform(0.3, 0.9))]
+            pre_notes.append(what + " before the greeting")
+        elif kind == 3:
+            ch, what = chime(rng)
+            pre += [ch, silence(rng.uniform(0.1, 0.3))]
+            pre_notes.append(what + " before the greeting")
+        lead = rng.uniform(0.1, 0.8)
+        room = MAX_SECONDS - 0.1 - lead - sum(len(p) for p in pre) / WORK_RATE
+        text, audio, desc = speech(max(2.0, room))
+        speech_s = len(audio) / WORK_RATE
+        if speech_s > room:  # no room for the pre-roll: drop it
+            pre, pre_notes = [], []
+            lead = min(lead, max(0.05, MAX_SECONDS - 0.1 - speech_s))
+        parts = [*pre, silence(lead), audio]
+        notes = [*pre_notes, f"lead {lead:.1f} s", desc]
+        used = sum(len(p) for p in parts) / WORK_RATE
+        want_beep = not (family == "voicemail-short" and variant % 3 == 1) and variant % 7 != 6
+        b, what = beep(rng)
+        gap = rng.uniform(0.1, 1.3)
+        if want_beep and used + gap + len(b) / WORK_RATE <= MAX_SECONDS - 0.2:
+            parts += [silence(gap), b]
+            notes.append(f"{what} {gap:.1f} s after the greeting")
+        elif used < MAX_SECONDS - 0.5:
+            notes.append("no beep")
+        else:
+            notes.append("greeting runs to the end of the clip")
+        pad_to(parts, rng.uniform(5.5, MAX_SECONDS))
+        self.add(take, MACHINE, text, parts, notes, rms(audio))
+
+    def operator(self, take: Take, speech: Speech, variant: int) -> None:
+        rng = self.rng
+        lead = rng.uniform(0.05, 0.5)
+        tones, what = sit(rng)
+        with_sit = variant % 2 == 0
+        room = MAX_SECONDS - 0.1 - lead - (len(tones) / WORK_RATE if with_sit else 0.0)
+        text, audio, desc = speech(max(2.0, room))
+        speech_s = len(audio) / WORK_RATE
+        if speech_s > room:
+            lead = 0.05
+        if with_sit and speech_s > MAX_SECONDS - 0.15 - len(tones) / WORK_RATE:
+            with_sit = False
+            what = "announcement too long for a SIT in the clip"
+        parts = [silence(lead)]
+        notes = [f"lead {lead:.2f} s"]
+        if with_sit:
+            parts.append(tones)
+            notes.append(what + " before the announcement")
+        else:
+            notes.append("no SIT")
+        notes.append(desc)
+        parts.append(audio)
+        pad_to(parts, rng.uniform(5.5, MAX_SECONDS))
+        self.add(take, OPERATOR, text, parts, notes, rms(audio))
+
+    def no_answer(self, split: str, i: int) -> None:
+        take = Take(split, None, "noise" if i % 3 == 2 else "telephone", "no-answer")
+        length = self.rng.uniform(5.6, MAX_SECONDS)
+        parts = [silence(length)]
+        notes = ["answered, nobody speaks"]
+        if i % 4 == 3:  # a click or two (handset, line)
+            for _ in range(self.rng.randint(1, 2)):
+                at = round(self.rng.uniform(0.3, length - 0.5) * WORK_RATE)
+                parts[0][at : at + 40] += np.hanning(40).astype(np.float32) * self.rng.uniform(0.05, 0.2)
+            notes.append("clicks")
+        self.add(take, NO_ANSWER, "", parts, notes, None)
+
+    # -- the plan ------------------------------------------------------------------------------------------
+
+    def build(self) -> list[Clip]:
+        synth_conditions = ("telephone", "synthetic", "telephone", "noise")
+        for split in (TUNE, TEST):
+            voices = list(SYNTH_VOICES[split])
+            self.rng.shuffle(voices)
+            n = 0
+            for template in SYNTH_TEMPLATES[split]:
+                for variant in range(PER_TEMPLATE[template.family]):
+                    voice = voices[n % len(voices)]
+                    condition = synth_conditions[(n + n // len(voices)) % len(synth_conditions)]
+                    n += 1
+                    take = Take(split, voice, condition, template.key)
+                    speech = functools.partial(self.synth_speech, template, split, voice)
+                    self.emit(take, template.label, template.family, variant, speech)
+            m = 0
+            for rec in RECORDED_TEMPLATES[split]:
+                for variant in range(PER_RECORDED[rec.label]):
+                    voice = RECORDED_VOICES[split][m % 3]
+                    condition = "noise" if m % 4 == 3 else "recorded"
+                    m += 1
+                    take = Take(split, voice, condition, rec.key)
+                    self.emit(take, rec.label, rec.family, variant, functools.partial(self.recorded_speech, rec, voice))
+            for i in range(NO_ANSWER_CLIPS[split]):
+                self.no_answer(split, i)
+        return self.clips
+
+    def emit(self, take: Take, label: str, family: str, variant: int, speech: Speech) -> None:
+        if label == HUMAN:
+            self.human(take, speech, variant, family)
+        elif label == MACHINE:
+            self.machine(take, speech, variant, family)
+        else:
+            self.operator(take, speech, variant)
 
 
-def finish(parts: list[np.ndarray], rng: random.Random, noise_db: float | None) -> np.ndarray:
-    audio = np.concatenate(parts)[: int(MAX_SECONDS * RATE)]
-    if noise_db is not None:
-        gen = np.random.default_rng(rng.randrange(2**32))
-        audio = audio + gen.normal(0.0, 10 ** (noise_db / 20), audio.shape).astype(np.float32)
-    return np.clip(audio, -1.0, 1.0)
+def pad_to(parts: list[Audio], seconds: float) -> None:
+    """Silence at the end so that the parts last `seconds` (nothing when they already do)."""
+    used = sum(len(p) for p in parts) / WORK_RATE
+    parts.append(silence(max(0.0, seconds - used)))
 
 
-def build(seed: int, tmp: Path) -> list[Clip]:
-    rng = random.Random(seed)
-    clips: list[Clip] = []
-
-    def add(kind: str, label: str, idx: int, text: str, parts: list[np.ndarray], desc: str, noisy: bool) -> None:
-        split = "tune" if idx % 2 == 0 else "test"
-        noise_db = rng.choice((-50.0, -45.0, -40.0)) if noisy else None
-        source = desc + (f", noise {noise_db:.0f} dBFS" if noise_db is not None else "")
-        name = f"{kind}_{idx:02d}_{len(clips):03d}.wav"
-        clips.append(Clip(name, label, split, text, source, finish(parts, rng, noise_db)))
-
-    def voice() -> tuple[str, int]:
-        return rng.choice(VOICES), rng.choice((130, 145, 160, 170))
-
-    for idx, text in enumerate(HUMAN_SHORT):
-        for variant in range(3):
-            v, s = voice()
-            lead = rng.uniform(0.2, 0.8) if variant < 2 else rng.uniform(1.5, 3.2)
-            what = "silent-first human" if variant == 2 else "human opener"
-            speech = speak(text, v, s, tmp)
-            parts = [silence(lead), speech, silence(4.0)]
-            if variant == 1 and idx % 3 == 0:  # "allô ? ... allô ?"
-                parts = [silence(lead), speech, silence(rng.uniform(0.8, 1.3)), speech, silence(3.0)]
-                what = "human repeating the opener"
-            add("human", "HUMAN", idx, text, parts, f"{what}, espeak-ng {v} {s} wpm, lead {lead:.1f}s", variant != 0)
-    for idx, text in enumerate(HUMAN_LONG):
-        for _ in range(3):
-            v, s = voice()
-            lead = rng.uniform(0.3, 1.0)
-            parts = [silence(lead), speak(text, v, s, tmp), silence(3.0)]
-            add("humanlong", "HUMAN", idx, text, parts, f"long human greeting, espeak-ng {v} {s} wpm", True)
-    for idx, text in enumerate(HUMAN_SHORT[:6]):
-        v, s = voice()
-        ring = tone((440.0,), 1.5, 0.2)
-        parts = [ring, silence(rng.uniform(0.3, 0.8)), speak(text, v, s, tmp), silence(3.5)]
-        add("ringback", "HUMAN", idx, text, parts, f"ringback 440 Hz 1.5 s before the answer, espeak-ng {v}", True)
-    for idx, text in enumerate(VOICEMAIL_LONG):
-        for _ in range(3):
-            v, s = voice()
-            lead = rng.uniform(0.2, 1.2)
-            parts = [silence(lead), speak(text, v, s, tmp), silence(0.3), tone((1000.0,), 0.5), silence(1.0)]
-            add("vmlong", "MACHINE", idx, text, parts, f"voicemail greeting + beep, espeak-ng {v} {s} wpm", True)
-    for idx, text in enumerate(VOICEMAIL_SHORT):
-        for _ in range(3):
-            v, s = voice()
-            freq = rng.choice((600.0, 800.0, 1000.0, 1400.0))
-            beep_s = rng.choice((0.25, 0.5, 0.8))
-            gap = rng.uniform(0.2, 0.6)
-            parts = [silence(rng.uniform(0.2, 0.7)), speak(text, v, s, tmp), silence(gap), tone((freq,), beep_s)]
-            parts.append(silence(3.0))
-            desc = f"short voicemail then beep {freq:.0f} Hz {beep_s * 1000:.0f} ms, espeak-ng {v} {s} wpm"
-            add("vmshort", "MACHINE", idx, text, parts, desc, True)
-    for idx, text in enumerate(OPERATOR):
-        for variant in range(3):
-            v, s = voice()
-            with_sit = variant < 2
-            parts = ([sit()] if with_sit else [silence(0.3)]) + [speak(text, v, s, tmp), silence(0.5)]
-            desc = ("SIT + " if with_sit else "") + f"operator announcement, espeak-ng {v} {s} wpm"
-            add("operator", "OPERATOR", idx, text, parts, desc, variant == 1)
-    for idx in range(8):
-        add("silence", "NO_ANSWER", idx, "", [silence(6.0)], "answered, nobody speaks (line noise only)", True)
-    return clips
+def rms(audio: Audio) -> float:
+    loud = audio[np.abs(audio) > 0.01]
+    return float(np.sqrt(np.mean(loud**2))) if loud.size else 0.0
 
 
-STARTER = Path("../../../shared/audio/amd-starter")  # relative to the manifest's directory
+# ------------------------------------------------------------------------------------------------ output
 
 
-def starter_rows(starter_manifest: Path) -> list[dict[str, str]]:
+def starter_rows(out: Path) -> list[dict[str, str]]:
+    """The starter clips, referenced by a path relative to the manifest's directory (not copied)."""
     rows = []
-    with starter_manifest.open(encoding="utf-8", newline="") as f:
-        for i, row in enumerate(csv.DictReader(f)):
-            split = "tune" if row["file"].startswith("tts_") else "test" if row["file"].startswith("tel_") else None
-            if split is None:
-                split = "tune" if i % 2 == 0 else "test"
+    with (STARTER / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            name = row["file"]
+            recorded = name.startswith("ast_")
+            condition = "recorded" if recorded else "telephone" if name.startswith("tel_") else "synthetic"
             rows.append(
                 {
-                    "file": str(STARTER / row["file"]),
+                    "file": os.path.relpath(STARTER / name, out.resolve()),
                     "label": row["label"],
-                    "split": split,
+                    "split": STARTER_SPLIT.get(name, TUNE),
                     "text": row["text"],
                     "source": "starter: " + row["source"],
+                    "voice": "june" if recorded else "espeak-fr",
+                    "condition": condition,
                 }
             )
     return rows
+
+
+def norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def check_split(rows: Sequence[dict[str, str]]) -> None:
+    """Fail the build if a test text or a synthetic test voice also appears in tune."""
+    tune_texts = {norm(r["text"]) for r in rows if r["split"] == TUNE and r["text"]}
+    leaked = sorted({r["text"] for r in rows if r["split"] == TEST and r["text"] and norm(r["text"]) in tune_texts})
+    if leaked:
+        raise SystemExit(f"test texts also in tune: {leaked}")
+    tune_voices = {r["voice"] for r in rows if r["split"] == TUNE}
+    shared = ({r["voice"] for r in rows if r["split"] == TEST} & tune_voices) - {"june", "none"}
+    if shared:
+        raise SystemExit(f"voices in both splits: {sorted(shared)}")
+
+
+def write_wav(path: Path, audio: Audio, rate: int) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.round(audio * 32767).astype(np.int16).tobytes())
+
+
+def source_kind(row: dict[str, str]) -> str:
+    if row["file"].startswith(".."):
+        return "starter"
+    if row["voice"] == "none":
+        return "no speech"
+    if row["voice"].startswith("june"):
+        return "recorded, stitched" if "stitched:" in row["source"] else "recorded, one prompt"
+    return "synthetic"
+
+
+def stats_markdown(rows: Sequence[dict[str, str]]) -> str:
+    """Count tables for the README (rows: label / condition / voice / source kind; columns: tune, test, all)."""
+    out: list[str] = []
+    for title, key in (
+        ("label", lambda r: r["label"]),
+        ("condition", lambda r: r["condition"]),
+        ("voice", lambda r: r["voice"]),
+        ("source", source_kind),
+    ):
+        counts = Counter((key(r), r["split"]) for r in rows)
+        out += ["", f"| {title} | tune | test | all |", "|---|---|---|---|"]
+        for value in sorted({k for k, _ in counts}):
+            tune, test = counts[(value, TUNE)], counts[(value, TEST)]
+            out.append(f"| {value} | {tune} | {test} | {tune + test} |")
+        tune = sum(1 for r in rows if r["split"] == TUNE)
+        out.append(f"| **all** | {tune} | {len(rows) - tune} | {len(rows)} |")
+    return "\n".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("audio/amd-eval"))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stats", action="store_true", help="print the README count tables of --out and exit")
     args = parser.parse_args()
     out: Path = args.out
+    if args.stats:
+        with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
+            print(stats_markdown(list(csv.DictReader(f))))
+        return
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        clips = build(args.seed, Path(tmp))
+        clips = Builder(args.seed, Speaker(Path(tmp))).build()
+    rows = starter_rows(out)
     for clip in clips:
-        with wave.open(str(out / clip.name), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE)
-            w.writeframes((clip.audio * 32767).astype(np.int16).tobytes())
-    rows = starter_rows((out / STARTER / "manifest.csv").resolve())
-    rows += [{"file": c.name, "label": c.label, "split": c.split, "text": c.text, "source": c.source} for c in clips]
+        rate = WORK_RATE if clip.condition == "synthetic" else TEL_RATE
+        write_wav(out / clip.name, clip.audio, rate)
+        rows.append(
+            {
+                "file": clip.name,
+                "label": clip.label,
+                "split": clip.split,
+                "text": clip.text,
+                "source": f"[{clip.template}] {clip.source}",
+                "voice": clip.voice,
+                "condition": clip.condition,
+            }
+        )
+    check_split(rows)
     with (out / "manifest.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["file", "label", "split", "text", "source"])
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
         writer.writeheader()
         writer.writerows(rows)
     total = sum((out / c.name).stat().st_size for c in clips)
+    counts = Counter((r["split"], r["label"]) for r in rows)
     print(f"{len(clips)} clips + {len(rows) - len(clips)} starter rows, {total / 1e6:.1f} MB in {out}")
+    for (split, label), n in sorted(counts.items()):
+        print(f"  {split:5} {label:10} {n}")
 
 
 if __name__ == "__main__":

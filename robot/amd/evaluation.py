@@ -1,9 +1,10 @@
-"""AMD evaluation on a labelled manifest (CSV: file,label[,split,text,source]); pure metrics + the async runner.
+"""AMD evaluation on a labelled manifest (CSV: file,label[,split,text,source,voice,condition]); metrics + runner.
 
 `file` is relative to the manifest's directory (it may point outside it, e.g. to ../shared/audio/amd-starter).
 Labels are AmdResult names or EXCLUDE (skipped). Metrics: accuracy, confusion matrix, humans-called-machines
-rate (the costly error), decision time p50/p95 (audio seconds after answer, ASR compute included) and the ASR
-compute time p50/p95.
+rate (the costly error), operators recall, accuracy per label, per `condition` (synthetic, recorded, telephone,
+noise) and per `voice` when the manifest has those columns, decision time p50/p95 (audio seconds after answer,
+ASR compute included) and the ASR compute time p50/p95.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class ManifestRow:
     split: str
     text: str
     line: int
+    source: str = ""  # how the clip was made (free text)
+    voice: str = ""  # who speaks (e.g. june, espeak-fr+f4, mbrola-fr4; none for silence)
+    condition: str = ""  # synthetic, recorded, telephone, noise
 
 
 def read_manifest(manifest: Path, *, split: str | None = None) -> list[ManifestRow]:
@@ -60,7 +64,18 @@ def read_manifest(manifest: Path, *, split: str | None = None) -> list[ManifestR
             path = (manifest.parent / name).resolve()
             if not path.is_file():
                 raise ConfigError(f"{manifest}:{line}: field 'file': {name} not found (looked at {path})")
-            rows.append(ManifestRow(path, label, row_split, record.get("text") or "", line))
+            rows.append(
+                ManifestRow(
+                    path,
+                    label,
+                    row_split,
+                    record.get("text") or "",
+                    line,
+                    source=(record.get("source") or "").strip(),
+                    voice=(record.get("voice") or "").strip(),
+                    condition=(record.get("condition") or "").strip(),
+                )
+            )
     return rows
 
 
@@ -102,6 +117,9 @@ class EvalReport:
                 "confidence": result.verdict.confidence,
                 "reasons": list(result.verdict.reasons),
                 "transcript": result.transcript,
+                "voice": row.voice,
+                "condition": row.condition,
+                "source": row.source,
             }
         )
 
@@ -115,15 +133,42 @@ class EvalReport:
         count = sum(humans.values())
         return humans.get(AmdResult.MACHINE.value, 0) / count if count else 0.0
 
+    @property
+    def operators_recall(self) -> float | None:
+        """Share of OPERATOR clips decided OPERATOR; None without OPERATOR clips."""
+        operators = self.confusion.get(AmdResult.OPERATOR.value, {})
+        count = sum(operators.values())
+        return operators.get(AmdResult.OPERATOR.value, 0) / count if count else None
+
+    def accuracy_by(self, key: str) -> dict[str, dict[str, float | int]]:
+        """{value of item[key]: {files, correct, accuracy}}, sorted by value; items without a value are left out."""
+        groups: dict[str, list[int]] = {}
+        for item in self.items:
+            value = item.get(key) or ""
+            if not value:
+                continue
+            tally = groups.setdefault(value, [0, 0])
+            tally[0] += 1
+            tally[1] += item["result"] == item["label"]
+        return {
+            value: {"files": files, "correct": correct, "accuracy": round(correct / files, 4)}
+            for value, (files, correct) in sorted(groups.items())
+        }
+
     def summary(self) -> dict[str, Any]:
         def ms(v: float | None) -> float | None:
             return None if v is None else round(v * 1000.0, 1)
 
+        recall = self.operators_recall
         return {
             "files": self.total,
             "excluded": self.excluded,
             "accuracy": round(self.accuracy, 4),
             "humans_called_machines": round(self.humans_called_machines, 4),
+            "operators_recall": None if recall is None else round(recall, 4),
+            "by_label": self.accuracy_by("label"),
+            "by_condition": self.accuracy_by("condition"),
+            "by_voice": self.accuracy_by("voice"),
             "confusion": self.confusion,
             "decision_ms_p50": ms(percentile(self.decision_s, 50)),
             "decision_ms_p95": ms(percentile(self.decision_s, 95)),
@@ -148,6 +193,16 @@ class EvalReport:
         for truth in labels:
             counts = self.confusion.get(truth, {})
             lines.append(f"{truth:>11} " + "".join(f"{counts.get(p, 0):>11}" for p in labels))
+        recall = s["operators_recall"]
+        if recall is not None:
+            lines.append(f"operators recall {recall:.1%}")
+        for title, key in (("label", "by_label"), ("condition", "by_condition"), ("voice", "by_voice")):
+            groups: dict[str, dict[str, float | int]] = s[key]
+            if groups:
+                lines.append(f"accuracy by {title}:")
+                lines += [
+                    f"  {value:<20} {g['accuracy']:>7.1%} ({g['correct']}/{g['files']})" for value, g in groups.items()
+                ]
         return "\n".join(lines)
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL = REPO / "audio" / "amd-eval"
-SUBSET = ("vmshort_00_098.wav", "human_00_000.wav", "silence_00_126.wav", "operator_00_114.wav")
+SUBSET = ("machine_tune_024.wav", "human_tune_001.wav", "noanswer_tune_001.wav", "operator_tune_003.wav")
 
 
 def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
@@ -40,15 +40,15 @@ def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
     report = json.loads(capsys.readouterr().out)
     assert report["files"] == 4 and report["excluded"] == 1 and report["asr"] is True
     results = {Path(item["file"]).name: item["result"] for item in report["items"]}
-    assert results["vmshort_00_098.wav"] == "MACHINE"  # beep
-    assert results["silence_00_126.wav"] == "NO_ANSWER"
-    assert results["operator_00_114.wav"] == "OPERATOR"  # SIT
-    assert results["human_00_000.wav"] == "HUMAN"
+    assert results["machine_tune_024.wav"] == "MACHINE"  # "Laissez un message." then a beep
+    assert results["noanswer_tune_001.wav"] == "NO_ANSWER"
+    assert results["operator_tune_003.wav"] == "OPERATOR"  # SIT
+    assert results["human_tune_001.wav"] == "HUMAN"  # "Oui, allô ?"
     assert report["asr_calls"] >= 1 and report["asr_compute_ms_p95"] is not None
 
 
 def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["amd", str(EVAL / "vmshort_00_098.wav"), "--no-asr", "--json"]) == 0
+    assert main(["amd", str(EVAL / "machine_tune_024.wav"), "--no-asr", "--json"]) == 0
     [item] = json.loads(capsys.readouterr().out)
     assert item["result"] == "MACHINE" and "beep" in item["reasons"][0]
     assert item["decided_at_ms"] > 0 and item["asr_compute_ms"] is None
@@ -57,9 +57,9 @@ def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFix
 def test_timing_rules_on_real_clips(capsys: pytest.CaptureFixture[str]) -> None:
     """Tune-split clips for each timing rule: long greeting, long human hello, beep after a medium greeting."""
     clips = {
-        "vmlong_00_067.wav": ("MACHINE", "greeting of"),  # onset 1.3 s: decided by the long-greeting rule
-        "humanlong_02_050.wav": ("HUMAN", "speech"),  # 2.7 s hello, then silence
-        "vmshort_02_102.wav": ("MACHINE", "beep"),  # 1.3 s greeting ends at 1.95 s; beep reported at 2.6 s
+        "machine_tune_032.wav": ("MACHINE", "greeting of"),  # recorded 6.4 s voicemail prompt from 0.1 s
+        "human_tune_034.wav": ("HUMAN", "speech"),  # 2.9 s hello ("Allô oui, attendez, ..."), then silence
+        "machine_tune_038.wav": ("MACHINE", "beep"),  # recorded "Messagerie Asterisk." (1.3 s), beep 2.1 s
     }
     assert main(["amd", *(str(EVAL / name) for name in clips), "--no-asr", "--json"]) == 0
     for item in json.loads(capsys.readouterr().out):
@@ -81,7 +81,7 @@ async def test_live_run_with_engine_decides_and_keeps_the_loop_free(tiny_model_d
     try:
         keywords = load_keywords(REPO / "amd_keywords.yaml")
         detector = AmdDetector(settings, engine, SileroModel(), keywords, SystemClock())
-        samples = read_wav_16k(EVAL / "human_00_000.wav")
+        samples = read_wav_16k(EVAL / "human_tune_001.wav")
         ticks = 0
 
         async def ticker() -> None:

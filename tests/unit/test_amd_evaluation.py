@@ -1,0 +1,181 @@
+"""AMD evaluation: manifest columns, per-label / per-condition / per-voice accuracy, and the committed eval set."""
+
+from __future__ import annotations
+
+import csv
+import re
+import wave
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
+import pytest
+
+from robot.amd.detector import AmdFileResult
+from robot.amd.evaluation import EvalReport, ManifestRow, read_manifest
+from robot.errors import ConfigError
+from robot.events import AmdResult
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+EVAL = REPO / "audio" / "amd-eval"
+
+
+def _wav(path: Path) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 800)
+    return path
+
+
+def _result(verdict: str, decided_at: float = 2.0) -> AmdFileResult:
+    """Only the fields EvalReport reads (keeps this test off the detector's internals)."""
+    fake = SimpleNamespace(
+        verdict=SimpleNamespace(result=AmdResult(verdict), confidence=0.9, reasons=("r",)),
+        transcript="",
+        timing=SimpleNamespace(decided_at=decided_at, asr_compute_s=None),
+    )
+    return cast(AmdFileResult, fake)
+
+
+def _row(label: str, voice: str = "", condition: str = "") -> ManifestRow:
+    return ManifestRow(Path(f"/x/{label}.wav"), label, "test", "", 2, source="s", voice=voice, condition=condition)
+
+
+def test_manifest_carries_voice_condition_and_source(tmp_path: Path) -> None:
+    _wav(tmp_path / "a.wav")
+    _wav(tmp_path / "b.wav")
+    (tmp_path / "m.csv").write_text(
+        "file,label,split,text,source,voice,condition\n"
+        "a.wav,human,test,Allô ?,espeak-ng fr,espeak-fr, telephone \n"
+        "b.wav,MACHINE,tune,,,,\n",
+        encoding="utf-8",
+    )
+    rows = read_manifest(tmp_path / "m.csv")
+    assert [(r.label, r.voice, r.condition, r.source) for r in rows] == [
+        ("HUMAN", "espeak-fr", "telephone", "espeak-ng fr"),
+        ("MACHINE", "", "", ""),
+    ]
+    assert [r.line for r in read_manifest(tmp_path / "m.csv", split="tune")] == [3]
+
+
+def test_manifest_without_the_new_columns_still_reads(tmp_path: Path) -> None:
+    _wav(tmp_path / "a.wav")
+    (tmp_path / "m.csv").write_text("file,label\na.wav,NO_ANSWER\n", encoding="utf-8")
+    [row] = read_manifest(tmp_path / "m.csv")
+    assert (row.split, row.voice, row.condition, row.source) == ("", "", "", "")
+
+
+def test_manifest_errors_name_the_line(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text("file,label\nmissing.wav,HUMAN\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"m\.csv:2: field 'file'"):
+        read_manifest(tmp_path / "m.csv")
+
+
+def _report() -> EvalReport:
+    report = EvalReport()
+    cases = [
+        ("HUMAN", "HUMAN", "june", "recorded"),
+        ("HUMAN", "MACHINE", "espeak-fr", "telephone"),
+        ("MACHINE", "MACHINE", "june", "recorded"),
+        ("MACHINE", "MACHINE", "espeak-fr", "noise"),
+        ("OPERATOR", "OPERATOR", "june", "recorded"),
+        ("OPERATOR", "MACHINE", "mbrola-fr4", "telephone"),
+        ("OPERATOR", "OPERATOR", "mbrola-fr4", "synthetic"),
+        ("NO_ANSWER", "NO_ANSWER", "none", "telephone"),
+    ]
+    for truth, verdict, voice, condition in cases:
+        report.add(_row(truth, voice, condition), _result(verdict))
+    return report
+
+
+def test_summary_reports_accuracy_per_label_condition_and_voice() -> None:
+    s = _report().summary()
+    assert s["files"] == 8 and s["accuracy"] == 0.75
+    assert s["humans_called_machines"] == 0.5
+    assert s["operators_recall"] == round(2 / 3, 4)
+    assert s["by_label"]["OPERATOR"] == {"files": 3, "correct": 2, "accuracy": round(2 / 3, 4)}
+    assert s["by_label"]["MACHINE"] == {"files": 2, "correct": 2, "accuracy": 1.0}
+    assert s["by_condition"] == {
+        "noise": {"files": 1, "correct": 1, "accuracy": 1.0},
+        "recorded": {"files": 3, "correct": 3, "accuracy": 1.0},
+        "synthetic": {"files": 1, "correct": 1, "accuracy": 1.0},
+        "telephone": {"files": 3, "correct": 1, "accuracy": round(1 / 3, 4)},
+    }
+    assert s["by_voice"]["mbrola-fr4"] == {"files": 2, "correct": 1, "accuracy": 0.5}
+    assert list(s["by_voice"]) == sorted(s["by_voice"])
+
+
+def test_items_carry_voice_condition_and_source() -> None:
+    item = _report().items[1]
+    assert (item["voice"], item["condition"], item["source"], item["result"]) == (
+        "espeak-fr",
+        "telephone",
+        "s",
+        "MACHINE",
+    )
+
+
+def test_groups_without_values_and_without_operators() -> None:
+    report = EvalReport()
+    report.add(_row("HUMAN"), _result("HUMAN"))
+    s = report.summary()
+    assert s["operators_recall"] is None
+    assert s["by_condition"] == {} and s["by_voice"] == {}
+    assert s["by_label"] == {"HUMAN": {"files": 1, "correct": 1, "accuracy": 1.0}}
+    text = report.render()
+    assert "operators recall" not in text and "accuracy by condition" not in text
+    assert "accuracy by label" in text
+
+
+def test_render_lists_the_groups() -> None:
+    text = _report().render()
+    assert "operators recall 66.7%" in text
+    assert re.search(r"accuracy by condition:\n(  .*\n)*  telephone\s+33\.3% \(1/3\)", text)
+    assert re.search(r"  mbrola-fr4\s+50\.0% \(1/2\)", text)
+
+
+# ------------------------------------------------------------------------- the committed set (audio/amd-eval)
+
+CONDITIONS = {"synthetic", "recorded", "telephone", "noise"}
+
+
+def _rows() -> list[dict[str, str]]:
+    with (EVAL / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def test_eval_set_columns_and_sizes() -> None:
+    rows = _rows()
+    assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
+    assert len(rows) >= 250
+    for row in rows:
+        assert row["split"] in ("tune", "test") and row["condition"] in CONDITIONS and row["voice"], row
+        assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
+        if row["file"].startswith(".."):
+            continue  # starter clips live in ../shared
+        with wave.open(str(EVAL / row["file"]), "rb") as w:
+            assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+            assert w.getframerate() in (8000, 16000)
+            assert w.getnframes() / w.getframerate() <= 7.0
+
+
+def test_eval_set_split_holds_out_texts_and_voices() -> None:
+    rows = _rows()
+    test = [r for r in rows if r["split"] == "test"]
+    tune = [r for r in rows if r["split"] == "tune"]
+    assert len(test) >= 0.4 * len(rows)
+    tune_texts = {_norm(r["text"]) for r in tune if r["text"]}
+    assert not [r["text"] for r in test if r["text"] and _norm(r["text"]) in tune_texts]
+    synthetic_tune = {r["voice"] for r in tune} - {"june", "none"}
+    assert not {r["voice"] for r in test} & synthetic_tune
+    for label, least in (("HUMAN", 40), ("MACHINE", 40), ("OPERATOR", 30), ("NO_ANSWER", 15)):
+        assert sum(r["label"] == label for r in test) >= least, label
+        assert sum(r["label"] == label for r in tune) >= least // 2, label
