@@ -1,0 +1,149 @@
+"""Fault injection on the real call path (`robot campaign` + `robot sim` as subprocesses, loopback, tiny model):
+FreeSWITCH killed and restarted mid-campaign, FreeSWITCH absent at start, SIGTERM with calls in flight.
+
+Ground truth of what was dialled is the simulator's originate ledger. After each fault: every contact is accounted
+for, the store's attempts are exactly the originates the simulator received, no reached contact is dialled again,
+and no channel is left alive on the simulator (within a bound). Each test prints its figures (pytest -s)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.integration.campaign_faults_kit import (
+    DIAL_TEMPLATE,
+    LIVE_DIALER,
+    SCENARIO,
+    Campaign,
+    free_port,
+    live_channels,
+    read_ledger,
+    robot_env,
+    seconds_until_no_channel,
+    simulator,
+    store_view,
+    until_dialled,
+    write_contacts,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def run_args(csv_path: Path, name: str, concurrency: int) -> list[str]:
+    return [
+        "run", str(csv_path), "--name", name, "--scenario", SCENARIO, "--no-prospecting",
+        "--concurrency", str(concurrency), "--cps", "50", "--dial-template", DIAL_TEMPLATE, "--dialer", LIVE_DIALER,
+    ]  # fmt: skip
+
+
+async def test_switch_killed_and_restarted_mid_campaign(tmp_path: Path, tiny_model_dir: Path) -> None:
+    csv_path, numbers = write_contacts(tmp_path, ["60", "60", "60", "60"])
+    loop = asyncio.get_running_loop()
+    async with simulator(tmp_path, {"60": "ring_long"}, tag="sim1") as (sim1, port, ledger_path):
+        env = robot_env(tmp_path, port, tiny_model_dir, {"ROBOT_ESL_LOST": 0.0})
+        run = Campaign(tmp_path, env, "run")
+        await run.start(*run_args(csv_path, "outage", 2))
+        try:
+            await until_dialled(run, 2, ledger_path)
+            sim1.kill()  # FreeSWITCH dies with 2 calls ringing
+            killed_at = loop.time()
+            await run.until("waiting for FreeSWITCH")
+            waiting_after = loop.time() - killed_at
+            await asyncio.sleep(2.0)  # the switch stays down a while: nothing may be dialled or counted meanwhile
+            down = store_view(tmp_path, "outage")
+            assert len(down.attempts) == 2 and all(a[2] == "done" for a in down.attempts), down
+            assert {a[4] for a in down.attempts} == {"ROBOT_ESL_LOST"}
+            async with simulator(tmp_path, {"60": "machine"}, port=port, tag="sim2") as (_, _, _):
+                restarted_at = loop.time()
+                assert await run.wait(90) == 0, run.stderr()[-3000:]
+                finished_after = loop.time() - restarted_at
+                drained_s = await seconds_until_no_channel(port, 5.0)
+        finally:
+            await run.kill()
+    view, ledger = store_view(tmp_path, "outage"), read_ledger(ledger_path)
+    assert view.status == "done" and view.contacts == {n: "done" for n in numbers}
+    assert view.uuids == {d["uuid"] for d in ledger} and len(ledger) == len(view.attempts) == 6
+    for number in numbers[:2]:
+        assert view.results[number] == ["robot_esl_lost", "machine"], view.results
+    for number in numbers[2:]:
+        assert view.results[number] == ["machine"], view.results
+    assert "already started" not in run.stderr() and "Traceback" not in run.stderr()
+    print(
+        f"\nFAULT esl-killed: contacts={len(numbers)} attempts={len(view.attempts)} originates={len(ledger)} "
+        f"waiting-notice-after={waiting_after:.2f}s done-after-restart={finished_after:.1f}s "
+        f"channels-0-after={drained_s}s results={view.results}"
+    )
+
+
+async def test_switch_absent_at_start_then_started(tmp_path: Path, tiny_model_dir: Path) -> None:
+    csv_path, numbers = write_contacts(tmp_path, ["04", "04", "04"])
+    port = free_port()
+    env = robot_env(tmp_path, port, tiny_model_dir, {})
+    loop = asyncio.get_running_loop()
+    run = Campaign(tmp_path, env, "run")
+    await run.start(*run_args(csv_path, "late", 2))
+    try:
+        probe = await run.until("not reachable")
+        await run.until("waiting for FreeSWITCH")
+        await asyncio.sleep(2.0)  # the switch is still absent: nothing may be dialled or counted
+        early = store_view(tmp_path, "late")
+        assert early.attempts == [] and early.status == "running", early
+        async with simulator(tmp_path, {"04": "machine"}, port=port) as (_, _, ledger_path):
+            started_at = loop.time()
+            assert await run.wait(90) == 0, run.stderr()[-3000:]
+            finished_after = loop.time() - started_at
+            drained_s = await seconds_until_no_channel(port, 5.0)
+    finally:
+        await run.kill()
+    view, ledger = store_view(tmp_path, "late"), read_ledger(ledger_path)
+    assert view.status == "done" and view.contacts == {n: "done" for n in numbers}
+    assert view.uuids == {d["uuid"] for d in ledger} and len(ledger) == len(view.attempts) == 3
+    assert "already started" not in run.stderr() and "Traceback" not in run.stderr()
+    print(
+        f"\nFAULT switch-absent: contacts={len(numbers)} attempts-while-absent=0 attempts={len(view.attempts)} "
+        f"originates={len(ledger)} done-after-start={finished_after:.1f}s channels-0-after={drained_s}s "
+        f"probe={probe!r}"
+    )
+
+
+async def test_sigterm_with_calls_in_flight(tmp_path: Path, tiny_model_dir: Path) -> None:
+    csv_path, numbers = write_contacts(tmp_path, ["00", "60", "00", "60", "00", "60"])
+    loop = asyncio.get_running_loop()
+    async with simulator(tmp_path, {"60": "ring_long", "00": "human"}) as (_, port, ledger_path):
+        env = robot_env(tmp_path, port, tiny_model_dir, {}, ROBOT_CAMPAIGN__GRACE_S="1")
+        run = Campaign(tmp_path, env, "run")
+        await run.start(*run_args(csv_path, "term", 4))
+        try:
+            await until_dialled(run, 4, ledger_path)
+            alive_at_signal = await live_channels(port)
+            assert run.proc is not None
+            run.proc.send_signal(signal.SIGTERM)
+            signalled_at = loop.time()
+            code = await run.wait(30)
+            exit_after = loop.time() - signalled_at
+            drained_s = await seconds_until_no_channel(port, 5.0)
+        finally:
+            await run.kill()
+    assert code == 0, run.stderr()[-3000:]
+    view, ledger = store_view(tmp_path, "term"), read_ledger(ledger_path)
+    assert view.status == "paused"
+    assert all(a[2] == "done" for a in view.attempts)  # every outcome recorded
+    assert view.uuids == {d["uuid"] for d in ledger} and len(ledger) == 4
+    dialled = {a[0] for a in view.attempts}
+    for number in numbers:
+        mine = [a for a in view.attempts if a[0] == number]
+        if number not in dialled:
+            assert view.contacts[number] == "pending"  # never called: waits for resume
+        elif mine[0][5]:
+            assert view.contacts[number] == "done", mine  # answered: reached, not to be dialled again
+        else:
+            assert view.contacts[number] == "pending" and mine[0][4] == "ROBOT_STOPPED", mine
+    assert any("stopping" in line for line in run.lines)
+    print(
+        f"\nFAULT sigterm: contacts={len(numbers)} in-flight-at-signal=4 legs-alive-at-signal={alive_at_signal} "
+        f"exit-after={exit_after:.1f}s (grace 1 s) channels-0-after-exit={drained_s}s attempts={len(view.attempts)} "
+        f"originates={len(ledger)} contacts={view.contacts} results={view.results}"
+    )
