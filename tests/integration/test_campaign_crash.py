@@ -1,12 +1,14 @@
 """Crash-safety proof on the real call path: `robot sim` and `robot campaign run --dialer
 robot.calls.dialer:make_dialer` as subprocesses, kill -9 of the campaign while calls are up, `robot campaign
-resume`, then every contact was dialled exactly as the rules allow.
+resume`, then every contact was dialled exactly as the rules allow, and the calls the dead robot left on the switch
+were found (uuid_exists / uuid_getvar endpoint_disposition) and hung up.
 
 Ground truth of what was dialled is the SIMULATOR's originate ledger (`robot sim --originate-log`, one JSON line
 per originate received, flushed per line), not anything the robot says about itself. The store says what the
 robot recorded. The two must agree: nothing dialled without a committed attempt (same call uuid), no contact lost,
-no contact dialled beyond the retry rules (a call cut by the kill is closed as UNKNOWN_CRASH, counts as an
-attempt, and is redialled per the rules: UNKNOWN_CRASH retry delay 0 here; USER_BUSY retried to max_attempts).
+no contact dialled beyond the retry rules: a cut call that had been answered is a reached contact (never redialled);
+an unanswered one is closed as UNKNOWN_CRASH, counts as an attempt, and is redialled per the rules (UNKNOWN_CRASH
+retry delay 0 here; USER_BUSY retried to max_attempts).
 
 `LedgerDialer` / `make_dialer` below are a stand-in far end (no simulator, no model) that
 tests/integration/test_campaign_cli.py uses through `--dialer tests.integration.test_campaign_crash:make_dialer`.
@@ -31,9 +33,11 @@ import pytest
 
 from robot.campaign.runner import AttemptRequest, CallOutcome
 from robot.errors import ConfigError
+from robot.esl.connection import EslClient
 from robot.events import AmdResult
-from robot.settings import SimSettings
+from robot.settings import EslSettings, SimSettings
 from robot.sim import SimServer
+from tests.integration.campaign_faults_kit import live_channels, seconds_until_no_channel
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -206,22 +210,29 @@ async def test_kill_9_mid_campaign_then_resume_dials_each_contact_as_the_rules_a
         await _run_until_calls_are_up(tmp_path, env, csv_path, ledger_path)
         with sqlite3.connect(db_path) as db:
             cut = {r[0]: r[1] for r in db.execute("SELECT call_uuid, phone FROM attempts WHERE state = 'dialing'")}
+            marked = {r[0] for r in db.execute("SELECT call_uuid FROM attempts WHERE state = 'dialing' AND answered")}
             done_before = {r[0] for r in db.execute("SELECT phone FROM contacts WHERE state = 'done'")}
         cut_dialled = set(cut) & {d["uuid"] for d in _read_ledger(ledger_path)}
         assert cut_dialled and len(done_before) >= 3, (cut, done_before)
+        orphans = await live_channels(port)  # the switch keeps the calls of a dead robot
+        assert orphans > 0
 
+        loop = asyncio.get_running_loop()
         with (tmp_path / "resume.stderr").open("wb") as err:
+            resumed_at = loop.time()
             resume = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "robot", "campaign", "resume", "crash", "--dialer", LIVE_DIALER,
                 cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=err,
             )  # fmt: skip
         try:
+            orphans_gone_s = await _seconds_until_gone(port, set(cut_dialled), 20.0, resumed_at)
             code = await asyncio.wait_for(resume.wait(), timeout=90)
         finally:
             if resume.returncode is None:
                 resume.kill()
                 await resume.wait()
         assert code == 0, (tmp_path / "resume.stderr").read_text()[-3000:]
+        drained_s = await seconds_until_no_channel(port, 5.0)
         ledger = _read_ledger(ledger_path)
 
     with sqlite3.connect(db_path) as db:
@@ -235,35 +246,67 @@ async def test_kill_9_mid_campaign_then_resume_dials_each_contact_as_the_rules_a
     ledger_uuids = [d["uuid"] for d in ledger]
 
     # 1. nothing dialled without a record: each originate the simulator received carries the uuid of a committed
-    #    attempt, for that attempt's number, and no uuid was originated twice
+    #    attempt, for that attempt's number, and no uuid was originated twice; each carries the switch-side cap
     assert len(ledger_uuids) == len(set(ledger_uuids))
     for dial in ledger:
         assert dial["uuid"] in by_uuid, dial
         assert dial["dial"] == DIAL_TEMPLATE.format(number=by_uuid[dial["uuid"]][0]), dial
+        assert dial["variables"]["execute_on_answer"].startswith("sched_hangup +"), dial
+        assert dial["variables"]["robot_campaign"] == "crash" and dial["variables"]["robot_attempt"], dial
     # 2. no call lost: every contact is done, no attempt is left in flight, and every attempt that was not cut by
     #    the kill was really dialled (a cut one may have died between its commit and its originate)
     assert contacts == {n: "done" for n in numbers}
     assert all(a[2] == "done" for a in attempts)
     assert {a[1] for a in attempts} - set(ledger_uuids) <= set(cut)
-    # 3. the calls cut by the kill were closed as UNKNOWN_CRASH; nothing else was
-    assert {a[1] for a in attempts if a[3] == "UNKNOWN_CRASH"} == set(cut)
-    # 4. no contact dialled beyond the rules: a contact finished before the kill was never dialled again; retries
-    #    only after a retried result (UNKNOWN_CRASH, USER_BUSY), at most MAX_ATTEMPTS; busy goes to the cap;
-    #    a voicemail (answered, not retried) is dialled exactly once beyond its cut attempts
+    # 3. the cut calls were reconciled with the switch: answered ones (answer stored before the kill, or the switch
+    #    says ANSWER) are reached; the others are UNKNOWN_CRASH (gone) or orphan_hung_up (still ringing on the switch,
+    #    hung up by the resume); nothing else carries those labels
+    reconciled = {a[1]: a for a in attempts if a[1] in cut}
+    labels = ("answered_unfinished", "UNKNOWN_CRASH", "orphan_hung_up")
+    assert {a[1] for a in attempts if a[3] in labels} == set(cut)
+    for uuid in marked:
+        assert reconciled[uuid][3] == "answered_unfinished" and reconciled[uuid][5] == 1
+    reached = {a[0] for a in reconciled.values() if a[5]}
+    # 4. no contact dialled beyond the rules: a contact finished before the kill, or reached by a cut call, is never
+    #    dialled again; retries only after a retried result (UNKNOWN_CRASH, USER_BUSY), at most MAX_ATTEMPTS
     dials = Counter(by_uuid[u][0] for u in ledger_uuids)
     for number in numbers:
         mine = [a for a in attempts if a[0] == number]
-        retried = [a[3] == "UNKNOWN_CRASH" or a[4] == "USER_BUSY" for a in mine]
+        retried = [(a[4] == "UNKNOWN_CRASH" and not a[5]) or a[4] == "USER_BUSY" for a in mine]
         assert 1 <= len(mine) <= MAX_ATTEMPTS and dials[number] <= len(mine), (number, mine)
         assert all(retried[:-1]), (number, mine)
         assert not retried[-1] or len(mine) == MAX_ATTEMPTS, (number, mine)
         if number in done_before:
             assert number not in cut.values() and len(mine) == dials[number], (number, mine)
-        if number.endswith("07"):
+        if number in reached:
+            assert mine[-1][1] in cut, (number, mine)  # the reached cut call is its last attempt
+        elif number.endswith("07"):
             assert len(mine) == MAX_ATTEMPTS and all(a[4] in ("USER_BUSY", "UNKNOWN_CRASH") for a in mine)
         else:
-            completed = [a for a in mine if a[3] != "UNKNOWN_CRASH"]
+            completed = [a for a in mine if a[1] not in cut]
             assert len(completed) == 1 and completed[0][5] == 1, (number, mine)
+    print(
+        f"\nFAULT kill-9: contacts={len(numbers)} cut={len(cut)} (originated {len(cut_dialled)}, answer stored "
+        f"{len(marked)}, reached {len(reached)}) legs-alive-after-kill={orphans} orphans-gone-after-resume="
+        f"{orphans_gone_s}s channels-0-after-resume-exit={drained_s}s attempts={len(attempts)} "
+        f"originates={len(ledger)} recorded-not-originated={len({a[1] for a in attempts} - set(ledger_uuids))}"
+    )
+
+
+async def _seconds_until_gone(port: int, uuids: set[str], bound_s: float, since: float) -> float:
+    """Poll uuid_exists on the simulator until none of `uuids` exists; seconds since `since`."""
+    loop = asyncio.get_running_loop()
+    client = EslClient(EslSettings(host="127.0.0.1", port=port))
+    await client.start()
+    try:
+        while True:
+            alive = [u for u in uuids if (await client.api(f"uuid_exists {u}")).strip() == "true"]
+            if not alive:
+                return round(loop.time() - since, 2)
+            assert loop.time() - since < bound_s, f"{len(alive)} orphan(s) alive {bound_s} s after resume"
+            await asyncio.sleep(0.1)  # polling a live process: not timing logic
+    finally:
+        await client.close()
 
 
 async def test_originate_log_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
