@@ -8,14 +8,17 @@ defaults written here. Every field says its unit. Secrets are `SecretStr`: they 
 from __future__ import annotations
 
 import secrets
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -441,6 +444,15 @@ class CampaignSettings(_Section):
     originate_timeout_s: int = Field(45, gt=0, description="Ringing time before NO_ANSWER, seconds.")
     dnc_file: Path | None = Field(None, description="Do-not-call list file (one E.164 number per line).")
     default_timezone: str = Field("Europe/Paris", description="Time zone of contacts without one (IANA name).")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Paris, America/Martinique)") from err
+        return value
     metrics_port: int = Field(9108, ge=0, le=65535, description="Prometheus metrics port (0 = off).")
     metrics_host: str = Field("127.0.0.1", description="Listen address of the Prometheus metrics server.")
     legal_max_attempts: int = Field(
@@ -554,6 +566,23 @@ def _describe(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def _describe_source_error(err: SettingsError) -> str:
+    cause = f": {err.__cause__}" if err.__cause__ else ""
+    return f"invalid settings: {err}{cause} (nested values in ROBOT_* variables are JSON)"
+
+
+def _check_sections(config: Path) -> None:
+    """A misspelt section ([campain]) or a top-level key is an error, not silently ignored."""
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{config}: {err}") from err
+    known = set(Settings.model_fields)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{config}: unknown section(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Build the settings; `config` is an optional TOML file (weaker than env and .env).
 
@@ -564,8 +593,11 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             return Settings(**overrides)
         except ValidationError as err:
             raise ConfigError(_describe(err, "environment/.env")) from err
+        except SettingsError as err:  # e.g. ROBOT_CAMPAIGN__RETRY_DELAY_S='{bad' (not JSON)
+            raise ConfigError(_describe_source_error(err)) from err
     if not config.is_file():
         raise ConfigError(f"{config}: config file not found")
+    _check_sections(config)
     toml_path = config
 
     class _FileSettings(Settings):
@@ -592,5 +624,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         return _FileSettings(**overrides)
     except ValidationError as err:
         raise ConfigError(_describe(err, str(config))) from err
+    except SettingsError as err:
+        raise ConfigError(_describe_source_error(err)) from err
     except ValueError as err:  # TOML syntax errors carry line/column in their message
         raise ConfigError(f"{config}: {err}") from err
