@@ -419,9 +419,9 @@ def beep(rng: random.Random) -> tuple[Audio, str]:
         f = rng.choice((800.0, 1000.0, 1400.0))
         parts = [np.concatenate([tone((f,), 0.12, level), silence(0.08)]) for _ in range(3)]
         return np.concatenate(parts), f"3 beeps {f:.0f} Hz"
-    if kind < 0.25:  # two-frequency beep
-        return tone((1400.0, 2100.0), 0.35, level), "beep 1400+2100 Hz 350 ms"
-    f = rng.choice((425.0, 600.0, 800.0, 850.0, 1000.0, 1000.0, 1200.0, 1400.0))
+    if kind < 0.25:  # rising two-tone beep
+        return np.concatenate([tone((900.0,), 0.15, level), tone((1300.0,), 0.2, level)]), "beep 900 then 1300 Hz"
+    f = rng.choice((600.0, 700.0, 800.0, 850.0, 1000.0, 1000.0, 1200.0, 1400.0))
     dur = rng.choice((0.15, 0.25, 0.4, 0.5, 0.7, 1.0))
     return tone((f,), dur, level), f"beep {f:.0f} Hz {dur * 1000:.0f} ms"
 
@@ -603,6 +603,11 @@ class Builder:
     ) -> None:
         audio = np.concatenate(parts)[: round(MAX_SECONDS * WORK_RATE)]
         gen = np.random.default_rng(self.rng.randrange(2**32))
+        if speech_rms is not None:  # line level varies from call to call (speech and tones alike)
+            gain = self.rng.uniform(-12.0, 0.0)
+            audio = audio * np.float32(10 ** (gain / 20))
+            speech_rms *= 10 ** (gain / 20)
+            desc.append(f"level {gain:+.0f} dB")
         if take.condition == "synthetic":
             floor = self.rng.uniform(-66.0, -56.0)
             audio = audio + noise(gen, len(audio), "white") * 10 ** (floor / 20)
@@ -783,6 +788,11 @@ class Builder:
             notes.append("no SIT")
         notes.append(desc)
         parts.append(audio)
+        gap = rng.uniform(0.5, 1.0)
+        if variant % 3 == 1 and sum(len(p) for p in parts) + gap * WORK_RATE + len(audio) <= MAX_SECONDS * WORK_RATE:
+            parts += [silence(gap), audio]  # short announcements loop
+            text = f"{text} {text}"
+            notes.append(f"repeated after {gap:.1f} s")
         pad_to(parts, rng.uniform(5.5, MAX_SECONDS))
         self.add(take, OPERATOR, text, parts, notes, rms(audio))
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL = REPO / "audio" / "amd-eval"
-SUBSET = ("machine_tune_024.wav", "human_tune_001.wav", "noanswer_tune_001.wav", "operator_tune_003.wav")
+SUBSET = ("machine_tune_022.wav", "human_tune_001.wav", "noanswer_tune_001.wav", "operator_tune_003.wav")
 
 
 def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
@@ -40,7 +40,7 @@ def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
     report = json.loads(capsys.readouterr().out)
     assert report["files"] == 4 and report["excluded"] == 1 and report["asr"] is True
     results = {Path(item["file"]).name: item["result"] for item in report["items"]}
-    assert results["machine_tune_024.wav"] == "MACHINE"  # "Laissez un message." then a beep
+    assert results["machine_tune_022.wav"] == "MACHINE"  # "Messagerie de ..." then a beep
     assert results["noanswer_tune_001.wav"] == "NO_ANSWER"
     assert results["operator_tune_003.wav"] == "OPERATOR"  # SIT
     assert results["human_tune_001.wav"] == "HUMAN"  # "Oui, allô ?"
@@ -48,7 +48,7 @@ def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
 
 
 def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["amd", str(EVAL / "machine_tune_024.wav"), "--no-asr", "--json"]) == 0
+    assert main(["amd", str(EVAL / "machine_tune_022.wav"), "--no-asr", "--json"]) == 0
     [item] = json.loads(capsys.readouterr().out)
     assert item["result"] == "MACHINE" and "beep" in item["reasons"][0]
     assert item["decided_at_ms"] > 0 and item["asr_compute_ms"] is None
