@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
+from robot.campaign.sqlite_store import SqliteStore
 from robot.cli import main
 from robot.metrics import MetricsServer, RobotMetrics
 
@@ -111,3 +113,89 @@ async def test_metrics_scrape_over_loopback() -> None:
         writer.close()
     finally:
         await server.close()
+
+
+def _bad_scenarios(env: Path) -> dict[str, tuple[Path, str]]:
+    missing_prompt = write(
+        env / "missing_prompt.yaml",
+        "start: hello\nsteps:\n  hello:\n    play: no_such_prompt.wav\n    hangup: true\n",
+    )
+    broken = write(env / "broken.yaml", "start: [unclosed\n")
+    return {
+        "missing file": (env / "nope.yaml", "scenario " + str(env / "nope.yaml") + ": file not found"),
+        "missing prompt": (missing_prompt, "audio file not found"),
+        "bad yaml": (broken, "broken.yaml"),
+    }
+
+
+def test_bad_scenario_or_template_creates_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contacts = write(env / "c.csv", "phone\n+33612345678\n")
+    base = ["campaign", "run", str(contacts), "--name", "bad", "--no-prospecting", "--dialer", DIALER]
+    for label, (scenario, expected) in _bad_scenarios(env).items():
+        assert main([*base, "--scenario", str(scenario)]) == 2, label
+        err = capsys.readouterr().err
+        assert "nothing was created" in err and expected in err, (label, err)
+    for template, expected in (("sofia/gateway/op/number", "{number} exactly once"), ("bogus/{number}", "allowed:")):
+        assert main([*base, "--scenario", SCENARIO, "--dial-template", template]) == 2
+        err = capsys.readouterr().err
+        assert expected in err, err
+    assert main(["campaign", "status"]) == 0
+    assert "no campaign" in capsys.readouterr().out
+    assert not (env / "ledger.jsonl").exists()  # nothing was dialled
+
+
+def test_port_in_use_is_one_clear_line_and_creates_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts = write(env / "c.csv", "phone\n+33612345678\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("ROBOT_MEDIA__PORT", str(taken.getsockname()[1]))
+        args = ["campaign", "run", str(contacts), "--name", "p", "--scenario", SCENARIO, "--no-prospecting"]
+        assert main(args) == 2  # the live dialer: ports are checked before anything is created
+    err = capsys.readouterr().err
+    assert "media.port: cannot listen on 127.0.0.1:" in err and "Traceback" not in err
+    assert main(["campaign", "status"]) == 0 and "no campaign" in capsys.readouterr().out
+
+
+def test_resume_checks_again_and_status_says_who_holds_it(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = env / "scenario.yaml"
+    scenario.write_text(Path(SCENARIO).read_text(encoding="utf-8"), encoding="utf-8")
+    (env / "audio").symlink_to(Path(SCENARIO).parent.parent / "audio")  # prompts relative to the scenario
+    contacts = write(env / "c.csv", "phone\n+33612345678\n+33612345679\n")
+    run = ["campaign", "run", str(contacts), "--name", "r", "--scenario", str(scenario), "--no-prospecting"]
+    assert main([*run, "--dialer", DIALER, "--concurrency", "1"]) == 0
+    store = SqliteStore(env / "robot.sqlite")
+    try:
+        store.set_status("r", "paused")
+        store.acquire_lease(store.get_campaign("r").id, "otherhost:1", 0.0, 30.0)  # a holder that died long ago
+    finally:
+        store.close()
+    capsys.readouterr()
+    assert main(["campaign", "status", "r"]) == 0
+    out = capsys.readouterr().out
+    assert "r: paused" in out and "none alive (last holder otherhost:1" in out
+    scenario.unlink()
+    assert main(["campaign", "resume", "r", "--dialer", DIALER]) == 2
+    assert "nothing was created or dialled" in capsys.readouterr().err
+    store = SqliteStore(env / "robot.sqlite")
+    try:
+        assert store.get_campaign("r").status == "paused"  # a failed check leaves it as it was
+    finally:
+        store.close()
+
+
+def test_settings_errors_are_one_clear_message(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROBOT_CAMPAIGN__RETRY_DELAY_S", "{bad")
+    assert main(["campaign", "status"]) == 2
+    assert "nested values in ROBOT_* variables are JSON" in capsys.readouterr().err
+    monkeypatch.delenv("ROBOT_CAMPAIGN__RETRY_DELAY_S")
+    config = write(env / "robot.toml", "[campain]\nconcurrency = 3\n")
+    assert main(["--config", str(config), "campaign", "status"]) == 2
+    assert "unknown section(s) campain" in capsys.readouterr().err
+    monkeypatch.setenv("ROBOT_CAMPAIGN__DEFAULT_TIMEZONE", "Europe/Pariss")
+    assert main(["campaign", "status"]) == 2
+    assert "unknown IANA time zone 'Europe/Pariss'" in capsys.readouterr().err
