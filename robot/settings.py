@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -53,8 +53,17 @@ class MediaSettings(_Section):
     port: int = Field(8765, ge=0, le=65535, description="Listen port of the audio WebSocket server.")
     public_url: str = Field(
         "ws://127.0.0.1:8765",
-        description="Base URL FreeSWITCH uses to reach the audio server (no trailing slash).",
+        description="Base URL FreeSWITCH uses to reach the audio server (no trailing slash). Not set: "
+        "ws://<host>:<port> of this section (0.0.0.0 -> 127.0.0.1), so another port is advertised too.",
     )
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> MediaSettings:
+        if "public_url" not in self.model_fields_set:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+            host = f"[{host}]" if ":" in host else host
+            self.public_url = f"ws://{host}:{self.port}"
+        return self
     secret: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
         description="HMAC key for per-call stream tokens (secret, never logged). Unset or empty: a random key made "

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import uuid
 from typing import Any
 
 from robot.calls.app import RobotApp
+from robot.media.wire import CALL_PATH_PREFIX
 from robot.settings import Settings
 
 
@@ -30,7 +32,8 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
         s = settings
         print(f"robot: ESL client connected to {s.esl.host}:{s.esl.port}", flush=True)
         print(f"robot: hand-off (dialplan socket) on {s.esl.outbound_host}:{app.handoff_port}", flush=True)
-        print(f"robot: audio WebSocket on {s.media.host}:{app.audio.port} ({s.media.public_url})", flush=True)
+        advertised = app.stream_url(str(uuid.UUID(int=0))).split(CALL_PATH_PREFIX)[0]  # what FreeSWITCH is told
+        print(f"robot: audio WebSocket on {s.media.host}:{app.audio.port} (FreeSWITCH connects to {advertised})")
         if app.metrics_port:
             print(f"robot: metrics on http://{s.media.host}:{app.metrics_port}/metrics", flush=True)
         print(f"robot: call log {s.log.call_log} (robot logs -f)", flush=True)
