@@ -68,6 +68,9 @@ def check_files(settings: Settings, scenario: str, template: str, *, live: bool)
             amd.voicemail_prompt and Path(amd.voicemail_prompt).is_file()
         ):
             problems.append(f"amd.voicemail_prompt: file not found: {amd.voicemail_prompt}")
+        model = settings.asr.model
+        if model.startswith(("/", ".", "~")) and not Path(model).expanduser().is_dir():  # a path, not a model name
+            problems.append(f"asr.model: {model}: no such model directory")
         c, m = settings.campaign, settings.media
         for problem in (
             port_problem(m.host, m.port, "media.port"),

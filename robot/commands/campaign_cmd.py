@@ -236,6 +236,7 @@ async def _dial(
         store, dialer, campaign, policy, SystemClock(), on_progress=printer, on_notice=printer.notice, metrics=metrics
     )
     status: str | None = None
+    running = False
     try:
         with stop_on_signals(runner):
             start = getattr(dialer, "start", None)
@@ -244,12 +245,14 @@ async def _dial(
             if settings.campaign.metrics_port:
                 server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)
                 await server.start()
+            running = True
             status = await runner.run()
     except OSError as err:  # a port taken between the preflight and now
         raise ConfigError(f"campaign {campaign.name!r} stopped: {err}") from err
     finally:
-        if status is None and runner.held_lease and store.get_campaign(campaign.name).status == "running":
-            store.set_status(campaign.name, "paused")  # failed while running it: never leave it "running"
+        failed_here = status is None and (runner.held_lease or not running)  # not: another process holds it
+        if failed_here and store.get_campaign(campaign.name).status == "running":
+            store.set_status(campaign.name, "paused")  # never leave a campaign "running" without a process
         if server is not None:
             await server.close()
         aclose = getattr(dialer, "aclose", None)
