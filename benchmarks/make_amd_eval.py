@@ -3,24 +3,24 @@
     python benchmarks/make_amd_eval.py [--out audio/amd-eval] [--seed 7]
 
 Build-time needs (Debian bookworm): espeak-ng, sox, asterisk-core-sounds-fr-wav and asterisk-core-sounds-fr (main:
-the recorded fr-CA voice and its texts, core-sounds-fr.txt.gz), mbrola (contrib), mbrola-fr1 and mbrola-fr4
-(non-free). Tests and CI need none of them. Same seed and same tool versions -> the same files, byte for byte.
+the recorded fr-CA voice and its texts, core-sounds-fr.txt.gz), mbrola (contrib), mbrola-fr1, -fr2, -fr3, -fr4,
+-fr5, -fr6 and -ca1 (non-free). Tests and CI need none of them. Same seed and same tool versions -> the same files,
+byte for byte.
 
 Voices: one real recorded voice (Asterisk's French prompts, "June", fr-CA, 8 kHz), optionally pitch-shifted with
-sox, and synthetic voices of several kinds: espeak-ng formant variants, espeak-ng's Klatt synthesiser, and the
-MBROLA diphone voices fr1 (male) and fr4 (female) driven by espeak-ng. Every clip is a call timeline (silence
-before the answer, line noise, ringback, hold music, voicemail beeps, SIT tones, pauses, repeats) in one of four
-conditions: `synthetic` (synthetic voice, 16 kHz wideband), `telephone` (8 kHz, 300-3400 Hz, G.711 mu-law, line
-noise), `recorded` (the real voice through the same telephone chain), `noise` (any voice, telephone chain, noise
-at 6-18 dB SNR).
+sox, and synthetic voices of three kinds: espeak-ng formant voices, espeak-ng's Klatt synthesiser (test only) and
+MBROLA diphone voices (France, Belgium, Canada; male and female) driven by espeak-ng. Every clip is a call timeline
+(silence before the answer, line noise, ringback, hold music, voicemail beeps, SIT tones, pauses, repeats) in one of
+four conditions: `synthetic` (synthetic voice, 16 kHz wideband), `telephone` (8 kHz, 300-3400 Hz, G.711 mu-law, line
+noise), `recorded` (the real voice through the same telephone chain), `noise` (any voice, telephone chain, noise at
+6-18 dB SNR).
 
-Split by phrase template AND by voice: every template (a written phrase with slots, or a recorded prompt or
-stitch of prompts) belongs to one split, slot fillers (names, companies, numbers) are split-specific, recorded
-prompt files are never shared between splits (except the one-word "Allo", see README), and the synthetic voices
-of `test` never speak in `tune` (two whole kinds, Klatt and MBROLA fr4, are test-only). The build fails if a
-test text also appears in tune. Synthetic texts come from families of ordinary French phone phrases written here,
-not from amd_keywords.yaml (benchmarks/check_keyword_overlap.py reports the overlap).
-"""
+Split by phrase template AND by voice: every template (a written phrase with slots, or a recorded prompt or stitch
+of prompts) belongs to one split, slot fillers (names, companies, numbers) are split-specific, recorded prompt files
+are never shared between splits (except the one-word "Allo", see README), and the synthetic voices of `test` never
+speak in `tune` (the Klatt kind is test-only). The build fails if a test text also appears in tune. Synthetic texts
+come from families of ordinary French phone phrases written here, not from amd_keywords.yaml
+(benchmarks/check_keyword_overlap.py reports the overlap)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ Audio = np.ndarray  # float32 mono at WORK_RATE, -1..1
 @dataclass(frozen=True)
 class Voice:
     name: str  # the manifest's `voice`
-    kind: str  # espeak, espeak-klatt, mbrola-fr1, mbrola-fr4, recorded
+    kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), recorded
     espeak: str = ""  # espeak-ng -v argument (synthetic voices)
     cents: int = 0  # sox pitch shift (recorded voice)
 
@@ -72,16 +72,18 @@ SYNTH_VOICES = {
         Voice("espeak-fr+m3", "espeak", "fr+m3"),
         Voice("espeak-fr+f2", "espeak", "fr+f2"),
         Voice("espeak-fr-be", "espeak", "fr-be"),
-        Voice("espeak-fr+f5", "espeak", "fr+f5"),
-        Voice("mbrola-fr1", "mbrola-fr1", "mb-fr1"),
+        Voice("mbrola-fr1", "mbrola", "mb-fr1"),
+        Voice("mbrola-fr2", "mbrola", "mb-fr2"),
+        Voice("mbrola-fr6", "mbrola", "mb-fr6"),
     ),
     TEST: (
         Voice("espeak-fr-ch", "espeak", "fr-ch"),
         Voice("espeak-fr+f4", "espeak", "fr+f4"),
-        Voice("espeak-fr+m7", "espeak", "fr+m7"),
-        Voice("espeak-fr+klatt", "espeak-klatt", "fr+klatt"),
-        Voice("espeak-fr+klatt3", "espeak-klatt", "fr+klatt3"),
-        Voice("mbrola-fr4", "mbrola-fr4", "mb-fr4"),
+        Voice("espeak-fr+klatt4", "espeak-klatt", "fr+klatt4"),
+        Voice("mbrola-fr4", "mbrola", "mb-fr4"),
+        Voice("mbrola-fr3", "mbrola", "mb-fr3"),
+        Voice("mbrola-fr5", "mbrola", "mb-fr5"),
+        Voice("mbrola-ca1", "mbrola", "mb-ca1"),
     ),
 }
 JUNE = Voice("june", "recorded")

@@ -57,9 +57,9 @@ def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFix
 def test_timing_rules_on_real_clips(capsys: pytest.CaptureFixture[str]) -> None:
     """Tune-split clips for each timing rule: long greeting, long human hello, beep after a medium greeting."""
     clips = {
-        "machine_tune_032.wav": ("MACHINE", "greeting of"),  # recorded 6.4 s voicemail prompt from 0.1 s
-        "human_tune_034.wav": ("HUMAN", "speech"),  # 2.9 s hello ("Allô oui, attendez, ..."), then silence
-        "machine_tune_038.wav": ("MACHINE", "beep"),  # recorded "Messagerie Asterisk." (1.3 s), beep 2.1 s
+        "machine_tune_032.wav": ("MACHINE", "greeting of"),  # recorded 6.4 s voicemail prompt from 0.5 s
+        "human_tune_034.wav": ("HUMAN", "speech"),  # 2.4 s hello ("Allô oui, attendez, ..."), then silence
+        "machine_tune_038.wav": ("MACHINE", "beep"),  # recorded "Messagerie Asterisk." (1.3 s), beep at 2.9 s
     }
     assert main(["amd", *(str(EVAL / name) for name in clips), "--no-asr", "--json"]) == 0
     for item in json.loads(capsys.readouterr().out):
