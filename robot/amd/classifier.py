@@ -38,7 +38,6 @@ _POINTS_LONG_GREETING = 2.0  # an utterance >= long_greeting_ms
 _POINTS_LONG_TOTAL = 1.0  # total speech > human_max_greeting_ms
 _POINTS_STILL_TALKING = 0.5  # still talking at the deadline after a long total
 _POINTS_SHORT_GREETING = -2.0  # short greeting followed by silence
-_POINTS_FAST_SPEECH = 1.0  # words per second typical of recorded greetings
 
 
 def _reaches(seconds: float, ms: float) -> bool:
@@ -140,9 +139,15 @@ class AmdClassifier:
         at_decision_point = f.now >= self._base_deadline(f) or self._decision_point(f)
         if not self._asked_at:
             return at_decision_point or self._early_asr_point(f)
+        return at_decision_point and self._stale_transcript(f)
+
+    def _stale_transcript(self, f: TimingFeatures) -> bool:
+        """Speech came after the last transcript was asked, and another may be asked: a decision waits for it
+        unless the words already decide."""
+        if not self._asked_at or len(self._asked_at) >= self._s.max_asr_requests or self._words_decide(f):
+            return False
         last = self._asked_at[-1]
-        spoke_since = any(end > last + 0.1 for _, end in f.spans)
-        return at_decision_point and spoke_since and not self._words_decide(f)
+        return any(end > last + 0.1 for _, end in f.spans)
 
     def _early_asr_point(self, f: TimingFeatures) -> bool:
         s = self._s
@@ -198,6 +203,8 @@ class AmdClassifier:
         if not final and not self._decision_point(f):
             return None
         if not final and self.use_asr and (not self._transcript_received or self._in_flight):
+            return None
+        if not final and self.use_asr and self._stale_transcript(f):
             return None
         return self._fuse(f, kw)
 
@@ -295,8 +302,9 @@ class AmdClassifier:
                 score += kw.machine_minus_human
                 reasons.append(f"phrases {kw.voicemail:+.1f}/-{kw.human:.1f}: {kw.describe()}")
             words = self._word_count()
-            if words and f.total_speech >= 1.0 and words / f.total_speech >= s.min_words_per_second_machine:
-                score += _POINTS_FAST_SPEECH
+            fast = words and f.total_speech >= 1.0 and words / f.total_speech >= s.min_words_per_second_machine
+            if fast and s.fast_speech_points > 0:
+                score += s.fast_speech_points
                 reasons.append(f"{words / f.total_speech:.1f} words/s")
         if not reasons:
             reasons.append("no conclusive evidence (biased toward human)")
