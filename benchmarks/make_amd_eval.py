@@ -410,8 +410,17 @@ def music(rng: random.Random, seconds: float) -> Audio:
 
 
 def chime(rng: random.Random) -> tuple[Audio, str]:
+    """An IVR 'ding-dong': two bell strokes (inharmonic partials, exponential decay), not a steady beep."""
     a, b = rng.choice(((659.3, 523.3), (880.0, 659.3), (784.0, 1046.5)))
-    return np.concatenate([tone((a,), 0.3, 0.2), tone((b,), 0.45, 0.2)]), f"two-note chime {a:.0f}/{b:.0f} Hz"
+    strokes = []
+    for f in (a, b):
+        n = round(0.45 * WORK_RATE)
+        t = np.arange(n) / WORK_RATE
+        partials = sum(
+            w * np.sin(2 * np.pi * f * k * t) for k, w in ((1.0, 1.0), (2.76, 0.5), (5.4, 0.25), (8.9, 0.12))
+        )
+        strokes.append((0.25 * partials * np.exp(-t / 0.12)).astype(np.float32))
+    return np.concatenate(strokes), f"bell chime {a:.0f}/{b:.0f} Hz"
 
 
 def beep(rng: random.Random) -> tuple[Audio, str]:
@@ -597,6 +606,7 @@ class Builder:
         self.speaker = speaker
         self.clips: list[Clip] = []
         self.count: Counter[tuple[str, str]] = Counter()
+        self.turns: Counter[tuple[str, str]] = Counter()
 
     # -- output --------------------------------------------------------------------------------------------
 
@@ -697,13 +707,13 @@ class Builder:
 
     # -- timelines -----------------------------------------------------------------------------------------
 
-    def human(self, take: Take, speech: Speech, variant: int, family: str) -> None:
+    def human(self, take: Take, speech: Speech, turn: int, family: str) -> None:
         text, audio, desc = speech(4.6 if family == "human-long" else 3.0)
         rng = self.rng
         speech_s = len(audio) / WORK_RATE
         parts: list[Audio] = []
         notes = [desc]
-        kind = variant % 4
+        kind = turn % 4
         if kind == 3:  # ringback leaking before the answer
             ring, what = ringback(rng)
             gap = rng.uniform(0.2, 0.8)
@@ -728,11 +738,11 @@ class Builder:
         parts.append(silence(max(1.8, rng.uniform(5.0, 6.5) - used)))
         self.add(take, HUMAN, said, parts, notes, rms(audio))
 
-    def machine(self, take: Take, speech: Speech, variant: int, family: str) -> None:
+    def machine(self, take: Take, speech: Speech, turn: int, variant: int, family: str) -> None:
         rng = self.rng
         pre: list[Audio] = []
         pre_notes: list[str] = []
-        kind = variant % 5
+        kind = turn % 5
         if kind == 1:
             length = rng.uniform(0.8, 2.2)
             pre += [music(rng, length), silence(rng.uniform(0.1, 0.4))]
@@ -755,7 +765,7 @@ class Builder:
         parts = [*pre, silence(lead), audio]
         notes = [*pre_notes, f"lead {lead:.1f} s", desc]
         used = sum(len(p) for p in parts) / WORK_RATE
-        want_beep = not (family == "voicemail-short" and variant % 3 == 1) and variant % 7 != 6
+        want_beep = not (family == "voicemail-short" and variant == 1) and turn % 7 != 6
         b, what = beep(rng)
         gap = rng.uniform(0.1, 1.3)
         if want_beep and used + gap + len(b) / WORK_RATE <= MAX_SECONDS - 0.2:
@@ -768,11 +778,11 @@ class Builder:
         pad_to(parts, rng.uniform(5.5, MAX_SECONDS))
         self.add(take, MACHINE, text, parts, notes, rms(audio))
 
-    def operator(self, take: Take, speech: Speech, variant: int) -> None:
+    def operator(self, take: Take, speech: Speech, turn: int) -> None:
         rng = self.rng
         lead = rng.uniform(0.05, 0.5)
         tones, what = sit(rng)
-        with_sit = variant % 2 == 0
+        with_sit = turn % 2 == 0
         room = MAX_SECONDS - 0.1 - lead - (len(tones) / WORK_RATE if with_sit else 0.0)
         text, audio, desc = speech(max(2.0, room))
         speech_s = len(audio) / WORK_RATE
@@ -791,7 +801,7 @@ class Builder:
         notes.append(desc)
         parts.append(audio)
         gap = rng.uniform(0.5, 1.0)
-        if variant % 3 == 1 and sum(len(p) for p in parts) + gap * WORK_RATE + len(audio) <= MAX_SECONDS * WORK_RATE:
+        if turn % 3 == 1 and sum(len(p) for p in parts) + gap * WORK_RATE + len(audio) <= MAX_SECONDS * WORK_RATE:
             parts += [silence(gap), audio]  # short announcements loop
             text = f"{text} {text}"
             notes.append(f"repeated after {gap:.1f} s")
@@ -839,12 +849,15 @@ class Builder:
         return self.clips
 
     def emit(self, take: Take, label: str, family: str, variant: int, speech: Speech) -> None:
+        """One clip; `turn` (clips of this label and split so far) rotates the timeline kinds across templates."""
+        turn = self.turns[(take.split, label)]
+        self.turns[(take.split, label)] += 1
         if label == HUMAN:
-            self.human(take, speech, variant, family)
+            self.human(take, speech, turn, family)
         elif label == MACHINE:
-            self.machine(take, speech, variant, family)
+            self.machine(take, speech, turn, variant, family)
         else:
-            self.operator(take, speech, variant)
+            self.operator(take, speech, turn)
 
 
 def pad_to(parts: list[Audio], seconds: float) -> None:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL = REPO / "audio" / "amd-eval"
-SUBSET = ("machine_tune_022.wav", "human_tune_001.wav", "noanswer_tune_001.wav", "operator_tune_003.wav")
+SUBSET = ("machine_tune_031.wav", "human_tune_001.wav", "noanswer_tune_001.wav", "operator_tune_003.wav")
 
 
 def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
@@ -40,7 +40,9 @@ def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
     report = json.loads(capsys.readouterr().out)
     assert report["files"] == 4 and report["excluded"] == 1 and report["asr"] is True
     results = {Path(item["file"]).name: item["result"] for item in report["items"]}
-    assert results["machine_tune_022.wav"] == "MACHINE"  # "Messagerie de ..." then a beep
+    assert (
+        results["machine_tune_031.wav"] == "MACHINE"
+    )  # recorded "Veuillez laissez votre message après le bip sonore." then a beep
     assert results["noanswer_tune_001.wav"] == "NO_ANSWER"
     assert results["operator_tune_003.wav"] == "OPERATOR"  # SIT
     assert results["human_tune_001.wav"] == "HUMAN"  # "Oui, allô ?"
@@ -48,7 +50,7 @@ def test_amd_eval_cli_on_a_subset_with_the_tiny_model(
 
 
 def test_amd_cli_prints_decision_transcript_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["amd", str(EVAL / "machine_tune_022.wav"), "--no-asr", "--json"]) == 0
+    assert main(["amd", str(EVAL / "machine_tune_031.wav"), "--no-asr", "--json"]) == 0
     [item] = json.loads(capsys.readouterr().out)
     assert item["result"] == "MACHINE" and "beep" in item["reasons"][0]
     assert item["decided_at_ms"] > 0 and item["asr_compute_ms"] is None
@@ -58,8 +60,8 @@ def test_timing_rules_on_real_clips(capsys: pytest.CaptureFixture[str]) -> None:
     """Tune-split clips for each timing rule: long greeting, long human hello, beep after a medium greeting."""
     clips = {
         "machine_tune_032.wav": ("MACHINE", "greeting of"),  # recorded 6.4 s voicemail prompt from 0.5 s
-        "human_tune_034.wav": ("HUMAN", "speech"),  # 2.4 s hello ("Allô oui, attendez, ..."), then silence
-        "machine_tune_038.wav": ("MACHINE", "beep"),  # recorded "Messagerie Asterisk." (1.3 s), beep at 2.9 s
+        "human_tune_034.wav": ("HUMAN", "speech"),  # silent for 1.6 s, then a 2.6 s hello, then silence
+        "machine_tune_030.wav": ("MACHINE", "beep"),  # recorded 2.6 s greeting ends at 3.3 s; 3 beeps 0.7 s later
     }
     assert main(["amd", *(str(EVAL / name) for name in clips), "--no-asr", "--json"]) == 0
     for item in json.loads(capsys.readouterr().out):
