@@ -3,15 +3,16 @@
 `file` is relative to the manifest's directory (it may point outside it, e.g. to ../shared/audio/amd-starter).
 Labels are AmdResult names or EXCLUDE (skipped). Metrics: accuracy, confusion matrix, humans-called-machines
 rate (the costly error), operators recall, accuracy per label, per `condition` (synthetic, recorded, telephone,
-noise) and per `voice` when the manifest has those columns, decision time p50/p95 (audio seconds after answer,
-ASR compute included) and the ASR compute time p50/p95.
+noise), per `voice` and per voice kind (the voice's prefix: espeak, mbrola, june...) when the manifest has those
+columns, decision time p50/p95 (audio seconds after answer, ASR compute included) and the ASR compute time p50/p95.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,12 @@ def read_manifest(manifest: Path, *, split: str | None = None) -> list[ManifestR
     return rows
 
 
+def voice_kind(item: dict[str, Any]) -> str:
+    """The engine or speaker family of a `voice` value: 'mbrola-fr4' -> 'mbrola', 'june+250c' -> 'june'."""
+    voice: str = item.get("voice") or ""
+    return re.split(r"[-+]", voice, maxsplit=1)[0]
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100); None for no values."""
     if not values:
@@ -140,11 +147,12 @@ class EvalReport:
         count = sum(operators.values())
         return operators.get(AmdResult.OPERATOR.value, 0) / count if count else None
 
-    def accuracy_by(self, key: str) -> dict[str, dict[str, float | int]]:
-        """{value of item[key]: {files, correct, accuracy}}, sorted by value; items without a value are left out."""
+    def accuracy_by(self, key: str | Callable[[dict[str, Any]], str]) -> dict[str, dict[str, float | int]]:
+        """{value: {files, correct, accuracy}}, sorted by value; the value is item[key] (or key(item) when key is a
+        function); items without a value are left out."""
         groups: dict[str, list[int]] = {}
         for item in self.items:
-            value = item.get(key) or ""
+            value = key(item) if callable(key) else item.get(key) or ""
             if not value:
                 continue
             tally = groups.setdefault(value, [0, 0])
@@ -169,6 +177,7 @@ class EvalReport:
             "by_label": self.accuracy_by("label"),
             "by_condition": self.accuracy_by("condition"),
             "by_voice": self.accuracy_by("voice"),
+            "by_voice_kind": self.accuracy_by(voice_kind),
             "confusion": self.confusion,
             "decision_ms_p50": ms(percentile(self.decision_s, 50)),
             "decision_ms_p95": ms(percentile(self.decision_s, 95)),
@@ -196,7 +205,13 @@ class EvalReport:
         recall = s["operators_recall"]
         if recall is not None:
             lines.append(f"operators recall {recall:.1%}")
-        for title, key in (("label", "by_label"), ("condition", "by_condition"), ("voice", "by_voice")):
+        groups_to_show = (
+            ("label", "by_label"),
+            ("condition", "by_condition"),
+            ("voice kind", "by_voice_kind"),
+            ("voice", "by_voice"),
+        )
+        for title, key in groups_to_show:
             groups: dict[str, dict[str, float | int]] = s[key]
             if groups:
                 lines.append(f"accuracy by {title}:")

@@ -12,7 +12,7 @@ from typing import cast
 import pytest
 
 from robot.amd.detector import AmdFileResult
-from robot.amd.evaluation import EvalReport, ManifestRow, read_manifest
+from robot.amd.evaluation import EvalReport, ManifestRow, read_manifest, voice_kind
 from robot.errors import ConfigError
 from robot.events import AmdResult
 
@@ -107,6 +107,22 @@ def test_summary_reports_accuracy_per_label_condition_and_voice() -> None:
     }
     assert s["by_voice"]["mbrola-fr4"] == {"files": 2, "correct": 1, "accuracy": 0.5}
     assert list(s["by_voice"]) == sorted(s["by_voice"])
+    assert s["by_voice_kind"] == {
+        "espeak": {"files": 2, "correct": 1, "accuracy": 0.5},
+        "june": {"files": 3, "correct": 3, "accuracy": 1.0},
+        "mbrola": {"files": 2, "correct": 1, "accuracy": 0.5},
+        "none": {"files": 1, "correct": 1, "accuracy": 1.0},
+    }
+
+
+def test_voice_kind_is_the_voice_prefix() -> None:
+    assert [voice_kind({"voice": v}) for v in ("june+250c", "june-300c", "espeak-fr+klatt4", "none", "")] == [
+        "june",
+        "june",
+        "espeak",
+        "none",
+        "",
+    ]
 
 
 def test_items_carry_voice_condition_and_source() -> None:
@@ -136,6 +152,7 @@ def test_render_lists_the_groups() -> None:
     assert "operators recall 66.7%" in text
     assert re.search(r"accuracy by condition:\n(  .*\n)*  telephone\s+33\.3% \(1/3\)", text)
     assert re.search(r"  mbrola-fr4\s+50\.0% \(1/2\)", text)
+    assert re.search(r"accuracy by voice kind:\n(  .*\n)*  june\s+100\.0% \(3/3\)", text)
 
 
 # ------------------------------------------------------------------------- the committed set (audio/amd-eval)
