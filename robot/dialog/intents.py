@@ -53,6 +53,7 @@ def _rx(*phrases: str) -> tuple[re.Pattern[str], ...]:
 
 _STOP = _rx(
     r"ne m appelez plus",
+    r"(?:non )?m appel(?:ez|ais|ait|er) plus(?: jamais)?",
     r"n appelez plus",
     r"(?:ne )?me rappelez (?:plus|jamais)",
     r"ne me rappelez (?:plus|pas|jamais)",

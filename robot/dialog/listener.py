@@ -12,12 +12,12 @@ which calls `on_bargein(decision)` right there, before any ASR work (the vad pol
   prompt plays or not); its updates go out as `partial` (unstable words) and `transcript` (committed words with
   start/end) events through `on_event`. VAD gates inference: no speech, no ASR request.
 - Turns: `next_turn(since, timeout_s, eot_s, settle)` resolves with the caller's answer: the first speech segment
-  whose onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms). Its text is the
-  committed live words of that span, once the rest of the buffer is committed (without streaming: one
-  transcription of the turn, Priority.DIALOG). Early end: as soon as the committed words of the turn make
-  `settle(text)` true, the turn resolves (`Turn.early`) without waiting for the silence. It resolves with None
-  when nobody spoke within timeout_s of audio time. A segment that started at or after `since` and already ended
-  counts too.
+  whose onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms). Its text is one
+  transcription of the whole turn (Priority.DIALOG; with streaming, a second pass made while the rest of the live
+  buffer is committed, the committed words standing in when it brings nothing). Early end: as soon as the
+  committed words of the turn make `settle(text)` true, the turn resolves (`Turn.early`, committed words as text)
+  without waiting for the silence. It resolves with None when nobody spoke within timeout_s of audio time. A
+  segment that started at or after `since` and already ended counts too.
 - False interruptions: `interruption(onset)` follows the speech that broke a prompt (InterruptionJudge) and
   transcribes it when it was short, so the runner can tell a backchannel (resume the prompt) from an answer.
 All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
@@ -406,32 +406,40 @@ class CallListener:
             self._spawn(self._transcribe_turn(wait, start, end))
 
     async def _live_turn(self, wait: _TurnWait, start: float, end: float) -> None:
+        """Commit the rest of the live buffer and, at the same time, recognise the whole turn once (a second pass:
+        one window of the whole answer reads better than words stitched across iterations); the answer's text is
+        that pass's, or the committed words when it brings nothing."""
         assert self.live is not None
         began = self._clock.monotonic()
-        await self.live.finalize()
+        whole, _final = await asyncio.gather(self._whole_turn(start, end), self.live.finalize())
         words = self.turn_words(start, end)
         asr_ms = (self._clock.monotonic() - began) * 1000
+        text = whole.text.strip() if whole is not None else ""
         if not wait.future.done():
-            text = " ".join(w.text for w in words)
+            text = text or " ".join(w.text for w in words)
             wait.future.set_result(Turn(text, tuple(words), start, end, asr_ms, self.audio_time))
 
     async def _transcribe_turn(self, wait: _TurnWait, start: float, end: float) -> None:
         began = self._clock.monotonic()
-        transcript: Transcript | None = None
-        if self._asr is not None:
-            first = max(0.0, start - 0.2)
-            deadline = began + self.settings.turn_asr_deadline_ms / 1000
-            try:
-                transcript = await self._asr.transcribe(
-                    self.audio_between(first, end + 0.2), priority=Priority.DIALOG, deadline=deadline
-                )
-            except AsrError as err:
-                log.warning("turn transcription failed, the answer counts as not understood: %s", err)
+        transcript = await self._whole_turn(start, end)
         asr_ms = (self._clock.monotonic() - began) * 1000
         text = transcript.text.strip() if transcript is not None else ""
         words = transcript.words if transcript is not None else ()
         if not wait.future.done():
             wait.future.set_result(Turn(text, words, start, end, asr_ms, self.audio_time))
+
+    async def _whole_turn(self, start: float, end: float) -> Transcript | None:
+        """One transcription of the turn's audio (Priority.DIALOG); None without ASR, on failure or too late."""
+        if self._asr is None:
+            return None
+        deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
+        try:
+            return await self._asr.transcribe(
+                self.audio_between(max(0.0, start - 0.2), end + 0.2), priority=Priority.DIALOG, deadline=deadline
+            )
+        except AsrError as err:
+            log.warning("turn transcription failed, the answer counts as not understood: %s", err)
+            return None
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)

@@ -5,8 +5,8 @@ calls `iterate_if_due()` after each chunk: once `stream_chunk_ms` of new audio h
 call is in flight, the whole buffer (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine with the
 committed text as prompt, at Priority.PARTIAL (so iterations of all calls that wait at the same moment are decoded
 in one batch; one request per call at a time, never one per 20 ms frame). When the caller stops (`finalize()`:
-the end of a turn, or the listener's end-of-speech silence), the rest is committed: from the last hypothesis when
-it already covered the audio, else after one more recognition of the buffer at Priority.DIALOG.
+the end of a turn, or the listener's end-of-speech silence), the buffer is recognised once more at
+Priority.DIALOG, with the whole of its speech, and every word of that last hypothesis is committed.
 
 Every update goes to `on_update(update, final)`; stream times throughout.
 """
@@ -56,7 +56,6 @@ UpdateSink = Callable[[StreamUpdate, bool], None]
 class LiveStats:
     iterations: int = 0  # recognitions sent (partials and finals)
     dropped: int = 0  # requests the engine refused or dropped past their deadline
-    finals_without_asr: int = 0  # ends of speech committed from the last hypothesis, no new request
     audio_s: float = 0.0  # audio sent for recognition, seconds (buffer lengths added up)
 
 
@@ -72,7 +71,6 @@ class LiveRecognizer:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._new_s = 0.0  # audio appended since the last request was made, seconds
-        self._covered = True  # the last hypothesis covered the whole buffer (nothing appended since)
 
     @property
     def active(self) -> bool:
@@ -93,7 +91,6 @@ class LiveRecognizer:
             return
         self.agreement.insert_audio_chunk(samples, t)
         self._new_s += samples.size / RATE
-        self._covered = False
 
     def due(self) -> bool:
         return self.active and not self.busy and self._new_s >= self.settings.stream_chunk_ms / 1000
@@ -110,7 +107,6 @@ class LiveRecognizer:
             if words is None:
                 return None
             update = self.agreement.accept(words)
-            self._covered = self._new_s == 0.0
             self.on_update(update, False)
             return update
 
@@ -119,16 +115,12 @@ class LiveRecognizer:
         async with self._lock:
             if not self.active:
                 return None
-            if self._covered:
-                self.stats.finals_without_asr += 1
-                update = self.agreement.finish()
-            else:
-                audio, prompt = self.agreement.request()
-                self._new_s = 0.0
-                deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
-                words = await self._recognize(audio, prompt, Priority.DIALOG, deadline)
-                update = self.agreement.accept_final(words or [], consumed=audio.size)
-            self._covered = self._new_s == 0.0
+            audio, prompt = self.agreement.request()
+            self._new_s = 0.0
+            deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
+            words = await self._recognize(audio, prompt, Priority.DIALOG, deadline)
+            # no answer in time: the last hypothesis's tail is all there is
+            update = self.agreement.finish() if words is None else self.agreement.accept_final(words, audio.size)
             self.on_update(update, True)
             return update
 

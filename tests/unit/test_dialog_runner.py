@@ -193,11 +193,12 @@ async def test_yes_after_the_prompt_confirms() -> None:
     assert outcome.intents == ["yes"] and outcome.result == "interested" and not outcome.refusal
     assert outcome.barge_ins == []
     assert set(asr.requests) <= {Priority.PARTIAL, Priority.DIALOG} and asr.requests[0] == Priority.PARTIAL
-    assert 2 <= len(asr.requests) <= 3, "live iterations every stream_chunk_ms of speech, not per frame"
+    assert asr.requests[-2:] == [Priority.DIALOG, Priority.DIALOG], "end of turn: last live pass + whole turn"
+    assert 3 <= len(asr.requests) <= 4, "live iterations every stream_chunk_ms of speech, not per frame"
     answer = next(f for n, f in events if n == "answer")
     assert answer["branch"] == "yes" and answer["speech_start"] == 9.0
     confirm_at = fs.commands[1][1]
-    assert confirm_at == pytest.approx(9.5 + 0.7, abs=0.05), "turn ends end_of_turn_silence_ms after the speech"
+    assert confirm_at == pytest.approx(9.5 + 0.7, abs=0.1), "turn ends end_of_turn_silence_ms after the speech"
 
 
 async def test_barge_in_with_a_refusal_breaks_the_prompt_at_once() -> None:
@@ -334,7 +335,7 @@ async def test_settled_words_end_the_turn_before_the_caller_stops() -> None:
     assert goodbye_at < 10.5, "two agreeing iterations (2 x stream_chunk_ms) settle it, long before the end"
     waited, fs2, _events, _asr = await _run_call(talk, early_intents=[])
     late_at = next(c[1] for c in fs2.commands if c[0] == "play" and c[2] == "goodbye")
-    assert late_at == pytest.approx(13.0 + 0.7, abs=0.05) and waited.result == outcome.result == "not_interested"
+    assert late_at == pytest.approx(13.0 + 0.7, abs=0.1) and waited.result == outcome.result == "not_interested"
 
 
 async def test_no_during_the_confirmation_reverses_it() -> None:

@@ -1,0 +1,117 @@
+"""Live recognition in real calls: RobotApp (AMD, VAD, the real Whisper base model, the scenario runner) against the
+simulator, with callers (tests/data/sim) who talk over a prompt, ask a question, or reverse their yes; the call log
+must hold what they said."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from robot.calls.app import RobotApp
+from robot.campaign.runner import AttemptRequest, CallOutcome, ContactRef
+from robot.settings import SimSettings
+from robot.sim import SimServer
+from tests.integration.test_call_flow import settings_for
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "sim"
+BASE_MODEL = REPO.parent / "shared" / "models" / "whisper-base"
+SCENARIO = """name: live
+start: ask
+steps:
+  ask:
+    play: prompts/8k/no_answer.wav
+    listen: {timeout_ms: 3000}
+    on: {yes: confirm, no: bye, not_interested: bye, stop_calling_me: refusal, question: explain, default: bye}
+  explain:
+    play: prompts/8k/goodbye.wav
+    hangup: true
+  confirm:
+    mark: {result: interested}
+    play: prompts/8k/confirm.wav
+    during_play: {no: bye, not_interested: bye, stop_calling_me: refusal}
+    hangup: true
+  bye:
+    mark: {result: not_interested}
+    play: prompts/8k/no_answer.wav
+    hangup: true
+  refusal:
+    refusal: true
+    mark: {result: refused}
+    play: prompts/8k/no_answer.wav
+    hangup: true
+"""
+
+
+def _log(path: Path, call_uuid: str) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [e for e in map(json.loads, lines) if e["call_uuid"] == call_uuid]
+
+
+def _brief(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(e["event"], e.get("step"), e.get("text"), e.get("intent")) for e in events if e["event"] != "amd"]
+
+
+def _heard(text: str, *words: str) -> bool:
+    """Whisper base hears the synthetic voice as "m'appelez plus", "m'appelait plus", "... plus jamais"."""
+    return any(word in text for word in words)
+
+
+def _said(events: list[dict[str, Any]]) -> str:
+    return " ".join(e["text"] for e in events if e["event"] == "transcript").lower()
+
+
+@pytest.fixture(scope="module")
+def base_model() -> Path:
+    if not (BASE_MODEL / "model.bin").is_file():
+        pytest.fail(f"Whisper base not found at {BASE_MODEL}")
+    return BASE_MODEL
+
+
+async def test_callers_words_steer_the_call_and_reach_the_call_log(tmp_path: Path, base_model: Path) -> None:
+    scenario = tmp_path / "live.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    callers = ("live_stop", "live_question", "live_reverse")
+    uuids = {name: str(uuidlib.uuid4()) for name in callers}
+    async with SimServer(SimSettings(port=0, scripts_dir=DATA)) as sim:
+        settings = settings_for(tmp_path, base_model, sim.port)
+        async with RobotApp(settings) as app:
+
+            async def dial(name: str) -> CallOutcome:
+                attempt = AttemptRequest(
+                    1, 1, "live", str(scenario), ContactRef("+33100000000"), f"loopback/{name}/default", uuids[name]
+                )
+                return await asyncio.wait_for(app.dial(attempt), 60)
+
+            results = dict(zip(callers, await asyncio.gather(*(dial(n) for n in callers)), strict=True))
+            plays = {name: sim.playbacks(uuids[name]) for name in callers}
+        logs = {name: _log(settings.log.call_log, uuids[name]) for name in callers}
+
+    stop = results["live_stop"]
+    assert stop.refusal and stop.intent == "stop_calling_me", _brief(logs["live_stop"])
+    assert plays["live_stop"][0].status == "break", "the caller talked over the prompt"
+    answer = next(e for e in logs["live_stop"] if e["event"] == "intent")
+    assert answer["branch"] == "stop_calling_me" and _heard(answer["text"].lower(), "appel", "jamais")
+    assert _heard(_said(logs["live_stop"]), "appel", "jamais"), "the caller's committed words are in the call log"
+    assert any(e["event"] == "barge_in" for e in logs["live_stop"])
+
+    question = results["live_question"]
+    assert question.intent == "question" and not question.refusal, _brief(logs["live_question"])
+    assert "sujet" in _said(logs["live_question"])
+    answer = next(e for e in logs["live_question"] if e["event"] == "intent")
+    assert answer["intent"] == "question" and answer["branch"] == "question" and answer["step"] == "ask"
+
+    reverse = logs["live_reverse"]
+    answers = [(e["step"], e["intent"]) for e in reverse if e["event"] == "intent"]
+    assert answers == [("ask", "yes"), ("confirm", "not_interested")], _brief(reverse)
+    assert results["live_reverse"].intent == "not_interested"
+    assert "merci" in _said(reverse)
+    confirm = next(p for p in plays["live_reverse"] if p.file.endswith("confirm.wav"))
+    assert confirm.status == "break", "the confirmation was stopped when the caller said no"
