@@ -3,9 +3,9 @@
     python benchmarks/check_keyword_overlap.py [--manifest audio/amd-eval/manifest.csv] [--split test]
         [--keywords amd_keywords.yaml] [--json]
 
-Words are compared the way a transcript is matched: lower case, accents removed, apostrophes, hyphens and
-punctuation split words ("Allô" == "allo", "laissez-moi" == "laissez moi"); a phrase counts when its words appear
-contiguously in a clip's text. For each phrase: how many clips of the split contain it, and the labels of those
+Words are compared in lower case, apostrophes, hyphens and punctuation splitting words ("laissez-moi" == "laissez
+moi"); accents are kept ("là" is not "la") unless --fold-accents ("Allô" == "allo"). A phrase counts when its words
+appear contiguously in a clip's text. For each phrase: how many clips of the split contain it, and the labels of those
 clips (a `human` phrase found in MACHINE texts is a trap the rules must survive). High overlap means the keyword list
 was (or could have been) written from the evaluation texts: accuracy on that split then overstates what the words
 add on unseen phrasing.
@@ -26,12 +26,13 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-WORD_BREAK = re.compile(r"[^a-z0-9]+")
+WORD_BREAK = re.compile(r"[^\w]+|_")
 
 
-def words(text: str) -> tuple[str, ...]:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe").replace("æ", "ae")
+def words(text: str, fold_accents: bool = False) -> tuple[str, ...]:
+    plain = unicodedata.normalize("NFC", text.lower()).replace("œ", "oe").replace("æ", "ae")
+    if fold_accents:
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(ch))
     return tuple(w for w in WORD_BREAK.split(plain) if w)
 
 
@@ -69,10 +70,10 @@ def load_texts(manifest: Path, split: str | None) -> list[tuple[str, str]]:
     ]
 
 
-def overlap(phrases: list[PhraseHits], texts: list[tuple[str, str]]) -> list[PhraseHits]:
-    tokenised = [(label, text, words(text)) for label, text in texts]
+def overlap(phrases: list[PhraseHits], texts: list[tuple[str, str]], fold_accents: bool = False) -> list[PhraseHits]:
+    tokenised = [(label, text, words(text, fold_accents)) for label, text in texts]
     for hits in phrases:
-        needle = words(hits.phrase)
+        needle = words(hits.phrase, fold_accents)
         for label, text, tokens in tokenised:
             if contains(tokens, needle):
                 hits.clips += 1
@@ -130,11 +131,13 @@ def main() -> None:
     parser.add_argument("--manifest", type=Path, default=REPO / "audio" / "amd-eval" / "manifest.csv")
     parser.add_argument("--split", default="test", help="split to check ('all' for every row); default test")
     parser.add_argument("--keywords", type=Path, default=REPO / "amd_keywords.yaml")
+    parser.add_argument("--fold-accents", action="store_true", help="compare without accents, as the matcher may")
     parser.add_argument("--json", action="store_true", help="machine-readable report")
     args = parser.parse_args()
     split = None if args.split == "all" else args.split
     texts = load_texts(args.manifest, split)
-    result = report(overlap(load_phrases(args.keywords), texts), len(texts), split)
+    result = report(overlap(load_phrases(args.keywords), texts, args.fold_accents), len(texts), split)
+    result["fold_accents"] = args.fold_accents
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))
 
 
