@@ -15,7 +15,8 @@ The live call path plugs in through one protocol:
   refused further calls (`refusal`: recorded, 60-day quiet period for prospecting), a final disposition label and
   ring/talk durations. `dial` returns once the call is over (hung up). It raises `NotDialled` when the originate
   never reached the switch (ESL down): the attempt is withdrawn, counts toward no cap and is dialled again once
-  the switch is back. Any other `RobotError` counts as an attempt with cause DIALER_ERROR.
+  the switch is back. Any other `RobotError` counts as an attempt with cause DIALER_ERROR. A call answered and then
+  lost with the switch (ROBOT_ESL_LOST) before AMD decided is a reached contact (`answered_unfinished`).
 
 Optional dialer features (checked with isinstance on the runtime-checkable protocols below):
 - `SwitchLink`: `switch_down_since()` (wall time the switch was lost, None while up). While down, the runner
@@ -74,6 +75,9 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HANGUP_WAIT_S = 15.0  # after hanging the calls up (stop), how long their outcomes may take to come back
 CRASH_CAUSE = "UNKNOWN_CRASH"
+LOST = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down (robot.calls.session)
+UNFINISHED = "answered_unfinished"
+UNDECIDED = (None, AmdResult.UNKNOWN, AmdResult.NO_ANSWER)  # AMD without audio: what a lost link leaves
 
 
 class NotDialled(RobotError):
@@ -463,6 +467,9 @@ class CampaignRunner:
         else:
             if self._hangup_sent_at is not None and not outcome.answered:  # we cancelled it while it rang
                 outcome = CallOutcome(request.call_uuid, False, STOPPED, outcome.q850, disposition=STOPPED)
+            elif outcome.answered and outcome.hangup_cause == LOST and outcome.amd_result in UNDECIDED:
+                # answered, then the switch was lost before AMD could tell: a reached contact, as after a crash
+                outcome = CallOutcome(request.call_uuid, True, LOST, ring_s=outcome.ring_s, disposition=UNFINISHED)
             if self.metrics:
                 self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
             await self._close(request.attempt_id, request.attempt_no, outcome)
@@ -512,7 +519,7 @@ class CampaignRunner:
             seen = await lookup(attempt.call_uuid) if lookup else None  # None: the switch knows nothing of it
             answered = attempt.answered or (seen is not None and seen.answered)
             cause = seen.hangup_cause if seen is not None else CRASH_CAUSE
-            label = "answered_unfinished" if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
+            label = UNFINISHED if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
             outcome = CallOutcome(attempt.call_uuid, answered, cause, disposition=label)
             done = await self._db(self.store.attempts_of_contact, attempt.contact_id)
             self._notice(f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash: {outcome.disposition}")

@@ -40,23 +40,22 @@ def run_args(csv_path: Path, name: str, concurrency: int) -> list[str]:
 
 
 async def test_switch_killed_and_restarted_mid_campaign(tmp_path: Path, tiny_model_dir: Path) -> None:
-    csv_path, numbers = write_contacts(tmp_path, ["60", "60", "60", "60"])
+    csv_path, numbers = write_contacts(tmp_path, ["60", "60", "00", "60", "60"])
     loop = asyncio.get_running_loop()
-    async with simulator(tmp_path, {"60": "ring_long"}, tag="sim1") as (sim1, port, ledger_path):
-        env = robot_env(tmp_path, port, tiny_model_dir, {"ROBOT_ESL_LOST": 0.0})
+    async with simulator(tmp_path, {"60": "ring_long", "00": "human"}, tag="sim1") as (sim1, port, ledger_path):
+        env = robot_env(tmp_path, port, tiny_model_dir, {"ROBOT_ESL_LOST": 0.0, "NO_ANSWER": 0.0})
         run = Campaign(tmp_path, env, "run")
-        await run.start(*run_args(csv_path, "outage", 2))
+        await run.start(*run_args(csv_path, "outage", 3))
         try:
-            await until_dialled(run, 2, ledger_path)
-            sim1.kill()  # FreeSWITCH dies with 2 calls ringing
+            await until_dialled(run, 3, ledger_path)
+            sim1.kill()  # FreeSWITCH dies with 2 calls ringing and 1 answered
             killed_at = loop.time()
             await run.until("waiting for FreeSWITCH")
             waiting_after = loop.time() - killed_at
             await asyncio.sleep(2.0)  # the switch stays down a while: nothing may be dialled or counted meanwhile
             down = store_view(tmp_path, "outage")
-            assert len(down.attempts) == 2 and all(a[2] == "done" for a in down.attempts), down
-            assert {a[4] for a in down.attempts} == {"ROBOT_ESL_LOST"}
-            async with simulator(tmp_path, {"60": "machine"}, port=port, tag="sim2") as (_, _, _):
+            assert len(down.attempts) == 3, down  # nothing dialled or counted while the switch is down
+            async with simulator(tmp_path, {"60": "machine", "00": "machine"}, port=port, tag="sim2") as (_, _, _):
                 restarted_at = loop.time()
                 assert await run.wait(90) == 0, run.stderr()[-3000:]
                 finished_after = loop.time() - restarted_at
@@ -65,10 +64,12 @@ async def test_switch_killed_and_restarted_mid_campaign(tmp_path: Path, tiny_mod
             await run.kill()
     view, ledger = store_view(tmp_path, "outage"), read_ledger(ledger_path)
     assert view.status == "done" and view.contacts == {n: "done" for n in numbers}
-    assert view.uuids == {d["uuid"] for d in ledger} and len(ledger) == len(view.attempts) == 6
-    for number in numbers[:2]:
+    assert view.uuids == {d["uuid"] for d in ledger} and len(ledger) == len(view.attempts) == 7
+    for number in numbers[:2]:  # ringing when the switch died: an attempt, retried once it is back
         assert view.results[number] == ["robot_esl_lost", "machine"], view.results
-    for number in numbers[2:]:
+    human = [a for a in view.attempts if a[0] == numbers[2]]
+    assert [(a[3], a[5]) for a in human] == [("answered_unfinished", 1)]  # answered before the outage: reached
+    for number in numbers[3:]:
         assert view.results[number] == ["machine"], view.results
     assert "already started" not in run.stderr() and "Traceback" not in run.stderr()
     print(
@@ -142,8 +143,23 @@ async def test_sigterm_with_calls_in_flight(tmp_path: Path, tiny_model_dir: Path
         else:
             assert view.contacts[number] == "pending" and mine[0][4] == "ROBOT_STOPPED", mine
     assert any("stopping" in line for line in run.lines)
+    reached = {number for number in numbers if view.contacts[number] == "done"}
+
+    async with simulator(tmp_path, {"60": "machine", "00": "machine"}, tag="sim2") as (_, port2, _):
+        resume = Campaign(tmp_path, robot_env(tmp_path, port2, tiny_model_dir, {}), "resume")
+        await resume.start("resume", "term", "--dialer", LIVE_DIALER)
+        try:
+            assert await resume.wait(90) == 0, resume.stderr()[-3000:]
+        finally:
+            await resume.kill()
+    after, ledger = store_view(tmp_path, "term"), read_ledger(ledger_path)
+    assert after.status == "done" and set(after.contacts.values()) == {"done"}
+    assert after.uuids == {d["uuid"] for d in ledger}
+    for number in reached:
+        assert len(after.results[number]) == 1, after.results  # reached before the stop: never redialled
     print(
         f"\nFAULT sigterm: contacts={len(numbers)} in-flight-at-signal=4 legs-alive-at-signal={alive_at_signal} "
         f"exit-after={exit_after:.1f}s (grace 1 s) channels-0-after-exit={drained_s}s attempts={len(view.attempts)} "
-        f"originates={len(ledger)} contacts={view.contacts} results={view.results}"
+        f"contacts-after-stop={view.contacts} results-after-resume={after.results} attempts-after-resume="
+        f"{len(after.attempts)} originates-after-resume={len(ledger)}"
     )
