@@ -48,8 +48,11 @@ class RobotDialer:
                 self._started = True
 
     def switch_down_since(self) -> float | None:
+        """Wall time FreeSWITCH was lost, None while connected; raises when reconnecting was given up (password)."""
         if not self._started:
             return None
+        if self._app.esl.gave_up is not None:
+            raise self._app.esl.gave_up
         return None if self._app.esl.connected else (self._app.esl.down_since or 0.0)
 
     async def dial(self, attempt: AttemptRequest) -> CallOutcome:

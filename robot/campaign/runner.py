@@ -281,6 +281,7 @@ class CampaignRunner:
                 for task in self._in_flight:
                     task.cancel()
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await self._db(self.store.set_note, cid, None)
             await self._db(self.store.release_lease, cid, self.owner)
 
     async def _paused(self) -> str:
@@ -351,10 +352,13 @@ class CampaignRunner:
                 gone = self.clock.wall() - self.waiting_since
                 self._notice(f"FreeSWITCH is back after {gone:.1f} s: dialling again")
                 self.waiting_since = None
+                await self._db(self.store.set_note, self.campaign.id, None)
             return True
         if self.waiting_since is None:
             self.waiting_since = down
-            self._notice(f"waiting for FreeSWITCH (since {_local(down)}): no new calls until it is back")
+            text = f"waiting for FreeSWITCH (since {_local(down)})"
+            self._notice(f"{text}: no new calls until it is back")
+            await self._db(self.store.set_note, self.campaign.id, text)
         await self._wait(min(self.policy.idle_poll_s, 1.0))
         return False
 

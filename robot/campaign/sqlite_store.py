@@ -378,6 +378,19 @@ class SqliteStore:
             ).fetchone()
         return Lease(row["lease_owner"], row["lease_until"]) if row else Lease(None, None)
 
+    def set_note(self, campaign_id: int, note: str | None) -> None:
+        """What the running process is doing, for `status` in another process ("waiting for FreeSWITCH ...")."""
+        with self._tx() as db:
+            if note is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (f"note:{campaign_id}",))
+            else:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"note:{campaign_id}", note))
+
+    def note(self, campaign_id: int) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (f"note:{campaign_id}",)).fetchone()
+        return None if row is None else str(row[0])
+
     def waiting(self, campaign_id: int) -> list[Waiting]:
         """Pending contacts grouped by why they wait (their result) and whether they were ever dialled."""
         with self._lock:

@@ -314,6 +314,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{campaign.name}: {shown}, scenario {campaign.scenario}, {kind} ({campaign.legal_basis})")
             ttl = float(campaign.settings.get("lease_ttl_s", 30.0))
             print("  " + lease_line(lease, ttl, now, alive))
+            note = store.note(campaign.id)
+            if held and note:
+                print(f"  state: {note}")
             for line in progress_table(campaign, store.counts(campaign.id))[1:]:
                 print("  " + line)
             for line in waiting_lines(store.waiting(campaign.id), now):

@@ -101,6 +101,11 @@ class EslClient:
         return self._ready.is_set()
 
     @property
+    def gave_up(self) -> EslError | None:
+        """The error that stopped reconnecting for good (FreeSWITCH refused the password), else None."""
+        return self._gave_up
+
+    @property
     def dropped_events(self) -> int:
         return self._router.dropped
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,13 @@ async def test_switch_absent_at_start_then_started(tmp_path: Path, tiny_model_di
         await asyncio.sleep(2.0)  # the switch is still absent: nothing may be dialled or counted
         early = store_view(tmp_path, "late")
         assert early.attempts == [] and early.status == "running", early
+        status = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "robot", "campaign", "status", "late",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        shown = (await asyncio.wait_for(status.communicate(), timeout=30))[0].decode()
+        assert "state: waiting for FreeSWITCH (since" in shown and "(heartbeat" in shown, shown
+        assert "pending: 3 (never called 3, retry scheduled 0)" in shown, shown
         async with simulator(tmp_path, {"04": "machine"}, port=port) as (_, _, ledger_path):
             started_at = loop.time()
             assert await run.wait(90) == 0, run.stderr()[-3000:]
