@@ -248,6 +248,7 @@ class CampaignRunner:
         self._hangup_sent_at: float | None = None
         self.waiting_since: float | None = None  # wall time the switch was found down
         self.held_lease = False
+        self._idle_announced: float | None = None
         self.max_in_flight_seen = 0
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -321,9 +322,20 @@ class CampaignRunner:
                     await self._db(self.store.set_status, self.campaign.name, "done")
                     self._progress()
                     return "done"
+                await self._announce_idle(next_due)
                 await self._wait(min(self.policy.idle_poll_s, max(0.0, next_due - self.clock.wall())))
             else:
                 await self._wait(self.policy.idle_poll_s)
+
+    async def _announce_idle(self, next_due: float) -> None:
+        """Say once why nothing is dialled now and when the next call is due (not silent for hours)."""
+        if next_due <= self.clock.wall() + self.policy.idle_poll_s or next_due == self._idle_announced:
+            return
+        self._idle_announced = next_due
+        groups = await self._db(self.store.waiting, self.campaign.id)
+        why = next((g.reason for g in groups if g.next_at == next_due and g.reason), "")
+        self._notice(f"nothing to dial before {_local(next_due)}" + (f": {why}" if why else ""))
+        self._progress()
 
     async def _stopping(self) -> bool:
         """One step of a stop with calls in flight; False when giving up on them (they stay to reconcile)."""

@@ -218,6 +218,21 @@ async def test_refusal_is_stored_while_the_call_is_still_up(tmp_path: Path) -> N
     assert store.number_times(number).refusals == (100.0,)
 
 
+async def test_outside_calling_hours_the_runner_says_why_and_until_when(tmp_path: Path) -> None:
+    christmas = datetime(2026, 12, 25, 11, 0, tzinfo=UTC).timestamp()  # Friday, public holiday
+    clock = ManualClock(start_wall=christmas)
+    numbers = phones(2)
+    store, campaign, policy = make(tmp_path, numbers, prospecting=True, idle_poll_s=3600.0)
+    dialer = FakeSwitchDialer(clock)
+    dialer.answer = set(numbers)
+    notices: list[str] = []
+    runner = CampaignRunner(store, dialer, campaign, policy, clock, sleep=sleeper(clock), on_notice=notices.append)
+    assert await runner.run() == "done"
+    idle = [n for n in notices if "nothing to dial" in n]
+    assert len(idle) == 1, notices  # said once, not at every poll
+    assert idle[0].endswith("outside calling hours in Europe/Paris; next window Mon 28 Dec 10:00")
+
+
 def test_waiting_reason_names_the_zone_and_the_next_window(tmp_path: Path) -> None:
     christmas = datetime(2026, 12, 25, 11, 0, tzinfo=UTC).timestamp()
     clock = ManualClock(start_wall=christmas)
