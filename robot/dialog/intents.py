@@ -6,7 +6,8 @@ patterns, strongest family first: stop_calling_me > not_interested > call_back_l
   "absolument pas") is not a yes: negated yes words count as "no" (or "not_interested" for intérêt words).
 - Between yes and no the later one wins, so a negation after a leading "oui" wins ("oui... enfin non").
 - A "oui" that only answers the phone is not a yes: "Oui ?", "Oui bonjour", "Allô oui", "Oui, je vous écoute",
-  "Oui c'est moi" (the "oui" is dropped; the rest of the answer still counts).
+  "Oui c'est moi" (the "oui" is dropped; the rest of the answer still counts). "Je ne sais pas (trop)" is
+  hesitation, neither yes nor no.
 - A question ("c'est à quel sujet ?", "c'est pour quoi ?", "qui êtes-vous ?") is `question`, never consent.
 """
 
@@ -43,7 +44,7 @@ def normalize_text(text: str) -> str:
 
 # A yes word is negated by ne/n'/pas/jamais up to three words before it ("je n'ai pas dit oui", "pas
 # d'accord"), or by "pas"/"que non" right after it ("absolument pas"; "ok, pas de souci" stays a yes).
-_NEG_BEFORE = r"(?<!\w)(?:ne|n|pas|jamais)(?:\s+\w+){0,3}?\s+"
+_NEG_BEFORE = r"(?<!\w)(?:ne|n|(?<!pourquoi )pas|jamais)(?:\s+\w+){0,3}?\s+"
 _NEG_AFTER = r"\s+(?:pas(?!\s+de\b)|que non)"
 
 
@@ -119,10 +120,13 @@ _QUESTION = _rx(
 )
 # "oui" that answers the phone, not the question: dropped before the yes/no decision.
 _GREETING_OUI = re.compile(
+    r"(?<!\w)allo (?:oui|ouais)(?!\w)|"
     r"(?<!\w)(?:(?:allo|all) )?(?:oui|ouais)(?: (?:oui|ouais))*(?= (?:allo|bonjour|bonsoir|j ecoute|je vous ecoute|"
     r"c est (?:bien )?moi|lui meme|elle meme|c est (?:lui|elle)|qui|c est (?:a|pour|qui|quoi|au sujet|de la part)"
     r"|a quel|je suis la)(?!\w))"
 )
+# "je ne sais pas (trop)": hesitation, not a refusal.
+_HESITATION = re.compile(r"(?<!\w)(?:je )?(?:ne )?sais pas(?: trop| vraiment| encore)?(?!\w)")
 _ASKING_OUI = re.compile(r"(?<!\w)(?:allo\W*)?(?:oui|ouais)\s*\?", re.IGNORECASE)
 
 _NO = _rx(
@@ -225,7 +229,7 @@ def detect_intent(text: str) -> IntentMatch:
         if hit is not None:
             return IntentMatch(intent, hit)
     norm = normalize_text(_ASKING_OUI.sub(" ", text.replace("\u2019", "'")))
-    norm = " ".join(_GREETING_OUI.sub(" ", norm).split())
+    norm = " ".join(_HESITATION.sub(" ", _GREETING_OUI.sub(" ", norm)).split())
     yes = _last_yes(norm)
     no = _last_no(norm)
     if no is not None and (yes is None or no[0] > yes[0]):
