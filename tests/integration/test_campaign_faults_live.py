@@ -171,3 +171,33 @@ async def test_sigterm_with_calls_in_flight(tmp_path: Path, tiny_model_dir: Path
         f"contacts-after-stop={view.contacts} results-after-resume={after.results} attempts-after-resume="
         f"{len(after.attempts)} originates-after-resume={len(ledger)}"
     )
+
+
+async def test_second_sigint_hangs_up_at_once(tmp_path: Path, tiny_model_dir: Path) -> None:
+    csv_path, numbers = write_contacts(tmp_path, ["60", "60", "60"])
+    loop = asyncio.get_running_loop()
+    async with simulator(tmp_path, {"60": "ring_long"}) as (_, port, ledger_path):
+        env = robot_env(tmp_path, port, tiny_model_dir, {}, ROBOT_CAMPAIGN__GRACE_S="60")
+        run = Campaign(tmp_path, env, "run")
+        await run.start(*run_args(csv_path, "int", 2))
+        try:
+            await until_dialled(run, 2, ledger_path)
+            assert run.proc is not None
+            run.proc.send_signal(signal.SIGINT)  # Ctrl-C: grace period of 60 s...
+            await run.until("stopping: no new calls")
+            run.proc.send_signal(signal.SIGINT)  # ... cut short by a second Ctrl-C
+            second_at = loop.time()
+            code = await run.wait(30)
+            exit_after = loop.time() - second_at
+            drained_s = await seconds_until_no_channel(port, 5.0)
+        finally:
+            await run.kill()
+    assert code == 0 and exit_after < 10.0, (code, exit_after, run.stderr()[-2000:])
+    view, ledger = store_view(tmp_path, "int"), read_ledger(ledger_path)
+    assert view.status == "paused" and view.uuids == {d["uuid"] for d in ledger} and len(ledger) == 2
+    assert sorted(view.contacts.values()) == ["pending"] * 3
+    assert [a[4] for a in view.attempts] == ["ROBOT_STOPPED", "ROBOT_STOPPED"]
+    print(
+        f"\nFAULT double-sigint: contacts={len(numbers)} in-flight=2 grace=60s exit-after-second-signal="
+        f"{exit_after:.1f}s channels-0-after={drained_s}s attempts={len(view.attempts)} originates={len(ledger)}"
+    )
