@@ -61,12 +61,19 @@ def robot_env(tmp_path: Path, esl_port: int, model_dir: Path, retry: dict[str, f
 
 @asynccontextmanager
 async def simulator(
-    tmp_path: Path, suffix_scripts: dict[str, str], *, port: int = 0, tag: str = "sim"
+    tmp_path: Path,
+    suffix_scripts: dict[str, str],
+    *,
+    port: int = 0,
+    tag: str = "sim",
+    scripts_yaml: dict[str, str] | None = None,
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, Path]]:
-    """`robot sim` with the originate ledger (shared by every simulator of the test); yields (process, port, ledger)."""
+    """`robot sim` with the originate ledger (shared by every simulator of the test) and extra callee scripts
+    (name -> YAML; `ring_long` always); yields (process, port, ledger)."""
     scripts = tmp_path / "sim-scripts"
     scripts.mkdir(exist_ok=True)
-    (scripts / "ring_long.yaml").write_text(RING_LONG_YAML, encoding="utf-8")
+    for name, text in {"ring_long": RING_LONG_YAML, **(scripts_yaml or {})}.items():
+        (scripts / f"{name}.yaml").write_text(text, encoding="utf-8")
     ledger = tmp_path / "originates.jsonl"
     env = base_env(ROBOT_SIM__NUMBER_SUFFIX_SCRIPTS=json.dumps(suffix_scripts))
     with (tmp_path / f"{tag}.stderr").open("ab") as err:

@@ -19,13 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +34,17 @@ from robot.esl.connection import EslClient
 from robot.events import AmdResult
 from robot.settings import EslSettings, SimSettings
 from robot.sim import SimServer
-from tests.integration.campaign_faults_kit import live_channels, seconds_until_no_channel
+from tests.integration.campaign_faults_kit import (
+    SCENARIO,
+    live_channels,
+    progress,
+    read_ledger,
+    robot_env,
+    seconds_until_no_channel,
+    simulator,
+)
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 LIVE_DIALER = "robot.calls.dialer:make_dialer"
 DIAL_TEMPLATE = "sofia/gateway/sim/{number}"
 MAX_ATTEMPTS = 3
@@ -91,67 +95,9 @@ def make_dialer(settings: Any) -> LedgerDialer:
 # ---- helpers ----
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROBOT_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
 def _robot_env(tmp_path: Path, esl_port: int, model_dir: Path) -> dict[str, str]:
-    return _env(
-        tmp_path,
-        ROBOT_ESL__HOST="127.0.0.1",
-        ROBOT_ESL__PORT=str(esl_port),
-        ROBOT_MEDIA__HOST="127.0.0.1",
-        ROBOT_MEDIA__PORT="0",
-        ROBOT_MEDIA__PUBLIC_URL="ws://127.0.0.1:0",
-        ROBOT_ASR__MODEL=str(model_dir),
-        ROBOT_ASR__LOCAL_FILES_ONLY="1",
-        ROBOT_DIALOG__AUDIO_DIR=str(REPO / "audio"),
-        ROBOT_DIALOG__SCENARIO=str(REPO / "scenarios" / "demo_fr.yaml"),
-        ROBOT_AMD__KEYWORDS_FILE=str(REPO / "amd_keywords.yaml"),
-        ROBOT_CAMPAIGN__DB_PATH=str(tmp_path / "robot.sqlite"),
-        ROBOT_CAMPAIGN__METRICS_PORT="0",
-        ROBOT_CAMPAIGN__MAX_ATTEMPTS=str(MAX_ATTEMPTS),
-        ROBOT_CAMPAIGN__RETRY_DELAY_S=json.dumps({"UNKNOWN_CRASH": 0.0, "USER_BUSY": 0.0}),
-        ROBOT_LOG__CALL_LOG=str(tmp_path / "calls.jsonl"),
-    )
-
-
-@asynccontextmanager
-async def _simulator(tmp_path: Path) -> AsyncIterator[tuple[int, Path]]:
-    """`robot sim` on a free port with the originate ledger; yields (port, ledger path)."""
-    scripts = tmp_path / "sim-scripts"
-    scripts.mkdir()
-    (scripts / "slow_machine.yaml").write_text(SLOW_MACHINE_YAML, encoding="utf-8")
-    ledger = tmp_path / "originates.jsonl"
-    env = _env(tmp_path, ROBOT_SIM__NUMBER_SUFFIX_SCRIPTS=json.dumps(SUFFIX_SCRIPTS))
-    with (tmp_path / "sim.stderr").open("wb") as err:
-        sim = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "robot", "sim", "--host", "127.0.0.1", "--port", "0",
-            "--scripts-dir", str(scripts), "--originate-log", str(ledger),
-            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=err,
-        )  # fmt: skip
-    try:
-        assert sim.stdout is not None
-        first = await asyncio.wait_for(sim.stdout.readline(), timeout=LINE_TIMEOUT_S)
-        found = re.search(rb"listening on 127\.0\.0\.1:(\d+)", first)
-        assert found, (first, (tmp_path / "sim.stderr").read_text())
-        yield int(found[1]), ledger
-    finally:
-        if sim.returncode is None:
-            sim.kill()
-        await sim.wait()
-
-
-def _progress(line: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in line.split() if "=" in part)
-
-
-def _read_ledger(ledger: Path) -> list[dict[str, Any]]:
-    if not ledger.exists():
-        return []
-    return [json.loads(x) for x in ledger.read_text(encoding="utf-8").splitlines() if x.strip()]
+    retry = {"UNKNOWN_CRASH": 0.0, "USER_BUSY": 0.0}
+    return robot_env(tmp_path, esl_port, model_dir, retry, ROBOT_CAMPAIGN__MAX_ATTEMPTS=str(MAX_ATTEMPTS))
 
 
 def _dialing_uuids(db_path: Path) -> set[str]:
@@ -164,7 +110,7 @@ async def _run_until_calls_are_up(tmp_path: Path, env: dict[str, str], csv_path:
     with (tmp_path / "run.stderr").open("wb") as err:
         run = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "robot", "campaign", "run", str(csv_path), "--name", "crash",
-            "--scenario", str(REPO / "scenarios" / "demo_fr.yaml"), "--no-prospecting",
+            "--scenario", SCENARIO, "--no-prospecting",
             "--concurrency", str(CONCURRENCY), "--cps", "50", "--dial-template", DIAL_TEMPLATE,
             "--dialer", LIVE_DIALER,
             cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=err,
@@ -179,12 +125,12 @@ async def _run_until_calls_are_up(tmp_path: Path, env: dict[str, str], csv_path:
                     "carry the committed call uuid?); its stderr ends with:\n"
                     + (tmp_path / "run.stderr").read_text()[-2000:]
                 )
-            seen = _progress(line.decode())
+            seen = progress(line.decode())
             if int(seen.get("done", 0)) < 3 or int(seen.get("in_flight", 0)) < 2:
                 continue
             # kill point: a call the simulator really received is still up (its attempt is still `dialing`)
-            dialled = {d["uuid"] for d in _read_ledger(ledger)}
-            if dialled & _dialing_uuids(tmp_path / "robot.sqlite"):
+            dialled = {d["uuid"] for d in read_ledger(ledger)}
+            if dialled & _dialing_uuids(tmp_path / "var" / "robot.sqlite"):
                 break
         run.send_signal(signal.SIGKILL)
         assert await asyncio.wait_for(run.wait(), timeout=10) == -signal.SIGKILL
@@ -203,16 +149,17 @@ async def test_kill_9_mid_campaign_then_resume_dials_each_contact_as_the_rules_a
     numbers = [f"+336{i:06d}{suffix}" for i, suffix in enumerate(CONTACT_SUFFIXES)]
     csv_path = tmp_path / "contacts.csv"
     csv_path.write_text("phone,name\n" + "".join(f"{n},c{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
-    db_path = tmp_path / "robot.sqlite"
+    db_path = tmp_path / "var" / "robot.sqlite"
 
-    async with _simulator(tmp_path) as (port, ledger_path):
+    scripts = {"slow_machine": SLOW_MACHINE_YAML}
+    async with simulator(tmp_path, SUFFIX_SCRIPTS, scripts_yaml=scripts) as (_, port, ledger_path):
         env = _robot_env(tmp_path, port, tiny_model_dir)
         await _run_until_calls_are_up(tmp_path, env, csv_path, ledger_path)
         with sqlite3.connect(db_path) as db:
             cut = {r[0]: r[1] for r in db.execute("SELECT call_uuid, phone FROM attempts WHERE state = 'dialing'")}
             marked = {r[0] for r in db.execute("SELECT call_uuid FROM attempts WHERE state = 'dialing' AND answered")}
             done_before = {r[0] for r in db.execute("SELECT phone FROM contacts WHERE state = 'done'")}
-        cut_dialled = set(cut) & {d["uuid"] for d in _read_ledger(ledger_path)}
+        cut_dialled = set(cut) & {d["uuid"] for d in read_ledger(ledger_path)}
         assert cut_dialled and len(done_before) >= 3, (cut, done_before)
         orphans = await live_channels(port)  # the switch keeps the calls of a dead robot
         assert orphans > 0
@@ -233,7 +180,7 @@ async def test_kill_9_mid_campaign_then_resume_dials_each_contact_as_the_rules_a
                 await resume.wait()
         assert code == 0, (tmp_path / "resume.stderr").read_text()[-3000:]
         drained_s = await seconds_until_no_channel(port, 5.0)
-        ledger = _read_ledger(ledger_path)
+        ledger = read_ledger(ledger_path)
 
     with sqlite3.connect(db_path) as db:
         status = db.execute("SELECT status FROM campaigns WHERE name = 'crash'").fetchone()[0]
