@@ -22,7 +22,7 @@ from robot.calllog import CallLogWriter
 from robot.calls.esl_control import EslCallControl, originate
 from robot.calls.session import ESL_LOST_CAUSE, CallLogSink, CallSession, SessionPlan, hangup_fields
 from robot.calls.voicemail import wait_for_beep
-from robot.campaign.runner import AttemptRequest, CallOutcome, NotDialled
+from robot.campaign.dialing import AttemptRequest, CallOutcome, NotDialled
 from robot.clock import Clock, SystemClock
 from robot.dialog.listener import CallListener
 from robot.dialog.runner import CALL_LOG_EVENTS, DialogOutcome, PromptLibrary, ScenarioRunner

@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from robot.calls.app import RobotApp
-from robot.campaign.runner import AttemptRequest, CallOutcome
+from robot.campaign.dialing import AttemptRequest, CallOutcome
 from robot.errors import EslError
 from robot.esl import commands
 from robot.metrics import RobotMetrics

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from robot.calls.app import RobotApp
-from robot.campaign.runner import AttemptRequest, CallOutcome, ContactRef
+from robot.campaign.dialing import AttemptRequest, CallOutcome, ContactRef
 from robot.esl.commands import dial_target_for
 from robot.settings import Settings
 
