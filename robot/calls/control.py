@@ -16,6 +16,10 @@ class CallControl(Protocol):
     async def stop_playback(self) -> None:
         """Stop what plays now (uuid_break <uuid> all). Sent at once, never queued behind audio work."""
 
+    async def pause_playback(self) -> None:
+        """Toggle pause of the file playing now (uuid_fileman <uuid> pause): a second call resumes it from the same
+        sample. Sent at once, like stop_playback."""
+
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         """Hang the call up (uuid_kill <uuid> <cause>); a call already gone is not an error."""
 

@@ -68,6 +68,9 @@ class EslCallControl:
     async def stop_playback(self) -> None:
         await self._client.api_ok(commands.break_all(self.uuid))
 
+    async def pause_playback(self) -> None:
+        await self._client.api_ok(commands.fileman(self.uuid, "pause"))
+
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         body = await self._client.api(commands.kill(self.uuid, cause))
         if body.startswith("-ERR") and _GONE not in body:

@@ -9,6 +9,9 @@ Policies (DialogSettings.bargein_policy):
 - `vad`: a speech segment that started while the prompt plays breaks it once it has lasted bargein_min_speech_ms.
 - `words`: ASR must confirm at least one word, spoken during that segment, that is not a backchannel
   (DialogSettings.backchannels: "oui", "hum", "d'accord"...).
+- `pause`: like `vad`, but after only bargein_pause_min_speech_ms, because what it decides is reversible: the prompt
+  is paused (uuid_fileman pause), then broken if the speech turns out to be an interruption, or resumed from the
+  same sample if it was a backchannel, noise or echo (the caller hears a gap, never a restart).
 - `off`: never break.
 
 What the echo guard ignores (either way the segment never breaks the prompt):
@@ -170,7 +173,7 @@ class BargeInPolicy:
             return
         if seg.echo_seen:
             return  # already counted as echo_envelope
-        if self._s.bargein_policy == "vad":
+        if self._s.bargein_policy in ("vad", "pause"):
             self.rejected["too_short"] += 1
         elif self._s.bargein_policy == "words":
             self.rejected["backchannel" if seg.words else "no_words"] += 1
@@ -178,11 +181,13 @@ class BargeInPolicy:
     def tick(self, t: float) -> BargeInDecision | None:
         """Audio time advanced to `t` (end of the last chunk); the vad policy may decide here."""
         seg = self._segment
-        if self._s.bargein_policy != "vad" or not self._candidate(seg):
+        policy = self._s.bargein_policy
+        if policy not in ("vad", "pause") or not self._candidate(seg):
             return None
         assert seg is not None
         spoken = t - seg.onset
-        if spoken < self._s.bargein_min_speech_ms / 1000 or self._is_echo(seg, t):
+        minimum = self._s.bargein_pause_min_speech_ms if policy == "pause" else self._s.bargein_min_speech_ms
+        if spoken < minimum / 1000 or self._is_echo(seg, t):
             return None
         return self._decide(seg, t, f"speech {round(spoken * 1000)} ms")
 

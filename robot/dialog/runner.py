@@ -118,6 +118,11 @@ class _Playback:
         self.status = ""
         self.barged: BargeInDecision | None = None
         self.barge_event = asyncio.Event()
+        self.paused_s = 0.0  # stream seconds it spent paused (pause policy)
+
+    def position_s(self, t: float) -> float:
+        """Seconds of the file played at stream time `t` (from where it started, paused time left out)."""
+        return self.offset / self.prompt.rate + max(0.0, t - self.started_at - self.paused_s)
 
 
 class ScenarioRunner:
@@ -166,14 +171,20 @@ class ScenarioRunner:
         playback.barged = decision
         playback.barge_event.set()
         seen = self.clock.monotonic()
-        task = asyncio.get_running_loop().create_task(self._break(decision, seen), name=f"break-{self.control.uuid}")
+        silence = self._pause if decision.policy == "pause" else self._break
+        task = asyncio.get_running_loop().create_task(silence(decision, seen), name=f"break-{self.control.uuid}")
         self._break_tasks.add(task)
         task.add_done_callback(self._break_tasks.discard)
 
-    async def _break(self, decision: BargeInDecision, seen: float) -> None:
-        """uuid_break; times: decided_at is stream time, the send is stamped by the clock delay since the decision."""
+    async def _pause(self, decision: BargeInDecision, seen: float) -> None:
+        """Pause policy: `uuid_fileman pause` at once (the prompt goes silent, its position kept)."""
+        await self._break(decision, seen, pause=True)
+
+    async def _break(self, decision: BargeInDecision, seen: float, *, pause: bool = False) -> None:
+        """uuid_break (or uuid_fileman pause); times: decided_at is stream time, the send is stamped by the clock
+        delay since the decision."""
         sent_at = decision.decided_at + (self.clock.monotonic() - seen)
-        await self.control.stop_playback()
+        await (self.control.pause_playback() if pause else self.control.stop_playback())
         acked_ms = (self.clock.monotonic() - seen) * 1000
         record = BargeIn(decision.speech_onset, decision.decided_at, sent_at, decision.policy, decision.words)
         self.outcome.barge_ins.append(record)
@@ -187,6 +198,7 @@ class ScenarioRunner:
                 "policy": decision.policy,
                 "reason": decision.reason,
                 "words": decision.words,
+                "action": "pause" if pause else "break",
             },
         )
 
@@ -242,10 +254,18 @@ class ScenarioRunner:
         returns (stream time it ended, barge-in)."""
         prompt = self._prompts.get(self.scenario.audio_path(name))
         offset, resumes = 0, 0
-        resumable = interruptible and self.settings.bargein_policy == "vad" and self.settings.bargein_resume
+        policy = self.settings.bargein_policy
+        resumable = interruptible and policy in ("vad", "pause") and self.settings.bargein_resume
+        stopped_at, playback = await self._play_from(name, prompt, offset, interruptible=interruptible)
         while True:
-            stopped_at, playback = await self._play_from(name, prompt, offset, interruptible=interruptible)
             barged = playback.barged
+            if barged is not None and policy == "pause":  # paused, never left so: resumed or broken
+                if not await self._after_pause(name, playback, barged, resumes):
+                    return stopped_at, barged
+                resumes += 1
+                self.outcome.resumes += 1
+                stopped_at = await self._wait_playback(name, playback)
+                continue
             if barged is None or not resumable:
                 return stopped_at, barged
             verdict, text = await self.listener.interruption(barged.speech_onset)
@@ -261,6 +281,31 @@ class ScenarioRunner:
                 return stopped_at, barged
             resumes += 1
             self.outcome.resumes += 1
+            stopped_at, playback = await self._play_from(name, prompt, offset, interruptible=interruptible)
+
+    async def _after_pause(self, name: str, playback: _Playback, barged: BargeInDecision, resumes: int) -> bool:
+        """The prompt is paused: follow the interrupting speech; a backchannel or noise resumes the prompt from
+        the same sample (uuid_fileman pause again: True), anything else breaks it (uuid_break: False)."""
+        verdict, text = await self.listener.interruption(barged.speech_onset)
+        resume = self.settings.bargein_resume and should_resume(verdict, text, resumes, self.settings)
+        resume = resume and not playback.ended.is_set()
+        if self._break_tasks:  # the pause must have reached FreeSWITCH before the toggle that resumes
+            await asyncio.wait(list(self._break_tasks), timeout=PLAYBACK_GRACE_S)
+        fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
+        if verdict is not None:
+            fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
+        self._emit("interruption", fields | {"resumed": resume, "action": "resume" if resume else "break"})
+        if not resume:
+            if not playback.ended.is_set():
+                await self.control.stop_playback()
+            return False
+        await self.control.pause_playback()
+        playback.paused_s += self.listener.audio_time - barged.decided_at
+        playback.barged = None
+        playback.barge_event.clear()
+        skip = round(playback.position_s(self.listener.audio_time) / FRAME_S)
+        self.listener.prompt_started(playback.prompt.envelope[skip:], interruptible=True)
+        return True
 
     async def _resume_offset(self, playback: _Playback, barged: BargeInDecision) -> int:
         """Where to restart a broken prompt (file samples): where PLAYBACK_STOP says it stopped, less the rewind."""
@@ -289,22 +334,25 @@ class ScenarioRunner:
             "duration_s": round(prompt.duration_s, 3),
         }
         self._emit("play", play_fields | ({"offset_s": round(skip_s, 3)} if offset else {}))
+        return await self._wait_playback(name, playback), playback
+
+    async def _wait_playback(self, name: str, playback: _Playback) -> float:
+        """Wait until the prompt ends or is barged in; the stream time it stopped."""
+        prompt = playback.prompt
+        left_s = prompt.duration_s - playback.position_s(self.listener.audio_time)
         ended = asyncio.ensure_future(playback.ended.wait())
         barged = asyncio.ensure_future(playback.barge_event.wait())
         try:
-            await asyncio.wait(
-                {ended, barged}, timeout=prompt.duration_s - skip_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED"
-            )
+            await asyncio.wait({ended, barged}, timeout=left_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED")
         finally:
             ended.cancel()
             barged.cancel()
         if not playback.ended.is_set() and playback.barged is None:
             log.warning("call %s: no PLAYBACK_STOP for %s, going on", self.control.uuid, prompt.path)
         stopped_at = self.listener.prompt_stopped()
-        self._emit(
-            "play_end", {"step": name, "status": playback.status or ("barge_in" if playback.barged else "timeout")}
-        )
-        return stopped_at, playback
+        status = playback.status or ("barge_in" if playback.barged else "timeout")
+        self._emit("play_end", {"step": name, "status": status})
+        return stopped_at
 
     async def _play_listening(self, name: str, during: dict[str, str]) -> str | None:
         """Play the step's prompt (not interruptible by mere speech) while listening for a turn that starts during

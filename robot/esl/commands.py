@@ -176,6 +176,13 @@ def break_all(uuid: str) -> str:
     return f"uuid_break {check_uuid(uuid)} all"
 
 
+def fileman(uuid: str, command: Literal["pause"]) -> str:
+    """`uuid_fileman <uuid> pause`: toggle pause of the file the channel plays (resumes from the same sample)."""
+    if command != "pause":
+        raise _fail("fileman command", command, "must be pause")
+    return f"uuid_fileman {check_uuid(uuid)} {command}"
+
+
 def kill(uuid: str, cause: str | None = None) -> str:
     line = f"uuid_kill {check_uuid(uuid)}"
     return f"{line} {check_cause(cause)}" if cause else line

@@ -24,6 +24,7 @@ USAGE = {
     "[<cid_num>] [<timeout_sec>]",
     "uuid_kill": "<uuid> [cause]",
     "uuid_break": "<uuid> [all]",
+    "uuid_fileman": "<uuid> <cmd>:<val>",
     "uuid_broadcast": "<uuid> <path> [aleg|bleg|holdb|both]",
     "uuid_setvar": "<uuid> <var> [value]",
     "uuid_getvar": "<uuid> <var>",
@@ -115,6 +116,22 @@ class SimApi:
             return NO_SUCH_CHANNEL
         call.break_playback(flush_all=len(parts) > 1 and parts[1] == "all")
         return "+OK\n"
+
+    async def _cmd_uuid_fileman(self, arg: str) -> str:
+        """`pause` toggles pause of the playing file (resumes from the same sample); `volume:`, `seek:`, `speed:`
+        are accepted and change nothing here. Replies as FreeSWITCH 1.10.12 does (freeswitch-wire.md)."""
+        parts = arg.split()
+        if len(parts) < 2:
+            return usage("uuid_fileman")
+        call = self._call(parts[0])
+        if call is None:
+            return NO_SUCH_CHANNEL
+        command = parts[1]
+        if command == "pause":
+            return "+OK\n" if call.toggle_pause() else "-ERR No file handle!\n"
+        if call.playing_file is None:
+            return "-ERR No file handle!\n"
+        return "+OK\n" if command.split(":", 1)[0] in ("volume", "seek", "speed", "restart") else usage("uuid_fileman")
 
     async def _cmd_uuid_broadcast(self, arg: str) -> str:
         parts = arg.split()

@@ -32,6 +32,8 @@ class PlaybackRecord:
     status: str = "playing"  # playing | done | break | hangup
     offset_samples: int = 0  # `file@@<samples>`: started this far into the file (samples at `rate`)
     rate: int = 8000  # the file's sample rate (playback_last_offset_pos counts in it)
+    pauses: int = 0  # uuid_fileman pause toggles that paused it
+    paused_s: float = 0.0  # time it spent paused (not played, not counted in playback_ms), seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,12 @@ class _Playing:
     task: asyncio.Task[None]
     loop_start: float
     item: _Queued
+    paused_at: float | None = None  # loop time of the pause that holds it now
+    paused_total: float = 0.0  # loop seconds spent paused before that
+
+    def played(self, now: float) -> float:
+        """Seconds of the file played so far (paused time left out)."""
+        return (self.paused_at if self.paused_at is not None else now) - self.loop_start - self.paused_total
 
 
 @dataclass(slots=True)
@@ -260,18 +268,41 @@ class SimCall:
                 anchor = f"broadcast {self._broadcasts}"
                 self.spawn(self._play_cue(cue, cue.start_s, anchor), f"sim-bargein-{self.uuid}")
 
-    async def _finish_playback(self, record: PlaybackRecord) -> None:
-        await asyncio.sleep(record.duration_s)
+    async def _finish_playback(self, record: PlaybackRecord, remaining_s: float | None = None) -> None:
+        await asyncio.sleep(record.duration_s if remaining_s is None else remaining_s)
         self._stop_playback("done")
         self._next_playback()
+
+    def toggle_pause(self) -> bool:
+        """`uuid_fileman <uuid> pause`: pause the file playing now, or resume it from the same sample; False when
+        nothing plays. FreeSWITCH leaves paused time out of playback_ms and of playback_last_offset_pos."""
+        playing = self._playing
+        if playing is None:
+            return False
+        now = asyncio.get_running_loop().time()
+        if playing.paused_at is None:
+            playing.task.cancel()
+            playing.paused_at = now
+            playing.record.pauses += 1
+        else:
+            paused = now - playing.paused_at
+            playing.paused_total += paused
+            playing.record.paused_s += paused
+            playing.paused_at = None
+            remaining = max(0.0, playing.record.duration_s - playing.played(now))
+            playing.task = self.spawn(self._finish_playback(playing.record, remaining), f"sim-playback-{self.uuid}")
+        return True
 
     def _stop_playback(self, status: str) -> None:
         playing = self._playing
         if playing is None:
             return
         self._playing = None
-        elapsed = asyncio.get_running_loop().time() - playing.loop_start
+        now = asyncio.get_running_loop().time()
+        elapsed = playing.played(now)
         rec = playing.record
+        if playing.paused_at is not None:
+            rec.paused_s += now - playing.paused_at
         rec.ended, rec.status = self.clock.monotonic(), status
         if status == "hangup":
             return
@@ -286,6 +317,10 @@ class SimCall:
             playing.item.on_done(status)
         a.variables.pop("current_loop", None)
         a.variables.pop("total_loops", None)
+
+    @property
+    def playing_file(self) -> str | None:
+        return self._playing.record.file if self._playing is not None else None
 
     def break_playback(self, flush_all: bool) -> None:
         playing = self._playing

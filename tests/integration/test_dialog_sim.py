@@ -58,3 +58,23 @@ async def test_backchannels_over_the_prompt_resume_it_from_where_it_broke() -> N
     assert plays[-1].status == "done" and heard_whole(plays), "the callee heard the whole prompt in the end"
     assert calm.outcome.resumes == len(plays) - 1 >= 1
     assert calm.outcome.steps == ["ask", "bye"]
+
+
+async def test_pause_policy_pauses_then_resumes_a_backchannel_and_breaks_a_talker() -> None:
+    settings = Settings(_env_file=None, dialog={"bargein_policy": "pause"})  # type: ignore[call-arg]
+    scenario = bench_scenario(PROMPT)
+    async with SimBench(settings, None, opening_wait_s=1.0) as bench:
+        calm, talker = await asyncio.wait_for(
+            asyncio.gather(bench.call("human_backchannel", scenario), bench.call("human_bargein", scenario)), timeout=30
+        )
+        calm_plays = bench.sim.playbacks(calm.uuid)
+        talker_plays = bench.sim.playbacks(talker.uuid)
+
+    (whole,) = calm_plays  # one playback, never restarted: paused and resumed in place
+    assert whole.status == "done" and whole.pauses >= 1 and whole.paused_s > 0
+    assert whole.ended is not None
+    assert whole.ended - whole.started == pytest.approx(whole.duration_s + whole.paused_s, abs=0.1)
+    assert calm.outcome.resumes == whole.pauses and calm.outcome.steps == ["ask", "bye"]
+    (broken,) = talker_plays
+    assert broken.status == "break" and broken.pauses == 1, "paused at once, then broken"
+    assert talker.outcome.barge_ins[0].policy == "pause"

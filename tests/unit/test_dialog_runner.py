@@ -100,6 +100,7 @@ class FakeFreeswitch:
     uuid: str = "e061cddd-eac5-4cc6-825c-e4b981b79802"
 
     offset: int = 0  # `file@@<samples>` of what plays now (8 kHz prompts)
+    paused_at: float | None = None
 
     async def play(self, path: Path | str) -> None:
         file, _, start = str(path).partition("@@")
@@ -110,10 +111,23 @@ class FakeFreeswitch:
 
     async def stop_playback(self) -> None:
         self.commands.append(("break", self.listener.audio_time, ""))
+        self.paused_at = None
         if self.playing is not None and self.runner is not None:
             (path, started, _), self.playing = self.playing, None
             position = self.offset + round((self.listener.audio_time - started) * 8000)
             self.runner.on_playback_event("break", str(path), position)
+
+    async def pause_playback(self) -> None:
+        """uuid_fileman pause: toggles; the paused time does not count towards the prompt's end."""
+        now = self.listener.audio_time
+        self.commands.append(("pause", now, ""))
+        if self.playing is None:
+            return
+        if self.paused_at is None:
+            self.paused_at = now
+        else:
+            path, start, duration = self.playing
+            self.playing, self.paused_at = (path, start + now - self.paused_at, duration), None
 
     async def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         self.commands.append(("hangup", self.listener.audio_time, cause))
@@ -128,7 +142,7 @@ class FakeFreeswitch:
         if self.playing is None or self.runner is None:
             return
         path, start, duration = self.playing
-        if self.listener.audio_time >= start + duration:
+        if self.paused_at is None and self.listener.audio_time >= start + duration:
             self.playing = None
             self.runner.on_playback_event("start", str(path))
             self.runner.on_playback_event("done", str(path))
@@ -353,3 +367,29 @@ async def test_thanks_during_the_confirmation_change_nothing() -> None:
     outcome, fs, _events, _asr = await _run_call(talk)
     assert _plays(fs) == ["greeting", "confirm"] and outcome.result == "interested"
     assert outcome.intents == ["yes"] and not [c for c in fs.commands if c[0] == "break"]
+
+
+async def test_pause_policy_resumes_a_backchannel_from_the_same_sample() -> None:
+    outcome, fs, events, _asr = await _run_call([Utterance(2.0, 2.3, "oui")], bargein_policy="pause")
+    kinds = [(c[0], c[2]) for c in fs.commands]
+    assert kinds[:3] == [("play", "greeting"), ("pause", ""), ("pause", "")], "paused, then resumed by the toggle"
+    assert ("break", "") not in kinds and _plays(fs)[0] == "greeting" and _plays(fs).count("greeting") == 1
+    paused, resumed = (c[1] for c in fs.commands if c[0] == "pause")
+    assert paused == pytest.approx(2.0 + 0.1, abs=0.05), "silent bargein_pause_min_speech_ms after the onset"
+    assert resumed == pytest.approx(2.3 + 0.3, abs=0.1), "resumed once the short speech was judged a backchannel"
+    assert outcome.resumes == 1 and outcome.barge_ins[0].policy == "pause"
+    interruption = next(f for n, f in events if n == "interruption")
+    assert interruption["action"] == "resume" and interruption["text"] == "oui"
+    greeting_again_at = next(c[1] for c in fs.commands if c[0] == "play" and c[2] == "greeting_again")
+    assert greeting_again_at == pytest.approx(8.54 + (resumed - paused) + 6.0, abs=0.15), "the prompt ran whole"
+
+
+async def test_pause_policy_breaks_a_real_interruption() -> None:
+    talk = [Utterance(2.0, 4.0, "Attendez, ne m'appelez plus.")]
+    outcome, fs, events, _asr = await _run_call(talk, bargein_policy="pause")
+    kinds = [c[0] for c in fs.commands]
+    assert kinds[:3] == ["play", "pause", "break"], "paused at once, broken once the speech lasted"
+    broke_at = next(c[1] for c in fs.commands if c[0] == "break")
+    assert broke_at == pytest.approx(2.0 + 1.2, abs=0.1), "judged an interruption at backchannel_max_ms"
+    assert outcome.refusal and outcome.steps[:2] == ["greeting", "refusal"]
+    assert next(f for n, f in events if n == "interruption")["action"] == "break"
