@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+_warned: set[Path] = set()
 
 
 def private_dir(path: Path) -> None:
@@ -24,7 +25,8 @@ def private_dir(path: Path) -> None:
         path.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
         return
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
+    if mode & 0o077 and path not in _warned:
+        _warned.add(path)
         log.warning("%s is accessible to other users (mode %o): personal data lives there", path, mode)
 
 
