@@ -292,7 +292,7 @@ def quiet_info_logs(printer: ProgressPrinter) -> None:
     """Progress lines are the campaign's output: INFO logs go quiet unless -v / log.level DEBUG."""
     root = logging.getLogger()
     if root.level == logging.INFO:
-        logging.getLogger("robot").setLevel(logging.WARNING)
+        root.setLevel(logging.WARNING)  # robot's and the libraries' (faster_whisper, websockets...)
         printer.notice("(INFO logs hidden while the campaign runs; -v shows everything)")
 
 
