@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HANGUP_WAIT_S = 15.0  # after hanging the calls up (stop), how long their outcomes may take to come back
 CRASH_CAUSE = "UNKNOWN_CRASH"
+LOOKUP_TRIES = 3  # asking the switch about a call left by a crash; then it is closed as unknown
 LOST = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down (robot.calls.session)
 UNFINISHED = "answered_unfinished"
 UNDECIDED = (None, AmdResult.UNKNOWN, AmdResult.NO_ANSWER)  # AMD without audio: what a lost link leaves
@@ -440,13 +441,19 @@ class CampaignRunner:
         stale: list[AttemptRecord] = await self._db(self.store.in_flight_attempts, self.campaign.id)
         if not stale:
             return True
-        lookup = self.dialer.lookup if isinstance(self.dialer, OutcomeLookup) else None
-        if lookup is not None:
-            while not await self._switch_up():
-                if self._stop_at is not None:
-                    return False
         for attempt in stale:
-            seen = await lookup(attempt.call_uuid) if lookup else None  # None: the switch knows nothing of it
+            seen: CallOutcome | None = None  # None: the switch knows nothing of it
+            if isinstance(self.dialer, OutcomeLookup):
+                for _ in range(LOOKUP_TRIES):
+                    while not await self._switch_up():
+                        if self._stop_at is not None:
+                            return False
+                    try:
+                        seen = await self.dialer.lookup(attempt.call_uuid)
+                        break
+                    except RobotError as err:  # the link dropped meanwhile: ask again once it is back
+                        log.warning("call %s: asking the switch failed: %s", attempt.call_uuid, err)
+                        await self._wait(min(self.policy.idle_poll_s, 1.0))
             answered = attempt.answered or (seen is not None and seen.answered)
             cause = seen.hangup_cause if seen is not None else CRASH_CAUSE
             label = UNFINISHED if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
