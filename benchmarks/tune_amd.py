@@ -65,6 +65,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/robot-amd-asr-cache.json"))
     parser.add_argument("--details", default=None, help="Print the misclassified clips of this configuration.")
     parser.add_argument("--slow-s", type=float, default=None, help="With --details: also clips decided after this.")
+    parser.add_argument("--out", type=Path, default=None, help="Write every configuration's summary here (JSON).")
     args = parser.parse_args()
     if args.split == "test":
         parser.error("tune on the tune split only")
@@ -77,12 +78,14 @@ def main() -> int:
     keywords = load_keywords(REPO / "amd_keywords.yaml")
     vad = SileroModel()
     rows = read_manifest(args.manifest, split=args.split)
+    results: dict[str, Any] = {}
     try:
         for name, overrides in grid.items():
             tuned = settings.model_copy(update={"amd": settings.amd.model_copy(update=overrides)})
             detector = AmdDetector(tuned, asr, vad, keywords, SystemClock())  # type: ignore[arg-type]
             report = asyncio.run(evaluate(detector, rows))
             s = report.summary()
+            results[name] = {"overrides": overrides, **{k: v for k, v in s.items() if k != "items"}}
             print(
                 f"{name:28s} acc {s['accuracy']:.3f} hcm {s['humans_called_machines']:.3f} "
                 f"op {s.get('operators_recall')} p50 {s['decision_ms_p50']} p95 {s['decision_ms_p95']} "
@@ -102,6 +105,9 @@ def main() -> int:
         engine.close()
         asr.save()
     print(f"ASR cache misses: {asr.misses}")
+    if args.out is not None:
+        report_json = {"model": args.model, "manifest": str(args.manifest), "split": args.split, "configs": results}
+        args.out.write_text(json.dumps(report_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
