@@ -139,7 +139,16 @@ class RobotApp:
         return self._scenarios[key]
 
     async def _check_calls_after_reconnect(self) -> None:
-        """Events sent while the ESL link was down are lost: end the sessions whose channel is gone meanwhile."""
+        """Events sent while the ESL link was down are lost: end the sessions whose channel is gone meanwhile, and
+        hang up the calls that were ringing: their originate result is lost, `dial` gives them up (ROBOT_ESL_LOST),
+        but a switch that stayed up still rings them (and would leave an answering person in silence)."""
+        ringing = self.placing - set(self.active)  # taken before any await: no new call has started yet
+        for uuid in ringing:
+            try:
+                await self.esl.api(commands.kill(uuid, "NORMAL_CLEARING"))  # -ERR No such channel: already gone
+            except EslError as err:
+                log.warning("call %s: uuid_kill after reconnect failed: %s", uuid, err)
+                return
         for uuid, session in list(self.active.items()):
             try:
                 body = await self.esl.api(f"uuid_exists {commands.check_uuid(uuid)}")
@@ -319,6 +328,8 @@ class RobotApp:
             cause, q850 = hangup_fields(event)
             with contextlib.suppress(asyncio.CancelledError, EslError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(job), JOB_AFTER_HANGUP_S)
+            if job.done() and not job.cancelled() and isinstance(job.exception(), EslConnectionError):
+                return ESL_LOST_CAUSE, q850  # the link was lost while it rang: that hangup is the robot's doing
             return cause, q850
         if job.done() and job.exception() is None:
             return job.result().cause, None
