@@ -38,7 +38,9 @@ DEMO_CONTACTS = (
     ("08", "noanswer", "rings out (NO_ANSWER)"),
     ("09", "announcement", "SIT + network announcement"),
 )
-SHARED_RANDOM_MODEL = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "whisper-tiny-random-int8"
+SHARED_MODELS = Path(__file__).resolve().parents[2].parent / "shared" / "models"
+SHARED_BASE_MODEL = SHARED_MODELS / "whisper-base"  # real weights: real words in the demo
+SHARED_RANDOM_MODEL = SHARED_MODELS / "whisper-tiny-random-int8"
 
 
 def register(subparsers: Any) -> None:
@@ -61,13 +63,19 @@ def _free_port() -> int:
 
 
 def _choose_model(requested: str | None, settings: Settings) -> str:
-    """A model that loads here: the one asked for, else 'tiny'; offline, the shared random-weight test model."""
+    """A model that loads here: the one asked for, else 'tiny'; offline, the shared real Whisper base when this
+    checkout sits beside ../shared, else the shared random-weight test model."""
     name = requested or os.environ.get("ROBOT_ASR__MODEL") or "tiny"
     try:
         load_whisper(settings.asr.model_copy(update={"model": name}))
         return name
     except AsrError as err:
-        if requested or not (SHARED_RANDOM_MODEL / "model.bin").is_file():
+        if requested:
+            raise
+        if (SHARED_BASE_MODEL / "model.bin").is_file():
+            print(f"demo: model {name!r} could not be loaded ({err}); using {SHARED_BASE_MODEL}", file=sys.stderr)
+            return str(SHARED_BASE_MODEL)
+        if not (SHARED_RANDOM_MODEL / "model.bin").is_file():
             raise
         print(
             f"demo: model {name!r} could not be loaded ({err}).\n"
