@@ -50,6 +50,7 @@ from robot.campaign.store import (
     AttemptResult,
     CampaignCounts,
     CampaignRecord,
+    CampaignStatus,
     CampaignStore,
     ContactNext,
     ContactRecord,
@@ -201,9 +202,12 @@ class CampaignRunner:
             await self._db(self.store.release_lease, cid, self.owner)
 
     async def _paused(self) -> str:
-        await self._db(self.store.set_status, self.campaign.name, "paused")
+        """After a stop: paused, or done when the stop came as the last contact became final."""
+        counts: CampaignCounts = await self._db(self.store.counts, self.campaign.id)
+        status: CampaignStatus = "paused" if counts.by_state.get("pending") or counts.in_flight else "done"
+        await self._db(self.store.set_status, self.campaign.name, status)
         self._progress()
-        return "paused"
+        return status
 
     async def _loop(self, cid: int) -> str:
         while True:

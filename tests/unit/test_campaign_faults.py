@@ -332,3 +332,19 @@ def test_originate_carries_a_switch_side_cap_that_the_simulator_parses_like_free
         "sofia/gateway/op/+33612345678"
     )
     assert app == "&park()"
+
+
+async def test_a_stop_as_the_last_call_ends_leaves_the_campaign_done(tmp_path: Path) -> None:
+    clock = ManualClock(start_wall=100.0)
+    (number,) = phones(1)
+    store, campaign, policy = make(tmp_path, [number], idle_poll_s=1.0, grace_s=30.0)
+    dialer = FakeSwitchDialer(clock)
+    dialer.answer = {number}
+    runner = CampaignRunner(store, dialer, campaign, policy, clock, sleep=sleeper(clock))
+
+    async def stop_during_the_last_call(attempt: AttemptRequest) -> None:
+        runner.request_stop()
+
+    dialer.before_return = stop_during_the_last_call
+    assert await runner.run() == "done"
+    assert store.get_campaign("c1").status == "done"
