@@ -163,6 +163,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     policy_settings = _policy_settings(settings, args)
     factory = load_dialer_factory(args.dialer)
     checked = check_files(settings, args.scenario, policy_settings["dial_template"], live=_live(args))
+    switch = asyncio.run(probe_switch(settings)) if _live(args) else None  # a refused password creates nothing
     store = _store(settings)
     try:
         dnc = store.dnc_numbers()
@@ -194,7 +195,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             now=SystemClock().wall(),
         )
         print(f"campaign {campaign.name!r} created: {len(report.contacts)} contacts", file=sys.stderr)
-        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory, _live(args)))
+        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory, switch))
     finally:
         store.close()
 
@@ -209,8 +210,9 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         policy = RunPolicy.for_campaign(campaign, _overrides(args))
         check_files(settings, campaign.scenario, policy.dial_template, live=_live(args))
+        switch = asyncio.run(probe_switch(settings)) if _live(args) else None
         store.set_status(campaign.name, "running")
-        return asyncio.run(_dial(store, campaign, policy, settings, factory, _live(args)))
+        return asyncio.run(_dial(store, campaign, policy, settings, factory, switch))
     finally:
         store.close()
 
@@ -221,11 +223,11 @@ async def _dial(
     policy: RunPolicy,
     settings: Settings,
     factory: Callable[[Settings], Dialer],
-    live: bool,
+    switch: str | None,
 ) -> int:
     printer = ProgressPrinter(sys.stdout)
-    if live:
-        printer.notice(f"campaign {campaign.name}: {await probe_switch(settings)}")
+    if switch is not None:
+        printer.notice(f"campaign {campaign.name}: {switch}")
     quiet_info_logs(printer)
     metrics = RobotMetrics()
     # The live dialer shares the campaign's metrics (AMD verdicts, barge-ins, ASR queue) when it accepts them.

@@ -13,6 +13,7 @@ import pytest
 from robot.campaign.sqlite_store import SqliteStore
 from robot.cli import main
 from robot.metrics import MetricsServer, RobotMetrics
+from tests.integration.campaign_faults_kit import read_ledger, simulator
 
 pytestmark = pytest.mark.integration
 DIALER = "tests.integration.test_campaign_crash:make_dialer"
@@ -199,3 +200,18 @@ def test_settings_errors_are_one_clear_message(
     monkeypatch.setenv("ROBOT_CAMPAIGN__DEFAULT_TIMEZONE", "Europe/Pariss")
     assert main(["campaign", "status"]) == 2
     assert "unknown IANA time zone 'Europe/Pariss'" in capsys.readouterr().err
+
+
+async def test_refused_esl_password_creates_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contacts = write(env / "c.csv", "phone\n+33612345678\n")
+    async with simulator(env, {}) as (_, port, ledger):
+        monkeypatch.setenv("ROBOT_ESL__PORT", str(port))
+        monkeypatch.setenv("ROBOT_ESL__PASSWORD", "not-the-password")
+        monkeypatch.setenv("ROBOT_MEDIA__PORT", "0")
+        args = ["campaign", "run", str(contacts), "--name", "pw", "--scenario", SCENARIO, "--no-prospecting"]
+        assert await asyncio.to_thread(main, args) == 2
+    assert "refused the password" in capsys.readouterr().err
+    assert read_ledger(ledger) == []
+    assert main(["campaign", "status"]) == 0 and "no campaign" in capsys.readouterr().out
