@@ -53,7 +53,7 @@ async def test_switch_killed_and_restarted_mid_campaign(tmp_path: Path, tiny_mod
             killed_at = loop.time()
             await run.until("waiting for FreeSWITCH")
             waiting_after = loop.time() - killed_at
-            await asyncio.sleep(2.0)  # the switch stays down a while: nothing may be dialled or counted meanwhile
+            await asyncio.sleep(1.0)  # the switch stays down a while: nothing may be dialled or counted meanwhile
             down = store_view(tmp_path, "outage")
             assert len(down.attempts) == 3, down  # nothing dialled or counted while the switch is down
             async with simulator(tmp_path, {"60": "machine", "00": "machine"}, port=port, tag="sim2") as (_, _, _):
@@ -90,7 +90,7 @@ async def test_switch_absent_at_start_then_started(tmp_path: Path, tiny_model_di
     try:
         probe = await run.until("not reachable")
         await run.until("waiting for FreeSWITCH")
-        await asyncio.sleep(2.0)  # the switch is still absent: nothing may be dialled or counted
+        await asyncio.sleep(1.0)  # the switch is still absent: nothing may be dialled or counted
         early = store_view(tmp_path, "late")
         assert early.attempts == [] and early.status == "running", early
         status = await asyncio.create_subprocess_exec(
