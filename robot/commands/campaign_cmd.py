@@ -163,7 +163,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     policy_settings = _policy_settings(settings, args)
     factory = load_dialer_factory(args.dialer)
     checked = check_files(settings, args.scenario, policy_settings["dial_template"], live=_live(args))
-    switch = asyncio.run(probe_switch(settings)) if _live(args) else None  # a refused password creates nothing
     store = _store(settings)
     try:
         dnc = store.dnc_numbers()
@@ -184,6 +183,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(report.describe_problems() + "\nthese rows are stored as skipped", file=sys.stderr)
         if not report.contacts:
             raise ConfigError(f"{args.contacts}: no valid contact to call")
+        switch = asyncio.run(probe_switch(settings)) if _live(args) else None  # a refused password creates nothing
         campaign = store.create_campaign(
             name=args.name,
             scenario=str(checked.scenario),
