@@ -398,7 +398,9 @@ class CampaignRunner:
             if isinstance(result, BaseException):
                 log.error("call %s: storing answer/refusal failed: %s", request.call_uuid, result)
         if outcome is None:
-            await self._db(self.store.cancel_attempt, request.attempt_id)
+            # due again a moment later (not in a tight loop if the dialer keeps failing before the switch)
+            again = self.clock.wall() + min(self.policy.idle_poll_s, 1.0)
+            await self._db(self.store.cancel_attempt, request.attempt_id, again)
         else:
             if self._hangup_sent_at is not None and not outcome.answered:  # we cancelled it while it rang
                 outcome = CallOutcome(request.call_uuid, False, STOPPED, outcome.q850, disposition=STOPPED)

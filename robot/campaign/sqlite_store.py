@@ -349,14 +349,15 @@ class SqliteStore:
             if result.refusal:
                 _insert_refusal(db, row["phone"], row["call_uuid"], now)
 
-    def cancel_attempt(self, attempt_id: int) -> None:
-        """Withdraw an attempt whose originate never reached the switch: it never happened (no cap counts it)."""
+    def cancel_attempt(self, attempt_id: int, next_at: float) -> None:
+        """Withdraw an attempt whose originate never reached the switch: it never happened (no cap counts it); the
+        contact is due again at `next_at`."""
         with self._tx() as db:
             row = db.execute("SELECT contact_id, state FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
             if row is None or row["state"] != "dialing":
                 raise StoreError(f"attempt {attempt_id} is not in flight")
             db.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
-            db.execute("UPDATE contacts SET state = 'pending' WHERE id = ?", (row["contact_id"],))
+            db.execute("UPDATE contacts SET state = 'pending', next_at = ? WHERE id = ?", (next_at, row["contact_id"]))
 
     def mark_answered(self, attempt_id: int) -> None:
         """The call was answered (stored at once: a crash later still knows a human or machine was reached)."""

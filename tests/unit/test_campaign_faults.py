@@ -254,7 +254,7 @@ def test_store_withdraws_marks_and_groups_waiting_contacts(tmp_path: Path) -> No
     store, campaign, _ = make(tmp_path, phones(3))
     first, second, third = store.due_contacts(campaign.id, 0.0, 3)
     attempt = store.begin_attempt(first.id, "u-1", 1.0)
-    store.cancel_attempt(attempt.id)
+    store.cancel_attempt(attempt.id, 5.0)
     assert store.counts(campaign.id).attempts == 0 and store.number_times(first.phone).attempts == ()
     busy = store.begin_attempt(second.id, "u-2", 1.0)
     store.finish_attempt(busy.id, AttemptResult("USER_BUSY"), ContactNext(601.0, "USER_BUSY"), 1.0)
