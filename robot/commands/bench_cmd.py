@@ -6,7 +6,13 @@ import argparse
 import importlib
 from typing import Any
 
-BENCH_MODULES = ("robot.bench.amd", "robot.bench.bargein", "robot.bench.load")
+BENCH_MODULES = (
+    "robot.bench.amd",
+    "robot.bench.bargein",
+    "robot.bench.intents",
+    "robot.bench.load",
+    "robot.bench.streaming",
+)
 
 
 def register(subparsers: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -237,3 +238,17 @@ def detect_intent(text: str) -> IntentMatch:
     if yes is not None:
         return IntentMatch(Intent.YES, yes[1])
     return IntentMatch(None)
+
+
+def settles_on(intents: Collection[str]) -> Callable[[str], bool] | None:
+    """Early end of a turn: a predicate telling whether words heard so far already show one of `intents`
+    (Intent values); None when there are none to look for."""
+    wanted = frozenset(intents)
+    if not wanted:
+        return None
+
+    def settles(text: str) -> bool:
+        match = detect_intent(text)
+        return match.intent is not None and match.intent.value in wanted
+
+    return settles

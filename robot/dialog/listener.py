@@ -325,6 +325,10 @@ class CallListener:
             self._partial = update.partial_text
             if self._partial:
                 emit("partial", {"text": self._partial})
+        if update.committed and self.settings.bargein_policy == "words" and self.policy.playing:
+            decision = self.policy.words(list(update.committed), self.audio_time)  # committed live words count too
+            if decision is not None:
+                self._fire(decision)
         self._settle_early()
 
     def turn_words(self, start: float, end: float | None = None) -> list[Word]:

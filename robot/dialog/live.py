@@ -4,9 +4,11 @@ The `CallListener` feeds it the audio of each speech segment (from a short pre-r
 calls `iterate_if_due()` after each chunk: once `stream_chunk_ms` of new audio has arrived and no request of this
 call is in flight, the whole buffer (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine with the
 committed text as prompt, at Priority.PARTIAL (so iterations of all calls that wait at the same moment are decoded
-in one batch; one request per call at a time, never one per 20 ms frame). When the caller stops (`finalize()`:
-the end of a turn, or the listener's end-of-speech silence), the buffer is recognised once more at
-Priority.DIALOG, with the whole of its speech, and every word of that last hypothesis is committed.
+in one batch; one request per call at a time, never one per 20 ms frame). A partial the engine drops (past
+stream_deadline_ms in its queue) doubles this call's interval, up to 4 x stream_chunk_ms, until one is served.
+When the caller stops (`finalize()`: the end of a turn, or the listener's end-of-speech silence), the buffer is
+recognised once more at Priority.DIALOG (no deadline: its words would be lost), with the whole of its speech, and
+every word of that last hypothesis is committed.
 
 Every update goes to `on_update(update, final)`; stream times throughout.
 """
@@ -71,6 +73,7 @@ class LiveRecognizer:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._new_s = 0.0  # audio appended since the last request was made, seconds
+        self._interval_s = settings.stream_chunk_ms / 1000  # doubles while the engine drops our partials
 
     @property
     def active(self) -> bool:
@@ -93,7 +96,7 @@ class LiveRecognizer:
         self._new_s += samples.size / RATE
 
     def due(self) -> bool:
-        return self.active and not self.busy and self._new_s >= self.settings.stream_chunk_ms / 1000
+        return self.active and not self.busy and self._new_s >= self._interval_s
 
     async def iterate(self) -> StreamUpdate | None:
         """One LocalAgreement iteration on the buffer; None when the engine dropped it (or nothing to do)."""
@@ -104,8 +107,11 @@ class LiveRecognizer:
             self._new_s = 0.0
             deadline = self._clock.monotonic() + self.settings.stream_deadline_ms / 1000
             words = await self._recognize(audio, prompt, Priority.PARTIAL, deadline)
-            if words is None:
+            base = self.settings.stream_chunk_ms / 1000
+            if words is None:  # the engine is behind: ask less often until it answers again
+                self._interval_s = min(4 * base, 2 * self._interval_s)
                 return None
+            self._interval_s = base
             update = self.agreement.accept(words)
             self.on_update(update, False)
             return update
@@ -117,15 +123,14 @@ class LiveRecognizer:
                 return None
             audio, prompt = self.agreement.request()
             self._new_s = 0.0
-            deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
-            words = await self._recognize(audio, prompt, Priority.DIALOG, deadline)
+            words = await self._recognize(audio, prompt, Priority.DIALOG, None)  # no deadline: words would be lost
             # no answer in time: the last hypothesis's tail is all there is
             update = self.agreement.finish() if words is None else self.agreement.accept_final(words, audio.size)
             self.on_update(update, True)
             return update
 
     async def _recognize(
-        self, audio: npt.NDArray[np.float32], prompt: str, priority: Priority, deadline: float
+        self, audio: npt.NDArray[np.float32], prompt: str, priority: Priority, deadline: float | None
     ) -> list[Word] | None:
         self.stats.iterations += 1
         self.stats.audio_s += audio.size / RATE

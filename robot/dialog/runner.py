@@ -36,7 +36,7 @@ import numpy.typing as npt
 from robot.calls.control import CallControl
 from robot.clock import Clock
 from robot.dialog.bargein import FRAME_S, BargeInDecision, energy_envelope, should_resume
-from robot.dialog.intents import detect_intent
+from robot.dialog.intents import detect_intent, settles_on
 from robot.dialog.listener import CallListener, Turn
 from robot.dialog.scenario import Scenario, Step
 from robot.errors import ConfigError
@@ -379,15 +379,7 @@ class ScenarioRunner:
 
     def _settler(self, on: dict[str, str]) -> Callable[[str], bool] | None:
         """Early end of a turn: committed words show an intent of early_intents that `on` branches on."""
-        early = set(self.settings.early_intents) & set(on)
-        if not early:
-            return None
-
-        def settles(text: str) -> bool:
-            match = detect_intent(text)
-            return match.intent is not None and match.intent.value in early
-
-        return settles
+        return settles_on(set(self.settings.early_intents) & set(on))
 
     async def _listen(self, name: str, step: Step, since: float) -> str:
         assert step.on is not None

@@ -33,6 +33,7 @@ class PlaybackRecord:
     offset_samples: int = 0  # `file@@<samples>`: started this far into the file (samples at `rate`)
     rate: int = 8000  # the file's sample rate (playback_last_offset_pos counts in it)
     pauses: int = 0  # uuid_fileman pause toggles that paused it
+    first_paused: float | None = None  # monotonic time of its first pause
     paused_s: float = 0.0  # time it spent paused (not played, not counted in playback_ms), seconds
 
 
@@ -284,6 +285,8 @@ class SimCall:
             playing.task.cancel()
             playing.paused_at = now
             playing.record.pauses += 1
+            if playing.record.first_paused is None:
+                playing.record.first_paused = self.clock.monotonic()
         else:
             paused = now - playing.paused_at
             playing.paused_total += paused

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.bench.bargein import SimBench, bench_scenario, heard_whole
+from robot.bench.simbench import SimBench, bench_scenario, heard_whole
 from robot.settings import Settings
 
 pytestmark = pytest.mark.integration
