@@ -14,7 +14,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LD_LIBRARY_PATH=/usr/local/lib/python3.11/site-packages/nvidia/cublas/lib:/usr/local/lib/python3.11/site-packages/nvidia/cudnn/lib
 
 WORKDIR /usr/src/robot
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md amd_keywords.yaml ./
 COPY robot ./robot
 RUN pip install . \
     && if [ "$WITH_CUDA" = "1" ]; then pip install "nvidia-cublas-cu12" "nvidia-cudnn-cu12==9.*"; fi
