@@ -62,7 +62,7 @@ async def test_follow_prints_new_lines(tmp_path: Path) -> None:
     try:
         writer.write("intent", "cccc3333-z", campaign="c1", intent="refus")
         line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
-        assert b"cccc3333" in line and b"intent=refus" in line
+        assert b"cccc3333" in line and b"-> refus" in line, "an answer reads as one line"
     finally:
         proc.kill()
         await proc.wait()
