@@ -25,23 +25,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
 
 from robot.calls.control import CallControl
 from robot.clock import Clock
-from robot.dialog.bargein import FRAME_S, BargeInDecision, energy_envelope, should_resume
+from robot.dialog.bargein import FRAME_S, BargeInDecision, should_resume
 from robot.dialog.intents import detect_intent, settles_on
 from robot.dialog.listener import CallListener, Turn
+from robot.dialog.playback import Playback, Prompt, PromptLibrary, file_of
 from robot.dialog.scenario import Scenario, Step
-from robot.errors import ConfigError
 from robot.events import BargeIn
 from robot.settings import DialogSettings
+
+__all__ = ["CALL_LOG_EVENTS", "DialogOutcome", "Prompt", "PromptLibrary", "ScenarioRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +55,6 @@ PLAYBACK_GRACE_S = 3.0
 MAX_STEPS = 50  # a scenario that loops longer than this hangs up
 
 
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    path: Path
-    duration_s: float
-    envelope: npt.NDArray[np.float64]
-    rate: int = 8000  # the file's sample rate: `@@<samples>` offsets count in it
-
-
-class PromptLibrary:
-    """Prompt durations and energy envelopes (for the echo check), read once per file."""
-
-    def __init__(self) -> None:
-        self._cache: dict[Path, Prompt] = {}
-
-    def get(self, path: Path) -> Prompt:
-        if path not in self._cache:
-            self._cache[path] = self._read(path)
-        return self._cache[path]
-
-    @staticmethod
-    def _read(path: Path) -> Prompt:
-        try:
-            with wave.open(str(path), "rb") as wav:
-                if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-                    raise ConfigError(f"{path}: prompts must be mono 16-bit WAV")
-                rate = wav.getframerate()
-                samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
-        except (OSError, EOFError, wave.Error) as err:
-            raise ConfigError(f"{path}: cannot read prompt: {err}") from err
-        return Prompt(path, samples.size / rate, energy_envelope(samples, rate), rate)
-
-
 @dataclass(slots=True)
 class DialogOutcome:
     final_step: str
@@ -101,28 +66,6 @@ class DialogOutcome:
     steps: list[str] = field(default_factory=list)
     ended_by: str = ""  # hangup | transfer | max_steps
     resumes: int = 0  # prompts resumed after a false interruption (backchannel)
-
-
-def _file_of(path: str | Path) -> Path:
-    """`file@@<samples>` (a playback that starts into the file) -> the file."""
-    return Path(str(path).split("@@", 1)[0])
-
-
-class _Playback:
-    def __init__(self, prompt: Prompt, offset: int, started_at: float) -> None:
-        self.prompt = prompt
-        self.offset = offset  # samples into the file it started at
-        self.started_at = started_at  # stream time the playback was sent
-        self.stop_offset: int | None = None  # PLAYBACK_STOP's playback_last_offset_pos
-        self.ended = asyncio.Event()
-        self.status = ""
-        self.barged: BargeInDecision | None = None
-        self.barge_event = asyncio.Event()
-        self.paused_s = 0.0  # stream seconds it spent paused (pause policy)
-
-    def position_s(self, t: float) -> float:
-        """Seconds of the file played at stream time `t` (from where it started, paused time left out)."""
-        return self.offset / self.prompt.rate + max(0.0, t - self.started_at - self.paused_s)
 
 
 class ScenarioRunner:
@@ -143,7 +86,7 @@ class ScenarioRunner:
         self.clock = clock
         self._emit: EventSink = on_event or (lambda _name, _fields: None)
         self._prompts = prompts or PromptLibrary()
-        self._playback: _Playback | None = None
+        self._playback: Playback | None = None
         self._break_tasks: set[asyncio.Task[None]] = set()
         self.outcome = DialogOutcome(final_step=scenario.start)
         self._step = scenario.start
@@ -158,7 +101,7 @@ class ScenarioRunner:
         playback = self._playback
         if playback is None or status == "start" or playback.ended.is_set():
             return
-        if path is not None and _file_of(path) != playback.prompt.path:
+        if path is not None and file_of(path) != playback.prompt.path:
             return
         playback.status = status
         playback.stop_offset = offset_samples
@@ -283,7 +226,7 @@ class ScenarioRunner:
             self.outcome.resumes += 1
             stopped_at, playback = await self._play_from(name, prompt, offset, interruptible=interruptible)
 
-    async def _after_pause(self, name: str, playback: _Playback, barged: BargeInDecision, resumes: int) -> bool:
+    async def _after_pause(self, name: str, playback: Playback, barged: BargeInDecision, resumes: int) -> bool:
         """The prompt is paused: follow the interrupting speech; a backchannel or noise resumes the prompt from
         the same sample (uuid_fileman pause again: True), anything else breaks it (uuid_break: False)."""
         verdict, text = await self.listener.interruption(barged.speech_onset)
@@ -307,7 +250,7 @@ class ScenarioRunner:
         self.listener.prompt_started(playback.prompt.envelope[skip:], interruptible=True)
         return True
 
-    async def _resume_offset(self, playback: _Playback, barged: BargeInDecision) -> int:
+    async def _resume_offset(self, playback: Playback, barged: BargeInDecision) -> int:
         """Where to restart a broken prompt (file samples): where PLAYBACK_STOP says it stopped, less the rewind."""
         if self._break_tasks:  # the resumed playback must come after the uuid_break, never before it
             await asyncio.wait(list(self._break_tasks), timeout=PLAYBACK_GRACE_S)
@@ -321,9 +264,9 @@ class ScenarioRunner:
 
     async def _play_from(
         self, name: str, prompt: Prompt, offset: int, *, interruptible: bool
-    ) -> tuple[float, _Playback]:
+    ) -> tuple[float, Playback]:
         """Play `prompt` from `offset` file samples until it ends or is barged in; (stream time it ended, it)."""
-        playback = _Playback(prompt, offset, self.listener.audio_time)
+        playback = Playback(prompt, offset, self.listener.audio_time)
         self._playback = playback
         await self.control.play(f"{prompt.path}@@{offset}" if offset else prompt.path)
         skip_s = offset / prompt.rate
@@ -336,7 +279,7 @@ class ScenarioRunner:
         self._emit("play", play_fields | ({"offset_s": round(skip_s, 3)} if offset else {}))
         return await self._wait_playback(name, playback), playback
 
-    async def _wait_playback(self, name: str, playback: _Playback) -> float:
+    async def _wait_playback(self, name: str, playback: Playback) -> float:
         """Wait until the prompt ends or is barged in; the stream time it stopped."""
         prompt = playback.prompt
         left_s = prompt.duration_s - playback.position_s(self.listener.audio_time)
