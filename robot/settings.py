@@ -356,14 +356,21 @@ class AmdSettings(_Section):
     )
 
 
+    @property
+    def longest_decision_s(self) -> float:
+        """The latest a verdict can come, in audio seconds after the answer: speech starting just before
+        no_speech_timeout_ms, its late window, the longest extension, a tone still sounding and the transcript."""
+        latest = max(self.window_ms, self.no_speech_timeout_ms + self.late_speech_window_ms)
+        return (latest + self.max_extension_ms + self.beep_max_ms + self.file_asr_latency_ms) / 1000.0
+
 class DialogSettings(_Section):
     """Scenario playback, listening and barge-in."""
 
     bargein_policy: Literal["vad", "words", "pause", "off"] = Field(
-        "vad",
-        description="vad: break after speech >= bargein_min_speech_ms (then maybe restart from where it broke); "
-        "words: ASR confirms a non-backchannel word first (slower); pause: pause the prompt after "
-        "bargein_pause_min_speech_ms, then break it or resume it from the same sample.",
+        "pause",
+        description="pause: pause the prompt after bargein_pause_min_speech_ms (uuid_fileman), then break it or "
+        "resume it from the same sample; vad: break after speech >= bargein_min_speech_ms (then maybe restart a "
+        "backchannel's prompt from where it broke); words: ASR confirms a non-backchannel word first (slowest).",
     )
     bargein_min_speech_ms: int = Field(240, ge=0, description="Speech needed to break a prompt (vad policy), ms.")
     bargein_pause_min_speech_ms: int = Field(

@@ -215,7 +215,7 @@ class RobotApp:
             metadata=metadata,
             max_stream_restarts=s.media.max_stream_restarts if s.media.restart_stream else 0,
             connect_timeout_s=s.media.connect_timeout_s,
-            amd_window_s=s.amd.window_ms / 1000.0,
+            amd_window_s=s.amd.longest_decision_s,
         )
 
     async def dial(self, attempt: AttemptRequest) -> CallOutcome:
