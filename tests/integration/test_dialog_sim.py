@@ -18,7 +18,7 @@ PROMPT = REPO / "audio" / "prompts" / "8k" / "no_answer.wav"  # 4 s: keeps the t
 
 
 async def test_talking_callee_breaks_the_prompt_and_calm_callee_does_not() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, dialog={"bargein_policy": "vad"})  # type: ignore[call-arg]
     scenario = bench_scenario(PROMPT)
     async with SimBench(settings, None, opening_wait_s=1.0) as bench:
         talker, calm = await asyncio.wait_for(
@@ -44,7 +44,7 @@ async def test_talking_callee_breaks_the_prompt_and_calm_callee_does_not() -> No
 
 
 async def test_backchannels_over_the_prompt_resume_it_from_where_it_broke() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, dialog={"bargein_policy": "vad"})  # type: ignore[call-arg]
     async with SimBench(settings, None, opening_wait_s=1.0) as bench:
         calm = await asyncio.wait_for(bench.call("human_backchannel", bench_scenario(PROMPT)), timeout=30)
         plays = bench.sim.playbacks(calm.uuid)

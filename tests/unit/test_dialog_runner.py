@@ -159,7 +159,7 @@ async def _run_call(
 ) -> tuple[DialogOutcome, FakeFreeswitch, list[tuple[str, dict[str, object]]], ScriptedAsr]:
     import asyncio
 
-    settings = DialogSettings(audio_dir=REPO / "audio", **dialog)
+    settings = DialogSettings(audio_dir=REPO / "audio", **({"bargein_policy": "vad"} | dialog))
     scenario = load_scenario(REPO / "scenarios" / "demo_fr.yaml", settings.audio_dir)
     ref: list[CallListener] = []
     asr = ScriptedAsr(ref, utterances)
