@@ -104,6 +104,11 @@ class CallLogWriter:
         private_dir(path.parent)  # names, numbers, transcripts: 0600 in a 0700 folder
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
         os.fchmod(self._fd, FILE_MODE)
+        self._subscribers: list[Callable[[CallLogEvent], None]] = []
+
+    def subscribe(self, callback: Callable[[CallLogEvent], None]) -> None:
+        """`callback(event)` after each line is written (the live view reads the log's own events)."""
+        self._subscribers.append(callback)
 
     def write(
         self, event: str, call_uuid: str, *, campaign: str | None = None, contact: str | None = None, **fields: Any
@@ -123,6 +128,8 @@ class CallLogWriter:
                 self._write_all(data)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+        for callback in self._subscribers:
+            callback(item)
         return item
 
     def _write_all(self, data: bytes) -> None:

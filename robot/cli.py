@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "robot.commands.call_cmd",
     "robot.commands.serve_cmd",
     "robot.commands.logs_cmd",
+    "robot.commands.top_cmd",
     "robot.commands.sim_cmd",
     "robot.commands.amd_cmd",
     "robot.commands.bench_cmd",

@@ -485,8 +485,13 @@ class CampaignSettings(_Section):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Paris, America/Martinique)") from err
         return value
 
-    metrics_port: int = Field(9108, ge=0, le=65535, description="Prometheus metrics port (0 = off).")
-    metrics_host: str = Field("127.0.0.1", description="Listen address of the Prometheus metrics server.")
+    metrics_port: int = Field(
+        9108, ge=0, le=65535, description="Port of /metrics, the live API and the web console (0 = off)."
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Listen address of /metrics and the console; other than loopback, console.token is required.",
+    )
     legal_max_attempts: int = Field(
         4, ge=1, description="Prospecting: attempts per number at most within legal_window_days (D223-9), attempts."
     )
@@ -521,6 +526,22 @@ class LogSettings(_Section):
     call_log: Path = Field(Path("var/calls.jsonl"), description="JSON Lines call log that `robot logs` reads.")
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Process log level.")
     follow_poll_s: float = Field(0.5, gt=0, description="`robot logs -f`: interval between file checks, seconds.")
+
+
+class ConsoleSettings(_Section):
+    """The live view (web console, `robot top`, JSON API) served beside /metrics on campaign.metrics_port."""
+
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token (or basic-auth password, any user) for /metrics, the API and the console. "
+        "Required when campaign.metrics_host is not loopback; none by default (secret).",
+    )
+    mask_numbers: bool = Field(True, description="Show callee numbers masked (+3361234**78) in the live view.")
+    push_interval_s: float = Field(
+        1.0, gt=0, le=10, description="Server-sent events: live snapshot sent to each viewer this often, seconds."
+    )
+    recent_calls: int = Field(50, ge=0, le=1000, description="Ended calls kept for their timeline, calls.")
+    timeline_events: int = Field(200, ge=10, le=5000, description="Events kept per call timeline, events.")
 
 
 class SimSettings(_Section):
@@ -585,6 +606,7 @@ class Settings(BaseSettings):
     dialog: DialogSettings = Field(default_factory=DialogSettings)  # type: ignore[arg-type]
     campaign: CampaignSettings = Field(default_factory=CampaignSettings)  # type: ignore[arg-type]
     log: LogSettings = Field(default_factory=LogSettings)  # type: ignore[arg-type]
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)  # type: ignore[arg-type]
     sim: SimSettings = Field(default_factory=SimSettings)  # type: ignore[arg-type]
 
 

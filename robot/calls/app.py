@@ -24,6 +24,8 @@ from robot.calls.session import ESL_LOST_CAUSE, CallLogSink, CallSession, Sessio
 from robot.calls.voicemail import wait_for_beep
 from robot.campaign.dialing import AttemptRequest, CallOutcome, NotDialled
 from robot.clock import Clock, SystemClock
+from robot.console.live import LiveView
+from robot.console.server import ConsoleServer
 from robot.dialog.listener import CallListener
 from robot.dialog.runner import CALL_LOG_EVENTS, DialogOutcome, PromptLibrary, ScenarioRunner
 from robot.dialog.scenario import Scenario, load_scenario
@@ -36,7 +38,7 @@ from robot.esl.routing import CallEvents
 from robot.events import AmdResult, AmdVerdict
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
-from robot.metrics import MetricsServer, RobotMetrics
+from robot.metrics import RobotMetrics
 from robot.paths import audio_dir_for, data_file
 from robot.settings import Settings
 
@@ -63,6 +65,12 @@ class RobotApp:
         self.esl = EslClient(settings.esl, clock=self.clock)
         self.audio = AudioServer(settings.media, clock=self.clock)
         self.call_log = CallLogWriter(settings.log.call_log, self.clock)
+        c = settings.console
+        self.live = LiveView(
+            mask_numbers=c.mask_numbers, recent_calls=c.recent_calls, timeline_events=c.timeline_events
+        )
+        self.call_log.subscribe(self.live.apply)  # the live view sees exactly what the call log says
+        self.metrics.esl_connected.callback = lambda: float(self.esl.connected)
         self.engine = engine
         self.vad_model: SileroModel | None = None
         self.keywords: KeywordSet | None = None
@@ -78,8 +86,8 @@ class RobotApp:
             if serve_handoff
             else None
         )
-        self._metrics_server = (
-            MetricsServer(self.metrics.registry, settings.media.host, settings.campaign.metrics_port)
+        self._metrics_server = (  # /metrics, the live API and the web console
+            ConsoleServer(self.metrics, self.live, settings, self.clock)
             if serve_metrics and settings.campaign.metrics_port
             else None
         )
@@ -181,6 +189,8 @@ class RobotApp:
                 onset, sent = fields.get("speech_onset"), fields.get("break_sent_at")
                 if isinstance(onset, float | int) and isinstance(sent, float | int):
                     self.metrics.bargein_latency.observe(float(sent) - float(onset))
+            if name == "step":  # the live view shows where each call is in its scenario
+                self.live.step(control.uuid, str(fields.get("step")))
             if name == "refusal":  # stored by the campaign at once, not only at hangup
                 self._refusal_hooks.get(control.uuid, _no_hook)()
             kind = CALL_LOG_EVENTS.get(name)

@@ -34,10 +34,12 @@ from robot.campaign.preflight import check_files, probe_switch
 from robot.campaign.progress import ProgressPrinter, lease_line, progress_table, waiting_lines
 from robot.campaign.runner import CampaignRunner, Dialer, RunPolicy, build_dial_string
 from robot.campaign.sqlite_store import SqliteStore
-from robot.campaign.store import CampaignRecord, owner_is_dead
+from robot.campaign.store import CampaignCounts, CampaignRecord, owner_is_dead
 from robot.clock import SystemClock
+from robot.console.live import LiveView
+from robot.console.server import ConsoleServer
 from robot.errors import ConfigError
-from robot.metrics import MetricsServer, RobotMetrics
+from robot.metrics import RobotMetrics
 from robot.private_files import open_private
 from robot.settings import Settings
 
@@ -234,8 +236,21 @@ async def _dial(
     takes_metrics = "metrics" in inspect.signature(factory).parameters
     dialer = factory(settings, metrics=metrics) if takes_metrics else factory(settings)  # type: ignore[call-arg]
     server = None
+    live = _live_view(dialer, settings)
+
+    def on_progress(record: CampaignRecord, counts: CampaignCounts) -> None:
+        printer(record, counts)
+        live.campaign_progress(record, counts, SystemClock().wall())
+
     runner = CampaignRunner(
-        store, dialer, campaign, policy, SystemClock(), on_progress=printer, on_notice=printer.notice, metrics=metrics
+        store,
+        dialer,
+        campaign,
+        policy,
+        SystemClock(),
+        on_progress=on_progress,
+        on_notice=printer.notice,
+        metrics=metrics,
     )
     status: str | None = None
     running = False
@@ -245,8 +260,9 @@ async def _dial(
             if start is not None:  # the embedded servers start once, before the first call: fail early
                 await start()
             if settings.campaign.metrics_port:
-                server = MetricsServer(metrics.registry, settings.campaign.metrics_host, settings.campaign.metrics_port)
-                await server.start()
+                server = ConsoleServer(metrics, live, settings, SystemClock())  # /metrics, live API, web console
+                port = await server.start()
+                printer.notice(f"live console: http://{settings.campaign.metrics_host}:{port}/ (robot top)")
             running = True
             status = await runner.run()
     except OSError as err:  # a port taken between the preflight and now
@@ -264,6 +280,14 @@ async def _dial(
     if status == "paused":
         print(f"resume with: robot campaign resume {campaign.name}", file=sys.stderr)
     return 0
+
+
+def _live_view(dialer: Dialer, settings: Settings) -> LiveView:
+    """The live dialer's own view (fed by its call log); a view of campaign progress only for other dialers."""
+    live = getattr(getattr(dialer, "app", None), "live", None)
+    if isinstance(live, LiveView):
+        return live
+    return LiveView(mask_numbers=settings.console.mask_numbers, recent_calls=settings.console.recent_calls)
 
 
 @contextlib.contextmanager

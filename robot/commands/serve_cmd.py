@@ -17,7 +17,7 @@ from robot.settings import Settings
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
-        help="Run the robot for dialplan hand-off (socket app), with the audio server and /metrics.",
+        help="Run the robot for dialplan hand-off (socket app), with the audio server, /metrics and the live console.",
     )
     parser.set_defaults(func=run)
 
@@ -35,7 +35,8 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
         advertised = app.stream_url(str(uuid.UUID(int=0))).split(CALL_PATH_PREFIX)[0]  # what FreeSWITCH is told
         print(f"robot: audio WebSocket on {s.media.host}:{app.audio.port} (FreeSWITCH connects to {advertised})")
         if app.metrics_port:
-            print(f"robot: metrics on http://{s.media.host}:{app.metrics_port}/metrics", flush=True)
+            where = f"http://{s.campaign.metrics_host}:{app.metrics_port}"
+            print(f"robot: metrics on {where}/metrics, live console on {where}/ (robot top)", flush=True)
         print(f"robot: call log {s.log.call_log} (robot logs -f)", flush=True)
         if ready is not None:
             ready.set()

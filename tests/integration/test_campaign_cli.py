@@ -12,7 +12,11 @@ import pytest
 
 from robot.campaign.sqlite_store import SqliteStore
 from robot.cli import main
-from robot.metrics import MetricsServer, RobotMetrics
+from robot.clock import SystemClock
+from robot.console.live import LiveView
+from robot.console.server import ConsoleServer
+from robot.metrics import RobotMetrics
+from robot.settings import Settings
 from tests.integration.campaign_faults_kit import read_ledger, simulator
 
 pytestmark = pytest.mark.integration
@@ -98,18 +102,19 @@ def test_run_pause_resume_export_csv(env: Path, capsys: pytest.CaptureFixture[st
 async def test_metrics_scrape_over_loopback() -> None:
     metrics = RobotMetrics()
     metrics.originate_results.inc(cause="USER_BUSY")
-    server = MetricsServer(metrics.registry, "127.0.0.1", 0)
+    settings = Settings(_env_file=None, campaign={"metrics_port": 0})  # type: ignore[call-arg]
+    server = ConsoleServer(metrics, LiveView(), settings, SystemClock())
     port = await server.start()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         response = await asyncio.wait_for(reader.read(), timeout=5)
         writer.close()
         head, body = response.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 200 OK") and b"text/plain; version=0.0.4" in head
-        assert b'robot_originate_results_total{cause="USER_BUSY"} 1' in body
+        assert b'robot_originate_results_total{cause="USER_BUSY"} 1.0' in body
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /nope HTTP/1.1\r\n\r\n")
+        writer.write(b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert (await asyncio.wait_for(reader.read(), timeout=5)).startswith(b"HTTP/1.1 404")
         writer.close()
     finally:
