@@ -448,6 +448,13 @@ class CampaignSettings(_Section):
     """Dialing, pacing, retries and the store."""
 
     db_path: Path = Field(Path("var/robot.sqlite"), description="SQLite store (WAL mode).")
+    store: SecretStr = Field(
+        SecretStr(""),
+        description="Campaign store: empty = the SQLite file db_path (one machine); postgresql://user:password@host"
+        ":port/database = PostgreSQL, shared by `robot campaign run --worker` processes on several machines "
+        "(secret: never logged).",
+    )
+    store_pool_size: int = Field(4, ge=1, le=64, description="PostgreSQL store: connections per process at most.")
     concurrency: int = Field(10, ge=1, description="Calls in flight at most, calls.")
     cps: float = Field(2.0, gt=0, description="New calls per second at most, calls/s.")
     dial_template: str = Field(

@@ -3,10 +3,11 @@ notices (waiting for FreeSWITCH, stopping...) as lines of their own; and the `ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from robot.campaign.store import CampaignCounts, CampaignRecord, Lease, Waiting
+from robot.campaign.store import CampaignCounts, CampaignRecord, Lease, Waiting, WorkerRecord
 
 _STATES = ("pending", "dialing", "done", "skipped")
 
@@ -87,4 +88,14 @@ def waiting_lines(groups: list[Waiting], now: float) -> list[str]:
         else:
             why = f"retry at {_clock_time(g.next_at, now)} after {g.reason}"
         lines.append(f"  {g.contacts} {'never called' if g.never_called else 'to retry'}: {why}")
+    return lines
+
+
+def worker_lines(workers: list[WorkerRecord], now: float, is_dead: Callable[[str], bool]) -> list[str]:
+    """Every worker on the campaign (`run --worker`): heartbeat age and calls in flight; gone ones flagged."""
+    live = [w for w in workers if w.lease_until >= now and not is_dead(w.owner)]
+    lines = [f"workers: {len(live)} alive of {len(workers)}, {sum(w.dialing for w in live)} call(s) in flight"]
+    for w in workers:
+        state = "alive" if w in live else "gone (its calls are taken over by a live worker)"
+        lines.append(f"  {w.owner}: {state}, heartbeat {max(0.0, now - w.seen):.0f} s ago, {w.dialing} in flight")
     return lines

@@ -14,6 +14,7 @@ injected clock and `sleep`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -54,6 +55,8 @@ from robot.campaign.store import (
     CampaignStore,
     ContactNext,
     ContactRecord,
+    NumberTimes,
+    owner_is_dead,
     process_owner,
 )
 from robot.clock import Clock
@@ -150,11 +153,13 @@ class CampaignRunner:
         on_notice: NoticeHook | None = None,
         metrics: RobotMetrics | None = None,
         owner: str | None = None,
+        worker: bool = False,
     ) -> None:
         self.store, self.dialer, self.campaign, self.policy = store, dialer, campaign, policy
         self.clock, self._sleep, self._on_progress, self.metrics = clock, sleep, on_progress, metrics
         self._on_notice = on_notice or (lambda text: log.info("%s", text))
         self.owner = owner or process_owner()
+        self.worker = worker  # one of several processes on the campaign: no exclusive lease (robot.campaign.store)
         self.bucket = TokenBucket(policy.cps, max(1.0, policy.cps), clock)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._dnc: set[str] = set()
@@ -190,7 +195,7 @@ class CampaignRunner:
         self.held_lease = True
         try:
             self._dnc = await self._db(self.store.dnc_numbers)
-            if not await self._reconcile():
+            if not await self._reconcile(await self._orphans()):
                 return await self._paused()
             return await self._loop(cid)
         finally:
@@ -198,13 +203,17 @@ class CampaignRunner:
                 for task in self._in_flight:
                     task.cancel()
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
-            await self._db(self.store.set_note, cid, None)
-            await self._db(self.store.release_lease, cid, self.owner)
+            if not self.worker:
+                await self._db(self.store.set_note, cid, None)
+                await self._db(self.store.release_lease, cid, self.owner)
+            await self._db(self.store.leave, cid, self.owner)
 
     async def _paused(self) -> str:
         """After a stop: paused, or done when the stop came as the last contact became final."""
         counts: CampaignCounts = await self._db(self.store.counts, self.campaign.id)
         status: CampaignStatus = "paused" if counts.by_state.get("pending") or counts.in_flight else "done"
+        if self.worker:  # the others go on: this worker only leaves
+            return status
         await self._db(self.store.set_status, self.campaign.name, status)
         self._progress()
         return status
@@ -229,7 +238,10 @@ class CampaignRunner:
                 continue
             free = self.policy.concurrency - len(self._in_flight)
             if free > 0:
-                due: list[ContactRecord] = await self._db(self.store.due_contacts, cid, self.clock.wall(), free)
+                now = self.clock.wall()
+                due: list[ContactRecord] = await self._db(
+                    self.store.claim_due, cid, self.owner, now, free, now + self.policy.lease_ttl_s
+                )
                 if due:
                     for contact in due:
                         if not await self._start(contact):
@@ -237,10 +249,12 @@ class CampaignRunner:
                     continue
             if not self._in_flight:
                 next_due = await self._db(self.store.next_due_at, cid)
-                if next_due is None:
-                    await self._db(self.store.set_status, self.campaign.name, "done")
+                if next_due is None and await self._db(self.store.finish_if_done, cid):
                     self._progress()
                     return "done"
+                if next_due is None:  # another worker still has calls in flight (a retry may come back)
+                    await self._wait(self.policy.idle_poll_s)
+                    continue
                 await self._announce_idle(next_due)
                 await self._wait(min(self.policy.idle_poll_s, max(0.0, next_due - self.clock.wall())))
             else:
@@ -312,18 +326,39 @@ class CampaignRunner:
                 task.result()  # a bug in _call must not pass silently
 
     async def _renew_lease(self, *, force: bool = False) -> None:
+        """Every ttl/3: the campaign lease (alone) or the worker heartbeat, and the contacts' leases; a worker then
+        takes over the calls of workers that are gone and closes them by the crash rules."""
         now = self.clock.wall()
         if force or now - self._lease_renewed_at >= self.policy.lease_ttl_s / 3:
-            await self._db(self.store.acquire_lease, self.campaign.id, self.owner, now, self.policy.lease_ttl_s)
+            if not self.worker:
+                await self._db(self.store.acquire_lease, self.campaign.id, self.owner, now, self.policy.lease_ttl_s)
+            await self._db(self.store.heartbeat, self.campaign.id, self.owner, now, now + self.policy.lease_ttl_s)
             self._lease_renewed_at = now
+            if self.worker and not force:
+                await self._reconcile(await self._orphans())
+
+    async def _orphans(self) -> list[AttemptRecord]:
+        """Calls left in flight by a process that is gone. Alone (campaign lease held), every other owner is gone;
+        as a worker, those whose leases expired or whose process on this host is dead."""
+        now = self.clock.wall()
+
+        def gone(owner: str) -> bool:
+            return True if not self.worker else owner_is_dead(owner)
+
+        taken: list[AttemptRecord] = await self._db(
+            self.store.take_orphans, self.campaign.id, self.owner, now, now + self.policy.lease_ttl_s, gone
+        )
+        return taken
 
     def _allowed(self, contact: ContactRecord, now: float) -> ContactNext | None:
         """None when the contact may be dialled now, else where it goes instead (later, or done) and why."""
+        return self._decide(contact, now, self.store.number_times(contact.phone))
+
+    def _decide(self, contact: ContactRecord, now: float, times: NumberTimes) -> ContactNext | None:
         if contact.attempts >= self.policy.max_attempts:
             return ContactNext(None, f"max {self.policy.max_attempts} attempts reached")
         if contact.phone in self._dnc:
             return ContactNext(None, "DNC")
-        times = self.store.number_times(contact.phone)
         history = NumberHistory(
             attempts=tuple(datetime.fromtimestamp(t, UTC) for t in times.attempts),
             refusals=tuple(datetime.fromtimestamp(t, UTC) for t in times.refusals),
@@ -353,8 +388,19 @@ class CampaignRunner:
         status = (await self._db(self.store.get_campaign, self.campaign.name)).status
         if status != "running" or self._stop_at is not None:
             return False
-        call_uuid = str(uuid.uuid4())
-        attempt: AttemptRecord = await self._db(self.store.begin_attempt, contact.id, call_uuid, self.clock.wall())
+        call_uuid, now = str(uuid.uuid4()), self.clock.wall()
+        # the caps again, in the transaction that locks the number: authoritative across workers and campaigns
+        attempt = await self._db(
+            self.store.begin_claimed,
+            contact.id,
+            call_uuid,
+            now,
+            self.owner,
+            now + self.policy.lease_ttl_s,
+            functools.partial(self._decide, contact, now),
+        )
+        if not isinstance(attempt, AttemptRecord):  # another worker has it, or a cap was reached meanwhile
+            return True
         writes: list[asyncio.Task[Any]] = []
 
         def on_answer() -> None:
@@ -440,11 +486,11 @@ class CampaignRunner:
         )
         await self._db(self.store.finish_attempt, attempt_id, result, nxt, now)
 
-    async def _reconcile(self) -> bool:
-        """Close the attempts a crashed run left `dialing`, asking the switch first when the dialer can.
+    async def _reconcile(self, stale: list[AttemptRecord]) -> bool:
+        """Close the attempts a crashed run (or a worker that is gone) left `dialing`, asking the switch first
+        when the dialer can.
 
         Waits for the switch while it is down (False: a stop was requested meanwhile)."""
-        stale: list[AttemptRecord] = await self._db(self.store.in_flight_attempts, self.campaign.id)
         if not stale:
             return True
         for attempt in stale:

@@ -1,6 +1,9 @@
 """Campaign store: the repository interface (`CampaignStore`) and the records it deals in.
 
-The SQLite implementation is `robot.campaign.sqlite_store.SqliteStore`.
+Implementations: `robot.campaign.sqlite_store.SqliteStore` (embedded default, one machine) and
+`robot.campaign.pg_store.PgStore` (PostgreSQL, several workers and machines on one campaign); both share their SQL
+(robot.campaign.sql_store) and pass one contract test suite. `open_store` (robot.campaign.open_store) picks one from
+the settings.
 
 Crash safety: `begin_attempt` commits the attempt in state `dialing` BEFORE the dialer sends the originate.
 After a crash, `in_flight_attempts` finds those attempts; the runner asks the switch about them (robot.campaign.
@@ -11,15 +14,19 @@ Refusals are stored the moment they are heard (`record_refusal`), not only at ha
 A campaign is run by one runner at a time: `acquire_lease` (owner `host:pid`, expiry; a dead owner on this host or
 an expired lease can be taken over).
 
-A PostgreSQL implementation carrying one campaign over several machines would keep this interface and make
-`due_contacts` a claim: `UPDATE contacts SET state='dialing', lease_owner=$1 ... WHERE id IN (SELECT ... FOR UPDATE
-SKIP LOCKED) RETURNING ...`, with one lease per contact instead of per campaign.
+Workers: `robot campaign run --worker` lets several processes (machines) share one campaign. Each contact carries a
+lease (owner, expiry): `claim_due` leases due contacts (`FOR UPDATE SKIP LOCKED` on PostgreSQL), `begin_claimed`
+dials a leased contact only after the legal caps were checked against the number's attempts and refusals in every
+campaign, in the same transaction that locks the number; `heartbeat` renews a worker's leases; `take_orphans` hands
+the calls of a worker whose leases expired (killed, machine lost) or whose process is gone to a live one, which
+applies the crash rules above to them.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -113,6 +120,17 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerRecord:
+    """One process working on a campaign (`robot campaign run --worker`): its heartbeat and calls in flight."""
+
+    owner: str
+    started: float
+    seen: float
+    lease_until: float
+    dialing: int
+
+
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """Pending contacts sharing one reason (the contact's result), and when the first of them is due."""
 
@@ -141,6 +159,25 @@ class CampaignStore(Protocol):
     def acquire_lease(self, campaign_id: int, owner: str, now: float, ttl_s: float) -> None: ...
     def release_lease(self, campaign_id: int, owner: str) -> None: ...
     def due_contacts(self, campaign_id: int, now: float, limit: int) -> list[ContactRecord]: ...
+    def claim_due(
+        self, campaign_id: int, owner: str, now: float, limit: int, lease_until: float
+    ) -> list[ContactRecord]: ...
+    def begin_claimed(
+        self,
+        contact_id: int,
+        call_uuid: str,
+        now: float,
+        owner: str,
+        lease_until: float,
+        gate: Callable[[NumberTimes], ContactNext | None],
+    ) -> AttemptRecord | ContactNext | None: ...
+    def heartbeat(self, campaign_id: int, owner: str, now: float, lease_until: float) -> None: ...
+    def leave(self, campaign_id: int, owner: str) -> None: ...
+    def workers(self, campaign_id: int) -> list[WorkerRecord]: ...
+    def take_orphans(
+        self, campaign_id: int, owner: str, now: float, lease_until: float, is_dead: Callable[[str], bool]
+    ) -> list[AttemptRecord]: ...
+    def finish_if_done(self, campaign_id: int) -> bool: ...
     def next_due_at(self, campaign_id: int) -> float | None: ...
     def reschedule(self, contact_id: int, nxt: ContactNext) -> None: ...
     def number_times(self, phone: str) -> NumberTimes: ...
@@ -159,6 +196,7 @@ class CampaignStore(Protocol):
     def export_rows(self, campaign_id: int) -> list[dict[str, Any]]: ...
     def add_dnc(self, numbers: set[str], source: str, now: float) -> None: ...
     def dnc_numbers(self) -> set[str]: ...
+    def close(self) -> None: ...
 
 
 def process_owner() -> str:

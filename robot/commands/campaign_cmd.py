@@ -30,15 +30,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from robot.campaign.contacts import load_contacts, load_dnc
+from robot.campaign.open_store import open_store
 from robot.campaign.preflight import check_files, probe_switch
-from robot.campaign.progress import ProgressPrinter, lease_line, progress_table, waiting_lines
+from robot.campaign.progress import ProgressPrinter, lease_line, progress_table, waiting_lines, worker_lines
 from robot.campaign.runner import CampaignRunner, Dialer, RunPolicy, build_dial_string
-from robot.campaign.sqlite_store import SqliteStore
-from robot.campaign.store import CampaignCounts, CampaignRecord, owner_is_dead
+from robot.campaign.store import CampaignCounts, CampaignRecord, CampaignStore, owner_is_dead
 from robot.clock import SystemClock
 from robot.console.live import LiveView
 from robot.console.server import ConsoleServer
-from robot.errors import ConfigError
+from robot.errors import ConfigError, StoreError
 from robot.metrics import RobotMetrics
 from robot.private_files import open_private
 from robot.settings import Settings
@@ -75,6 +75,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--skip-invalid", action="store_true", help="Store bad rows as skipped instead of refusing.")
     run.add_argument("--dnc", type=Path, default=None, help="Do-not-call list (one number per line).")
     run.add_argument("--dialer", default=DEFAULT_DIALER, help="Dialer factory module:function.")
+    _worker_arg(run)
     run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="Show campaigns (or one) with their progress.")
@@ -86,6 +87,7 @@ def register(subparsers: Any) -> None:
         if action == "resume":
             _pacing_args(p)
             p.add_argument("--dialer", default=DEFAULT_DIALER, help="Dialer factory module:function.")
+            _worker_arg(p)
         p.set_defaults(func=func)
     export = sub.add_parser("export", help="Export a campaign's contacts and attempts.")
     export.add_argument("name", help="Campaign name.")
@@ -94,13 +96,22 @@ def register(subparsers: Any) -> None:
     export.set_defaults(func=cmd_export)
 
 
+def _worker_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="One of several processes (machines) on this campaign: joins it if it exists, shares its contacts "
+        "(PostgreSQL store, campaign.store); --concurrency and --cps are per worker.",
+    )
+
+
 def _pacing_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="Calls in flight at most.")
     parser.add_argument("--cps", type=float, default=None, help="New calls per second at most.")
 
 
-def _store(settings: Settings) -> SqliteStore:
-    return SqliteStore(settings.campaign.db_path)
+def _store(settings: Settings) -> CampaignStore:
+    return open_store(settings.campaign)
 
 
 def _policy_settings(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
@@ -186,18 +197,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         if not report.contacts:
             raise ConfigError(f"{args.contacts}: no valid contact to call")
         switch = asyncio.run(probe_switch(settings)) if _live(args) else None  # a refused password creates nothing
-        campaign = store.create_campaign(
-            name=args.name,
-            scenario=str(checked.scenario),
-            prospecting=args.prospecting,
-            legal_basis=args.legal_basis,
-            settings=policy_settings,
-            contacts=report.contacts,
-            skipped=report.problems,
-            now=SystemClock().wall(),
-        )
-        print(f"campaign {campaign.name!r} created: {len(report.contacts)} contacts", file=sys.stderr)
-        return asyncio.run(_dial(store, campaign, RunPolicy.for_campaign(campaign), settings, factory, switch))
+        try:
+            campaign = store.create_campaign(
+                name=args.name,
+                scenario=str(checked.scenario),
+                prospecting=args.prospecting,
+                legal_basis=args.legal_basis,
+                settings=policy_settings,
+                contacts=report.contacts,
+                skipped=report.problems,
+                now=SystemClock().wall(),
+            )
+            print(f"campaign {campaign.name!r} created: {len(report.contacts)} contacts", file=sys.stderr)
+        except StoreError:
+            if not args.worker:
+                raise
+            campaign = store.get_campaign(args.name)  # another worker created it: join
+            print(f"campaign {campaign.name!r}: joining as a worker", file=sys.stderr)
+        policy = RunPolicy.for_campaign(campaign, _overrides(args) if args.worker else None)
+        return asyncio.run(_dial(store, campaign, policy, settings, factory, switch, worker=args.worker))
     finally:
         store.close()
 
@@ -214,18 +232,20 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
         check_files(settings, campaign.scenario, policy.dial_template, live=_live(args))
         switch = asyncio.run(probe_switch(settings)) if _live(args) else None
         store.set_status(campaign.name, "running")
-        return asyncio.run(_dial(store, campaign, policy, settings, factory, switch))
+        return asyncio.run(_dial(store, campaign, policy, settings, factory, switch, worker=args.worker))
     finally:
         store.close()
 
 
 async def _dial(
-    store: SqliteStore,
+    store: CampaignStore,
     campaign: CampaignRecord,
     policy: RunPolicy,
     settings: Settings,
     factory: Callable[[Settings], Dialer],
     switch: str | None,
+    *,
+    worker: bool = False,
 ) -> int:
     printer = ProgressPrinter(sys.stdout)
     if switch is not None:
@@ -251,6 +271,7 @@ async def _dial(
         on_progress=on_progress,
         on_notice=printer.notice,
         metrics=metrics,
+        worker=worker,
     )
     status: str | None = None
     running = False
@@ -268,7 +289,8 @@ async def _dial(
     except OSError as err:  # a port taken between the preflight and now
         raise ConfigError(f"campaign {campaign.name!r} stopped: {err}") from err
     finally:
-        failed_here = status is None and (runner.held_lease or not running)  # not: another process holds it
+        # not: another process holds it, or other workers go on
+        failed_here = status is None and (runner.held_lease or not running) and not worker
         if failed_here and store.get_campaign(campaign.name).status == "running":
             store.set_status(campaign.name, "paused")  # never leave a campaign "running" without a process
         if server is not None:
@@ -334,12 +356,19 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             lease = store.lease(campaign.id)
             alive = lease.owner is not None and not owner_is_dead(lease.owner)
             held = alive and lease.until is not None and lease.until >= now
+            workers = [w for w in store.workers(campaign.id) if w.owner != lease.owner or not held]
+            live = [w for w in workers if w.lease_until >= now and not owner_is_dead(w.owner)]
+            held = held or bool(live)
             shown: str = campaign.status
             if shown == "running" and not held:
                 shown = f"running, but no live process (crashed or killed): robot campaign resume {campaign.name}"
             print(f"{campaign.name}: {shown}, scenario {campaign.scenario}, {kind} ({campaign.legal_basis})")
             ttl = float(campaign.settings.get("lease_ttl_s", 30.0))
-            print("  " + lease_line(lease, ttl, now, alive))
+            if workers:
+                for line in worker_lines(workers, now, owner_is_dead):
+                    print("  " + line)
+            else:
+                print("  " + lease_line(lease, ttl, now, alive))
             note = store.note(campaign.id)
             if held and note:
                 print(f"  state: {note}")
