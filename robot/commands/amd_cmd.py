@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
 from robot.errors import ConfigError
+from robot.plots import check_output, plot_amd_eval
 from robot.settings import Settings
 
 
@@ -33,6 +35,13 @@ def register(subparsers: Any) -> None:
     ev.add_argument("manifest", type=Path, metavar="MANIFEST.csv", help="CSV with columns file,label[,split].")
     ev.add_argument("--split", default=None, help="Only rows of this split (e.g. tune or test).")
     ev.add_argument("--details", action="store_true", help="With --json: one entry per file too.")
+    ev.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="OUT.png|svg",
+        help="Also draw the confusion matrix and decision-time histograms (needs: pip install 'robot[plots]').",
+    )
     _common(ev)
     ev.set_defaults(func=run_eval)
 
@@ -111,6 +120,8 @@ async def _detect_all(detector: AmdDetector, files: list[Path]) -> list[Any]:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     rows = read_manifest(args.manifest, split=args.split)
+    if args.plot is not None:
+        check_output(args.plot)  # before the run, not after it
     detector, engine = build_detector(args, settings)
     try:
         report = asyncio.run(evaluate(detector, rows))
@@ -128,4 +139,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"{args.manifest} split={args.split or 'all'} asr={'on' if engine is not None else 'off'}")
         print(report.render())
+    if args.plot is not None:
+        plot_amd_eval(report, args.plot, f"{args.manifest.name} split={args.split or 'all'}")
+        print(f"plot written to {args.plot}", file=sys.stderr)
     return 0
