@@ -218,6 +218,42 @@ class VadSettings(_Section):
     )
 
 
+class AsrServiceSettings(_Section):
+    """`robot asr serve`: the streaming recognition service (TCP and WebSocket) on the robot's engine."""
+
+    host: str = Field("127.0.0.1", description="Address both servers listen on.")
+    tcp_port: int = Field(43007, ge=0, le=65535, description="Raw PCM TCP server port (0 = any free port).")
+    ws_port: int = Field(43008, ge=0, le=65535, description="WebSocket server and browser page port (0 = any).")
+    token: SecretStr | None = Field(
+        None, description="WebSocket clients must send ?token=<this> (secret); None = no auth (no default token)."
+    )
+    policy: Literal["localagreement", "alignatt"] = Field(
+        "localagreement", description="Default commit policy; a WebSocket client may choose with ?policy=."
+    )
+    step_ms: int = Field(500, gt=0, description="New audio between two recognitions of a client's buffer, ms.")
+    preroll_ms: int = Field(200, ge=0, description="Audio kept before a VAD speech onset, ms.")
+    tail_ms: int = Field(200, ge=0, description="Audio kept after a VAD speech end in the final recognition, ms.")
+    max_segment_s: float = Field(
+        25.0, gt=1, le=29, description="A speech segment still uncommitted this long is finalised, seconds."
+    )
+    trim_s: float = Field(
+        12.0, gt=0, le=25, description="The audio buffer is cut at a committed word end once longer than this, s."
+    )
+    partial_deadline_ms: int = Field(
+        2000, gt=0, description="A partial recognition still queued this long is dropped (the client waits), ms."
+    )
+    alignatt_guard_ms: int = Field(
+        400, ge=0, description="AlignAtt: a word whose alignment reaches the last this-many ms is not yet stable, ms."
+    )
+    max_backlog_s: float = Field(
+        10.0, gt=0, description="Received audio not yet processed per client, at most (then reading pauses), s."
+    )
+    max_clients: int = Field(64, ge=1, description="Concurrent clients (TCP and WebSocket together), clients.")
+    max_message_bytes: int = Field(
+        1 << 20, ge=1024, description="Largest WebSocket message accepted, bytes."
+    )
+
+
 class AmdSettings(_Section):
     """Answering-machine detection. Times are ms after CHANNEL_ANSWER unless said otherwise; the decision rules that
     use them are in robot/amd/classifier.py."""
@@ -609,6 +645,7 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)  # type: ignore[arg-type]
     asr: AsrSettings = Field(default_factory=AsrSettings)  # type: ignore[arg-type]
     vad: VadSettings = Field(default_factory=VadSettings)  # type: ignore[arg-type]
+    asr_service: AsrServiceSettings = Field(default_factory=AsrServiceSettings)  # type: ignore[arg-type]
     amd: AmdSettings = Field(default_factory=AmdSettings)  # type: ignore[arg-type]
     dialog: DialogSettings = Field(default_factory=DialogSettings)  # type: ignore[arg-type]
     campaign: CampaignSettings = Field(default_factory=CampaignSettings)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ class Priority(IntEnum):
     AMD = 1
     DIALOG = 2
     PARTIAL = 3
+    SERVICE = 4  # clients of the streaming recognition service (robot asr serve): after every call's traffic
 
 
 @dataclass(frozen=True, slots=True)

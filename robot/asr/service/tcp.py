@@ -1,0 +1,107 @@
+"""The shared service context and the TCP server (whisper_streaming's protocol).
+
+TCP: the client sends raw 16 kHz mono S16LE (or a 16 kHz mono WAV) and half-closes or closes when done; the
+server answers committed lines `<beg_ms> <end_ms> <text>\\n` (ms from the first sample), then closes. An input
+error is answered with one line `ERROR <reason>` before closing; other clients are not affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from robot.asr.engine import AsrEngine
+from robot.asr.service.session import Output, StreamSession
+from robot.asr.service.stream import ClientStream, EngineRecognize, format_line, new_session
+from robot.asr.service.wire import InputError, PcmStream
+from robot.asr.vad import SileroModel
+from robot.settings import AsrServiceSettings, VadSettings
+
+log = logging.getLogger(__name__)
+READ_BYTES = 1 << 15
+
+
+@dataclass
+class ServiceContext:
+    """What every connection shares: the one engine, the VAD model, the settings, the client count."""
+
+    engine: AsrEngine
+    settings: AsrServiceSettings
+    vad_settings: VadSettings
+    vad_model: SileroModel = field(default_factory=SileroModel)
+    clients: int = 0
+    served: int = 0
+
+    def admit(self) -> bool:
+        if self.clients >= self.settings.max_clients:
+            return False
+        self.clients += 1
+        self.served += 1
+        return True
+
+    def leave(self) -> None:
+        self.clients -= 1
+
+    def session(self, policy: str | None = None) -> StreamSession:
+        return new_session(self.settings, self.vad_settings, self.vad_model, policy=policy)
+
+    def recognizer(self) -> EngineRecognize:
+        return EngineRecognize(self.engine, self.settings.partial_deadline_ms / 1000)
+
+
+class LineWriter:
+    """Committed words -> lines on a TCP stream (partials are not sent on TCP)."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.last_end_ms = 0
+
+    async def emit(self, output: Output) -> None:
+        if not output.committed:
+            return
+        line, self.last_end_ms = format_line(output.committed, self.last_end_ms)
+        self.writer.write(line.encode() + b"\n")
+        await self.writer.drain()
+
+
+async def handle_tcp(ctx: ServiceContext, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    peer = writer.get_extra_info("peername")
+    if not ctx.admit():
+        writer.write(f"ERROR server full ({ctx.settings.max_clients} clients)\n".encode())
+        with contextlib.suppress(OSError):
+            await writer.drain()
+        writer.close()
+        return
+    lines = LineWriter(writer)
+    stream = ClientStream(ctx.session(), ctx.recognizer(), lines.emit)
+    runner = asyncio.create_task(stream.run(), name=f"asr-tcp-{peer}")
+    pcm = PcmStream()
+    try:
+        while not runner.done():
+            data = await reader.read(READ_BYTES)
+            if not data:
+                break
+            await stream.feed(pcm.push(data))
+        pcm.close()
+        stream.end()
+        await runner
+    except InputError as err:
+        log.info("TCP client %s: %s", peer, err)
+        writer.write(f"ERROR {err}\n".encode())
+    except (ConnectionError, OSError) as err:
+        log.info("TCP client %s left: %s", peer, err)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
+            await runner
+        ctx.leave()
+        with contextlib.suppress(ConnectionError, OSError):
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+
+
+async def start_tcp(ctx: ServiceContext, host: str, port: int) -> asyncio.Server:
+    return await asyncio.start_server(lambda r, w: handle_tcp(ctx, r, w), host, port, limit=READ_BYTES * 2)
