@@ -29,6 +29,16 @@ class _Section(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+class EslEndpoint(_Section):
+    """One FreeSWITCH server of several (esl.endpoints)."""
+
+    host: str = Field(..., description="ESL host.")
+    port: int = Field(8021, ge=1, le=65535, description="ESL port.")
+    password: SecretStr | None = Field(None, description="ESL password (secret); None = esl.password.")
+    weight: float = Field(1.0, gt=0, description="Share of new calls relative to the other servers, weight.")
+    capacity: int = Field(0, ge=0, description="Calls in flight at most on this server (0 = no limit), calls.")
+
+
 class EslSettings(_Section):
     """FreeSWITCH event socket (inbound client) and the outbound-socket server for dialplan hand-off."""
 
@@ -44,6 +54,12 @@ class EslSettings(_Section):
     reconnect_max_s: float = Field(10.0, gt=0, description="Cap of the reconnect delay, seconds.")
     outbound_host: str = Field("127.0.0.1", description="Listen address of the outbound-socket server.")
     outbound_port: int = Field(8084, ge=0, le=65535, description="Listen port of the outbound-socket server.")
+    endpoints: list[EslEndpoint] = Field(
+        default_factory=list,
+        description="Several FreeSWITCH servers for outbound calls (JSON list of {host, port, weight, capacity}); "
+        "new calls go to the least loaded server by weight, a server that is down gets none until it is back. "
+        "Empty = the one server at host:port.",
+    )
 
 
 class MediaSettings(_Section):

@@ -124,7 +124,7 @@ class SimServer:
         robot right after sending it cannot lose the line."""
         if self._originate_log is None:
             return
-        line = {"wall": self.clock.wall(), "dial": dial, "uuid": a_uuid, "variables": variables}
+        line = {"wall": self.clock.wall(), "dial": dial, "uuid": a_uuid, "variables": variables, "port": self.port}
         self._originate_log.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._originate_log.flush()
 
