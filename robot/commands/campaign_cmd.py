@@ -44,6 +44,7 @@ from robot.private_files import open_private
 from robot.settings import Settings
 
 DEFAULT_DIALER = "robot.calls.dialer:make_dialer"
+WAITING_EVERY_S = 5.0  # the live console's "why contacts wait" lines are read again at most this often, seconds
 EXPORT_COLUMNS = (
     "line", "phone", "name", "contact_state", "contact_result", "call_uuid", "created", "ended", "result",
     "hangup_cause", "q850", "amd_result", "intent", "answered", "ring_s", "talk_s", "variables",
@@ -258,9 +259,15 @@ async def _dial(
     server = None
     live = _live_view(dialer, settings)
 
+    checked: list[float] = [0.0, -1.0]  # when "why contacts wait" was last read, and the pending count then
+
     def on_progress(record: CampaignRecord, counts: CampaignCounts) -> None:
         printer(record, counts)
-        live.campaign_progress(record, counts, SystemClock().wall())
+        now, waiting, pending = SystemClock().wall(), None, counts.by_state.get("pending", 0)
+        if pending != checked[1] or now - checked[0] >= WAITING_EVERY_S:  # one grouped query, not every update
+            checked[:] = [now, pending]
+            waiting = waiting_lines(store.waiting(record.id), now)
+        live.campaign_progress(record, counts, now, waiting)
 
     runner = CampaignRunner(
         store,

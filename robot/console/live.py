@@ -110,9 +110,14 @@ class LiveView:
         if call is not None:
             call.step, self.version = step, self.version + 1
 
-    def campaign_progress(self, campaign: CampaignRecord, counts: CampaignCounts, now: float) -> None:
-        """The runner's progress callback: the store's counts, as `campaign status` shows them."""
+    def campaign_progress(
+        self, campaign: CampaignRecord, counts: CampaignCounts, now: float, waiting: list[str] | None = None
+    ) -> None:
+        """The runner's progress callback: the store's counts, as `campaign status` shows them; `waiting`: why
+        pending contacts wait (robot.campaign.progress.waiting_lines), None: unchanged since the last call."""
         self.version += 1
+        if waiting is None:
+            waiting = self.campaign["waiting"] if self.campaign is not None else []
         done = counts.by_state.get("done", 0) + counts.by_state.get("skipped", 0)
         if self.campaign is not None and self.campaign["name"] != campaign.name:
             self._done_history.clear()
@@ -135,6 +140,7 @@ class LiveView:
             "results": dict(counts.results),
             "rate_per_min": round(rate * 60.0, 2),
             "eta_s": round(remaining / rate, 1) if rate > 0 and remaining else (0.0 if not remaining else None),
+            "waiting": list(waiting),
         }
 
     # ---- outputs -------------------------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ def _campaign(k: dict[str, Any] | None) -> RenderableType:
     )
     bar = ProgressBar(total=max(1, k["total"]), completed=k["done"], width=60)
     results = " · ".join(f"{name} {n}" for name, n in sorted(k["results"].items()))
-    return Group(head, bar, Text(f"results: {results or '-'}", style="dim"))
+    waiting = [Text(line, style="dim") for line in k.get("waiting", [])]
+    return Group(head, bar, Text(f"results: {results or '-'}", style="dim"), *waiting)
 
 
 def _calls(title: str, calls: list[dict[str, Any]], *, ended: bool) -> Table:
@@ -77,3 +78,18 @@ def render(snapshot: dict[str, Any], where: str) -> RenderableType:
         _calls("recently ended", snapshot["recent"][:5], ended=True),
         Text(f"hangup causes: {outcome}   AMD: {amd}   barge-ins: {snapshot['bargeins']:.0f}"),
     )
+
+
+def timeline(call: dict[str, Any]) -> RenderableType:
+    """One call (`GET /api/calls/<uuid>`): its summary line and every event, seconds after the originate."""
+    head = Text(f"call {call['uuid']} {call['number']} · {call['state']} · {duration(call['duration_s'])}")
+    if call.get("cause"):
+        head.append(f" · {call['cause']}")
+    table = Table(expand=True)
+    table.add_column("t (s)", justify="right")
+    table.add_column("event")
+    table.add_column("details", overflow="fold")
+    for item in call["timeline"]:
+        details = " ".join(f"{k}={v}" for k, v in item.items() if k not in ("t", "event"))
+        table.add_row(f"{item['t']:.3f}", item["event"], details)
+    return Group(head, table)

@@ -136,15 +136,28 @@ async def test_robot_top_shows_the_calls_of_a_simulator_campaign(tmp_path: Path,
             env=base_env(COLUMNS="180"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await asyncio.wait_for(top.communicate(), 20)
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/api/state") as r:
+            uuid = (await r.json())["calls"][0]["uuid"]
+        one = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "robot", "top", "--url", url, "--call", uuid[:8],
+            env=base_env(COLUMNS="180"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        call_out, call_err = await asyncio.wait_for(one.communicate(), 20)
     screen = out.decode()
     print(screen)
     assert top.returncode == 0, err.decode()
     assert "FreeSWITCH connected" in screen
     assert re.search(r"calls in flight: [1-4]\b", screen), screen
     assert "campaign live (running):" in screen and "contacts/min" in screen
+    assert "pending:" not in screen  # why contacts wait: all four are dialled, none waits (no stale line)
     assert any(state in screen for state in STATES[2:]), screen
     assert re.search(r"\+336\*+0[0-3]", screen), screen  # masked numbers
     assert not re.search(r"\+336\d{8}", screen), screen
+    timeline = call_out.decode()
+    print(timeline)
+    assert one.returncode == 0, call_err.decode()
+    assert f"call {uuid}" in timeline and "originate" in timeline and "amd" in timeline, timeline
+    assert "dial_string=sofia/gateway/sim/+336******0" in timeline, timeline
 
 
 def chromium() -> str:
@@ -172,7 +185,7 @@ class DevTools:
 
     async def text(self) -> str:
         result = await self.call("Runtime.evaluate", expression="document.body.innerText", returnByValue=True)
-        return str(result["result"]["value"])
+        return str(result["result"].get("value", ""))  # no body yet while the page loads
 
 
 async def test_web_console_shows_live_calls_without_reload(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -213,6 +226,7 @@ async def test_web_console_shows_live_calls_without_reload(tmp_path: Path, tiny_
     assert re.search(r"answer\s+\{", clicked) and "sofia/gateway/sim/+336******0" in clicked, clicked
     assert later != first  # durations tick, states move on
     assert "FreeSWITCH connected" in later and "campaign live (running)" in later
+    assert "AMD verdicts over time" in later and "per minute, last 30 min" in later
     assert any(state in later for state in STATES[2:]), later
     assert re.search(r"\+336\*+0[0-3]", later) and not re.search(r"\+336\d{8}", later), later
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from robot.calllog import CallLogEvent
 from robot.campaign.store import CampaignCounts, CampaignRecord, CampaignStatus
 from robot.console.live import LiveView, mask_number
-from robot.console.terminal import duration, render
+from robot.console.terminal import duration, render, timeline
 from robot.metrics import RobotMetrics
 
 pytestmark = pytest.mark.unit
@@ -91,6 +91,10 @@ def test_campaign_progress_rate_and_eta() -> None:
     live.campaign_progress(campaign(), counts, now=1060.0)
     k = live.snapshot(None, 1060.0)["campaign"]
     assert (k["done"], k["remaining"], k["rate_per_min"], k["eta_s"]) == (4, 6, 4.0, 90.0)
+    assert k["waiting"] == []
+    live.campaign_progress(campaign(), counts, now=1070.0, waiting=["pending: 6 (never called 6, retry scheduled 0)"])
+    live.campaign_progress(campaign(), counts, now=1080.0)  # not read again: the last lines stay
+    assert live.snapshot(None, 1080.0)["campaign"]["waiting"] == ["pending: 6 (never called 6, retry scheduled 0)"]
     live.campaign_progress(campaign("done"), CampaignCounts(total=10, by_state={"done": 10}), now=1100.0)
     assert live.snapshot(None, 1100.0)["campaign"]["eta_s"] == 0.0
 
@@ -121,3 +125,16 @@ def test_terminal_screen_shows_calls_states_and_progress() -> None:
 
 def test_duration() -> None:
     assert (duration(None), duration(5.4), duration(75), duration(3725)) == ("-", "5 s", "1 min 15 s", "1 h 02 min")
+
+
+def test_terminal_timeline_of_one_call() -> None:
+    live = LiveView()
+    live.apply(ev(100.0, "originate", dial_string=f"sofia/gateway/op/{NUMBER}"))
+    live.apply(ev(101.25, "answer", ring_s=1.25))
+    found = live.timeline("aaaa", 103.0)
+    assert found is not None
+    console = Console(record=True, width=160, color_system=None)
+    console.print(timeline(found))
+    text = console.export_text()
+    assert "call aaaa1111-0000 +336******78 · AMD · 3 s" in text
+    assert "1.250" in text and "ring_s=1.25" in text and "dial_string=sofia/gateway/op/+336******78" in text
