@@ -22,14 +22,17 @@ from websockets.asyncio.client import connect
 
 from robot.calllog import CallLogEvent
 from robot.clock import SystemClock
+from robot.commands.serve_cmd import serve
 from robot.console.live import LiveView
 from robot.console.server import ConsoleServer
 from robot.errors import ConfigError
 from robot.metrics import RobotMetrics
-from robot.settings import Settings
+from robot.settings import Settings, SimSettings
+from robot.sim import SimServer
 from tests.integration.campaign_faults_kit import (
     DIAL_TEMPLATE,
     LIVE_DIALER,
+    REPO,
     SCENARIO,
     Campaign,
     base_env,
@@ -98,6 +101,38 @@ def test_exposed_without_token_is_refused() -> None:
     exposed = Settings(_env_file=None, campaign={"metrics_host": "0.0.0.0"})  # type: ignore[call-arg]
     with pytest.raises(ConfigError, match=r"console\.token"):
         ConsoleServer(RobotMetrics(), LiveView(), exposed, SystemClock())
+
+
+async def test_robot_serve_serves_metrics_and_the_console(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    async with SimServer(SimSettings.model_validate({"port": 0})) as sim:
+        config = Settings.model_validate(
+            {
+                "esl": {"port": sim.port, "outbound_port": 0},
+                "media": {"port": 0},
+                "asr": {"model": str(tiny_model_dir), "local_files_only": True},
+                "amd": {"keywords_file": str(REPO / "amd_keywords.yaml")},
+                "campaign": {"metrics_port": port},
+                "log": {"call_log": str(tmp_path / "calls.jsonl")},
+            }
+        )
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(config, ready))
+        try:
+            await asyncio.wait_for(ready.wait(), timeout=60)
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                async with http.get(f"http://127.0.0.1:{port}/api/state") as r:
+                    state = await r.json()
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+                    metrics = await r.text()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert f"live console on http://127.0.0.1:{port}/" in capsys.readouterr().out
+    assert state["esl"]["connected"] is True and state["calls"] == [] and state["campaign"] is None
+    assert "robot_esl_connected 1.0" in metrics and "robot_asr_queue_depth 0.0" in metrics
 
 
 # ---- against a simulator campaign -------------------------------------------------------------------------------
