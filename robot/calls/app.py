@@ -67,7 +67,10 @@ class RobotApp:
         self.call_log = CallLogWriter(settings.log.call_log, self.clock)
         c = settings.console
         self.live = LiveView(
-            mask_numbers=c.mask_numbers, recent_calls=c.recent_calls, timeline_events=c.timeline_events
+            mask_numbers=c.mask_numbers,
+            recent_calls=c.recent_calls,
+            timeline_events=c.timeline_events,
+            max_age_s=settings.campaign.max_call_s + settings.campaign.originate_timeout_s + 60.0,
         )
         self.call_log.subscribe(self.live.apply)  # the live view sees exactly what the call log says
         self.metrics.esl_connected.callback = lambda: float(self.esl.connected)

@@ -14,6 +14,8 @@ from robot.metrics import RobotMetrics
 
 RATE_WINDOW_S = 300.0  # campaign rate and ETA: contacts finished over the last five minutes
 CHART_POINTS = 500  # AMD decisions and barge-in latencies kept for the console's charts
+DEFAULT_MAX_AGE_S = 86400.0 + 3600.0  # longer than campaign.max_call_s allows (FreeSWITCH's own cap) + ringing
+GONE_CAUSE = "UNKNOWN (no hangup logged)"
 
 
 def mask_number(number: str) -> str:
@@ -52,8 +54,15 @@ def _reason(fields: dict[str, Any]) -> str | None:
 class LiveView:
     """Calls in flight (and the last few ended ones), campaign progress, AMD and barge-in figures."""
 
-    def __init__(self, *, mask_numbers: bool = True, recent_calls: int = 50, timeline_events: int = 200) -> None:
-        self.mask_numbers = mask_numbers
+    def __init__(
+        self,
+        *,
+        mask_numbers: bool = True,
+        recent_calls: int = 50,
+        timeline_events: int = 200,
+        max_age_s: float = DEFAULT_MAX_AGE_S,
+    ) -> None:
+        self.mask_numbers, self.max_age_s = mask_numbers, max_age_s
         self._timeline_events = timeline_events
         self.calls: dict[str, LiveCall] = {}
         self.recent: deque[LiveCall] = deque(maxlen=recent_calls)
@@ -167,7 +176,17 @@ class LiveView:
             "cause": call.cause,
         }
 
+    def sweep(self, now: float) -> None:
+        """Calls older than any call can live (FreeSWITCH hangs them up at max_call_s) whose hangup never reached
+        the call log (the robot lost track of them on an error) leave the calls in flight."""
+        for uuid in [u for u, c in self.calls.items() if now - c.started > self.max_age_s]:
+            call = self.calls.pop(uuid)
+            call.ended_at, call.cause, call.state = now, GONE_CAUSE, "ended"
+            self.recent.append(call)
+            self.version += 1
+
     def snapshot(self, metrics: RobotMetrics | None, now: float) -> dict[str, Any]:
+        self.sweep(now)
         esl = metrics.esl_connected.read() if metrics is not None else None
         queue = metrics.asr_queue_depth.read() if metrics is not None else None
         return {

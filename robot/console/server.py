@@ -38,6 +38,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SHUTDOWN_S = 2.0
 
 
+def _dumps(data: Any) -> str:
+    """JSON as the call log writes it: a field that is no JSON type goes out as its text."""
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -118,20 +123,20 @@ class ConsoleServer:
         return self.live.snapshot(self.metrics, self.clock.wall())
 
     async def _state(self, request: web.Request) -> web.Response:
-        return web.json_response(self._snapshot())
+        return web.json_response(self._snapshot(), dumps=_dumps)
 
     async def _call(self, request: web.Request) -> web.Response:
         found = self.live.timeline(request.match_info["uuid"], self.clock.wall())
         if found is None:
             raise web.HTTPNotFound(text="no such call in flight or recently ended (or the prefix is ambiguous)\n")
-        return web.json_response(found)
+        return web.json_response(found, dumps=_dumps)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         try:
             while not self._closing.is_set():
-                await response.write(b"data: " + json.dumps(self._snapshot()).encode() + b"\n\n")
+                await response.write(b"data: " + _dumps(self._snapshot()).encode() + b"\n\n")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), self._interval)
         except ConnectionResetError:

@@ -60,7 +60,7 @@ def settings(**console: Any) -> Settings:
 async def test_server_auth_metrics_api_and_events() -> None:
     metrics, live = RobotMetrics(), LiveView()
     metrics.bargeins.inc()
-    live.apply(CallLogEvent(SystemClock().wall(), "originate", "cafe0001-x", "k", "+33612345678", {}))
+    live.apply(CallLogEvent(SystemClock().wall(), "originate", "cafe0001-x", "k", "+33612345678", {"p": Path("/x")}))
     server = ConsoleServer(metrics, live, settings(token=TOKEN, push_interval_s=0.1), SystemClock())
     port = await server.start()
     url = f"http://127.0.0.1:{port}"
@@ -78,7 +78,8 @@ async def test_server_auth_metrics_api_and_events() -> None:
                 state = await r.json()
                 assert state["calls"][0]["number"] == "+336******78" and state["bargeins"] == 1.0
             async with http.get(f"{url}/api/calls/cafe", headers=bearer) as r:
-                assert (await r.json())["timeline"][0]["event"] == "originate"
+                first_event = (await r.json())["timeline"][0]
+                assert first_event["event"] == "originate" and first_event["p"] == "/x"  # any field type goes out
             async with http.get(f"{url}/api/calls/beef", headers=bearer) as r:
                 assert r.status == 404
             async with http.post(f"{url}/api/state", headers=bearer) as r:

@@ -138,3 +138,13 @@ def test_terminal_timeline_of_one_call() -> None:
     text = console.export_text()
     assert "call aaaa1111-0000 +336******78 · AMD · 3 s" in text
     assert "1.250" in text and "ring_s=1.25" in text and "dial_string=sofia/gateway/op/+336******78" in text
+
+
+def test_a_call_whose_hangup_never_came_leaves_after_the_longest_possible_call() -> None:
+    live = LiveView(max_age_s=1000.0)
+    live.apply(ev(100.0, "originate", uuid="lost"))
+    live.apply(ev(101.0, "answer", uuid="lost"))
+    live.apply(ev(102.0, "error", uuid="lost", error="ESL error"))  # answered: an error alone does not end it
+    assert [c["uuid"] for c in live.snapshot(None, 1000.0)["calls"]] == ["lost"]
+    snap = live.snapshot(None, 1101.0)
+    assert snap["calls"] == [] and snap["recent"][0]["cause"] == "UNKNOWN (no hangup logged)"
