@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -34,6 +35,7 @@ from robot.esl import commands
 from robot.esl.connection import EslClient, EslNotConnectedError
 from robot.esl.outbound import OutboundServer, OutboundSession
 from robot.esl.parser import EslEvent
+from robot.esl.pool import SwitchPool
 from robot.esl.routing import CallEvents
 from robot.events import AmdResult, AmdVerdict
 from robot.media.audio import AudioChunk
@@ -62,7 +64,8 @@ class RobotApp:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or RobotMetrics()
-        self.esl = EslClient(settings.esl, clock=self.clock)
+        self.pool = SwitchPool(settings.esl, clock=self.clock)  # esl.endpoints: several servers (robot.esl.pool)
+        self.esl = self.pool.switches[0].client  # the first server: the hand-off (outbound socket) side
         self.audio = AudioServer(settings.media, clock=self.clock)
         self.call_log = CallLogWriter(settings.log.call_log, self.clock)
         c = settings.console
@@ -73,7 +76,7 @@ class RobotApp:
             max_age_s=settings.campaign.max_call_s + settings.campaign.originate_timeout_s + 60.0,
         )
         self.call_log.subscribe(self.live.apply)  # the live view sees exactly what the call log says
-        self.metrics.esl_connected.callback = lambda: float(self.esl.connected)
+        self.metrics.esl_connected.callback = lambda: float(self.pool.down_since() is None)
         self.engine = engine
         self.vad_model: SileroModel | None = None
         self.keywords: KeywordSet | None = None
@@ -109,8 +112,9 @@ class RobotApp:
         if s.amd.enabled or s.amd.on_handoff:
             self.keywords = load_keywords(data_file(s.amd.keywords_file))
         await self.audio.start()
-        await self.esl.start(wait=wait_for_switch)
-        self.esl.on_reconnect(self._check_calls_after_reconnect)
+        for client in self.pool.clients:
+            await client.start(wait=wait_for_switch)
+            client.on_reconnect(functools.partial(self._check_calls_after_reconnect, client))
         if self._outbound is not None:
             await self._outbound.start()
         if self._metrics_server is not None:
@@ -121,7 +125,7 @@ class RobotApp:
             await self._outbound.close()
         if self._metrics_server is not None:
             await self._metrics_server.close()
-        await self.esl.close()
+        await self.pool.close()
         await self.audio.close()
         if self.engine is not None:
             self.engine.close()
@@ -149,20 +153,23 @@ class RobotApp:
             self._scenarios[key] = load_scenario(path, audio_dir_for(path, self.settings.dialog.audio_dir))
         return self._scenarios[key]
 
-    async def _check_calls_after_reconnect(self) -> None:
+    async def _check_calls_after_reconnect(self, esl: EslClient) -> None:
         """Events sent while the ESL link was down are lost: end the sessions whose channel is gone meanwhile, and
         hang up the calls that were ringing: their originate result is lost, `dial` gives them up (ROBOT_ESL_LOST),
         but a switch that stayed up still rings them (and would leave an answering person in silence)."""
         ringing = self.placing - set(self.active)  # taken before any await: no new call has started yet
+        ringing = {u for u in ringing if (self.pool.client_of(u) or self.esl) is esl}  # the calls on that server
         for uuid in ringing:
             try:
-                await self.esl.api(commands.kill(uuid, "NORMAL_CLEARING"))  # -ERR No such channel: already gone
+                await esl.api(commands.kill(uuid, "NORMAL_CLEARING"))  # -ERR No such channel: already gone
             except EslError as err:
                 log.warning("call %s: uuid_kill after reconnect failed: %s", uuid, err)
                 return
         for uuid, session in list(self.active.items()):
+            if (self.pool.client_of(uuid) or self.esl) is not esl:
+                continue
             try:
-                body = await self.esl.api(f"uuid_exists {commands.check_uuid(uuid)}")
+                body = await esl.api(f"uuid_exists {commands.check_uuid(uuid)}")
             except EslError as err:  # the link dropped again: the next reconnect checks again
                 log.warning("call %s: uuid_exists after reconnect failed: %s", uuid, err)
                 return
@@ -234,9 +241,15 @@ class RobotApp:
     async def dial(self, attempt: AttemptRequest) -> CallOutcome:
         """Place one call and run it to the end (the campaign's Dialer). Never raises for call failures; raises
         NotDialled when the originate cannot reach FreeSWITCH (no ESL link): that attempt did not happen."""
+        switch = self.pool.pick()  # the least loaded server that is up (robot.esl.pool)
+        if switch is None:
+            where = ", ".join(c.where for c in self.pool.clients)
+            raise NotDialled(f"no ESL link to FreeSWITCH (or all full) at {where}")
+        with self.pool.placing(attempt.call_uuid, switch) as esl:
+            return await self._dial_on(esl, attempt)
+
+    async def _dial_on(self, esl: EslClient, attempt: AttemptRequest) -> CallOutcome:
         uuid = attempt.call_uuid
-        if not self.esl.connected:
-            raise NotDialled(f"no ESL link to FreeSWITCH at {self.esl.where}")
         scenario = self.scenario(Path(attempt.scenario)) if attempt.scenario else None
         # Only safe values travel as channel variables (commands.check_var_value); the store keeps the rest.
         variables = {"robot_campaign": _safe_value(attempt.campaign), "robot_attempt": str(attempt.attempt_id)}
@@ -244,7 +257,7 @@ class RobotApp:
         def log_event(event: str, **fields: Any) -> None:
             self.call_log.write(event, uuid, campaign=attempt.campaign, contact=attempt.contact.number, **fields)
 
-        events = self.esl.call_events(uuid)
+        events = esl.call_events(uuid)
         call_audio = self.audio.open_call(uuid)
         self.metrics.calls_in_flight.inc()
         self.placing.add(uuid)
@@ -254,7 +267,7 @@ class RobotApp:
         try:
             job = asyncio.create_task(
                 originate(
-                    self.esl,
+                    esl,
                     attempt.dial_string,
                     uuid,
                     variables,
@@ -276,7 +289,7 @@ class RobotApp:
             log_event("answer", ring_s=ring_s)
             attempt.on_answer()
             plan = self._plan(run_amd=self.settings.amd.enabled, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
-            control = EslCallControl(self.esl, uuid)
+            control = EslCallControl(esl, uuid)
             result = await self._run_session(plan, control, events, call_audio, log_event)
             with contextlib.suppress(asyncio.CancelledError, EslError):
                 await asyncio.wait_for(job, JOB_AFTER_HANGUP_S)

@@ -4,7 +4,9 @@ The RobotApp (ESL client, audio server, ASR engine) starts ONCE, on the first di
 nothing to dial right now (calling windows) does not hold a model in memory; `aclose()` stops it. A FreeSWITCH
 that is down is waited for (the ESL client keeps reconnecting): `switch_down_since()` tells the runner, which
 stops dialling meanwhile. `lookup()` asks FreeSWITCH about a call a crashed run left behind and hangs a surviving
-one up; `hangup_all()` ends the calls in flight (stop after the grace period).
+one up; `hangup_all()` ends the calls in flight (stop after the grace period). With several servers
+(`esl.endpoints`) each call goes to the least loaded one that is up (robot.esl.pool); the campaign waits only
+while all are down, and a call left by a crash is looked up on every server.
 """
 
 from __future__ import annotations
@@ -48,12 +50,14 @@ class RobotDialer:
                 self._started = True
 
     def switch_down_since(self) -> float | None:
-        """Wall time FreeSWITCH was lost, None while connected; raises when reconnecting was given up (password)."""
+        """Wall time the last FreeSWITCH server was lost, None while one is connected (esl.endpoints: several);
+        raises when reconnecting was given up (password) on every server."""
         if not self._started:
             return None
-        if self._app.esl.gave_up is not None:
-            raise self._app.esl.gave_up
-        return None if self._app.esl.connected else (self._app.esl.down_since or 0.0)
+        given_up = [c.gave_up for c in self._app.pool.clients]
+        if given_up[0] is not None and all(given_up):
+            raise given_up[0]
+        return self._app.pool.down_since()
 
     async def dial(self, attempt: AttemptRequest) -> CallOutcome:
         await self.start()
@@ -64,8 +68,8 @@ class RobotDialer:
         channel is hung up and the outcome says whether it had been answered."""
         await self.start()
         uuid = commands.check_uuid(call_uuid)
-        esl = self._app.esl
-        if (await esl.api(f"uuid_exists {uuid}")).strip() != "true":
+        esl = await self._app.pool.find(uuid)  # every server; raises while one that may hold it is down
+        if esl is None:
             return None
         answered = (await esl.api(commands.getvar(uuid, "endpoint_disposition"))).strip() == "ANSWER"
         await esl.api(commands.kill(uuid, "MANAGER_REQUEST"))
@@ -75,7 +79,7 @@ class RobotDialer:
     async def hangup_all(self, cause: str) -> None:
         for uuid in list(self._app.placing):
             try:
-                await self._app.esl.api(commands.kill(uuid, cause))
+                await (self._app.pool.client_of(uuid) or self._app.esl).api(commands.kill(uuid, cause))
             except EslError as err:
                 log.warning("call %s: hangup failed: %s", uuid, err)
 

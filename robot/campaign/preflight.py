@@ -17,6 +17,7 @@ from robot.dialog.scenario import load_scenario
 from robot.errors import ConfigError, DialTargetError, EslAuthError, EslError
 from robot.esl.commands import dial_target_for
 from robot.esl.connection import EslClient
+from robot.esl.pool import endpoint_settings
 from robot.paths import audio_dir_for, data_file
 from robot.settings import Settings
 
@@ -84,13 +85,18 @@ def check_files(settings: Settings, scenario: str, template: str, *, live: bool)
 
 
 async def probe_switch(settings: Settings) -> str:
-    """One ESL connection attempt: a note for the operator; ConfigError when FreeSWITCH refuses the password."""
-    client = EslClient(settings.esl)
-    try:
-        await client.start()
-    except EslAuthError as err:
-        raise ConfigError(str(err)) from err
-    except EslError as err:
-        return f"FreeSWITCH is not reachable ({err}): waiting for it before dialling"
-    await client.close()
-    return f"FreeSWITCH ESL at {client.where}: reachable"
+    """One ESL connection attempt per server (esl.endpoints, or esl.host:port): a note for the operator;
+    ConfigError when a FreeSWITCH refuses the password."""
+    notes = []
+    for server, _, _ in endpoint_settings(settings.esl):
+        client = EslClient(server)
+        try:
+            await client.start()
+        except EslAuthError as err:
+            raise ConfigError(str(err)) from err
+        except EslError as err:
+            notes.append(f"FreeSWITCH is not reachable ({err}): waiting for it before dialling")
+            continue
+        await client.close()
+        notes.append(f"FreeSWITCH ESL at {client.where}: reachable")
+    return "; ".join(notes)

@@ -50,7 +50,8 @@ class WorkersRun:
     reached_redialled: int = 0  # numbers dialled again after an answered attempt
     per_switch: dict[str, int] = field(default_factory=dict)
     taken_over: dict[str, int] = field(default_factory=dict)
-    calls_per_s: float = 0.0
+    calls_per_s: float = 0.0  # originates / wall time (startup and the last retries included)
+    steady_calls_per_s: float = 0.0  # originates per second between the 10th and the 90th percentile of the ledger
     exit_codes: list[int] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     final_status: str = ""
@@ -180,6 +181,10 @@ def _compare(figures: WorkersRun, dsn: str, numbers: list[str], ledger: list[dic
     figures.reached_redialled = sum(1 for tries in by_number.values() if any(t[4] for t in tries[:-1]))
     figures.per_switch = dict(Counter(str(d.get("port", "")) for d in ledger))
     figures.calls_per_s = round(len(ledger) / figures.wall_s, 2) if figures.wall_s else 0.0
+    walls = sorted(float(d["wall"]) for d in ledger)
+    lo, hi = len(walls) // 10, len(walls) * 9 // 10
+    if hi > lo and walls[hi] > walls[lo]:
+        figures.steady_calls_per_s = round((hi - lo) / (walls[hi] - walls[lo]), 2)
 
 
 def _per_worker(tmp: Path, workers: int) -> dict[str, int]:
