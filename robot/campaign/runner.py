@@ -83,7 +83,8 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HANGUP_WAIT_S = 15.0  # after hanging the calls up (stop), how long their outcomes may take to come back
 CRASH_CAUSE = "UNKNOWN_CRASH"
-LOOKUP_TRIES = 3  # asking the switch about a call left by a crash; then it is closed as unknown
+LOOKUP_TRIES = 3  # asking the switch about a call left by a crash, in a row
+UNREACHABLE_WAIT_S = 900.0  # a call whose server cannot be asked is asked again (each renewal) this long, then unknown
 LOST = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down (robot.calls.session)
 UNFINISHED = "answered_unfinished"
 UNDECIDED = (None, AmdResult.UNKNOWN, AmdResult.NO_ANSWER)  # AMD without audio: what a lost link leaves
@@ -171,6 +172,7 @@ class CampaignRunner:
         self.held_lease = False
         self._idle_announced: float | None = None
         self.max_in_flight_seen = 0
+        self._unresolved: dict[int, tuple[AttemptRecord, float]] = {}  # crash calls no server could be asked about
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
@@ -334,8 +336,9 @@ class CampaignRunner:
                 await self._db(self.store.acquire_lease, self.campaign.id, self.owner, now, self.policy.lease_ttl_s)
             await self._db(self.store.heartbeat, self.campaign.id, self.owner, now, now + self.policy.lease_ttl_s)
             self._lease_renewed_at = now
-            if self.worker and not force:
-                await self._reconcile(await self._orphans())
+            if not force:
+                stale = (await self._orphans()) if self.worker else []
+                await self._reconcile(stale + [a for a, _ in self._unresolved.values()])
 
     async def _orphans(self) -> list[AttemptRecord]:
         """Calls left in flight by a process that is gone. Alone (campaign lease held), every other owner is gone;
@@ -490,22 +493,26 @@ class CampaignRunner:
         """Close the attempts a crashed run (or a worker that is gone) left `dialing`, asking the switch first
         when the dialer can.
 
-        Waits for the switch while it is down (False: a stop was requested meanwhile)."""
-        if not stale:
-            return True
+        Waits for the switch while it is down (False: a stop was requested meanwhile). With several servers, one
+        that may hold the call can be down while others are up: the attempt then stays in flight (this process
+        holds its lease) and is asked about again at each lease renewal, for UNREACHABLE_WAIT_S at most."""
         for attempt in stale:
             seen: CallOutcome | None = None  # None: the switch knows nothing of it
             if isinstance(self.dialer, OutcomeLookup):
+                asked = False
                 for _ in range(LOOKUP_TRIES):
                     while not await self._switch_up():
                         if self._stop_at is not None:
                             return False
                     try:
-                        seen = await self.dialer.lookup(attempt.call_uuid)
+                        seen, asked = await self.dialer.lookup(attempt.call_uuid), True
                         break
                     except RobotError as err:  # the link dropped meanwhile: ask again once it is back
                         log.warning("call %s: asking the switch failed: %s", attempt.call_uuid, err)
                         await self._wait(min(self.policy.idle_poll_s, 1.0))
+                if not asked and self._defer(attempt):
+                    continue
+                self._unresolved.pop(attempt.id, None)
             answered = attempt.answered or (seen is not None and seen.answered)
             cause = seen.hangup_cause if seen is not None else CRASH_CAUSE
             label = UNFINISHED if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
@@ -513,6 +520,21 @@ class CampaignRunner:
             done = await self._db(self.store.attempts_of_contact, attempt.contact_id)
             self._notice(f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash: {outcome.disposition}")
             await self._close(attempt.id, int(done), outcome)
+        return True
+
+    def _defer(self, attempt: AttemptRecord) -> bool:
+        """True while a call no server could be asked about is kept in flight, to be asked about again."""
+        now = self.clock.wall()
+        first = self._unresolved.get(attempt.id, (attempt, now))[1]
+        if now - first >= UNREACHABLE_WAIT_S:
+            self._unresolved.pop(attempt.id, None)
+            return False
+        if attempt.id not in self._unresolved:
+            self._notice(
+                f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash; its server cannot be "
+                "asked now: kept in flight, asked again once it is back"
+            )
+        self._unresolved[attempt.id] = (attempt, first)
         return True
 
     def _notice(self, text: str) -> None:
