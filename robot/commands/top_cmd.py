@@ -43,7 +43,7 @@ def base_url(args: argparse.Namespace, settings: Settings) -> str:
     if not c.metrics_port:
         raise ConfigError("campaign.metrics_port is 0 (console off): pass --url")
     host = "127.0.0.1" if c.metrics_host in ("0.0.0.0", "::", "") else c.metrics_host
-    return f"http://{host}:{c.metrics_port}"
+    return f"http://[{host}]:{c.metrics_port}" if ":" in host else f"http://{host}:{c.metrics_port}"
 
 
 async def fetch(session: aiohttp.ClientSession, url: str, path: str = "/api/state") -> dict[str, Any]:

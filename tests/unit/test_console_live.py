@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import pytest
@@ -9,9 +10,12 @@ from rich.console import Console
 
 from robot.calllog import CallLogEvent
 from robot.campaign.store import CampaignCounts, CampaignRecord, CampaignStatus
+from robot.commands.top_cmd import base_url
 from robot.console.live import LiveView, mask_number
 from robot.console.terminal import duration, render, timeline
+from robot.errors import ConfigError
 from robot.metrics import RobotMetrics
+from robot.settings import Settings
 
 pytestmark = pytest.mark.unit
 NUMBER = "+33612345678"
@@ -148,3 +152,16 @@ def test_a_call_whose_hangup_never_came_leaves_after_the_longest_possible_call()
     assert [c["uuid"] for c in live.snapshot(None, 1000.0)["calls"]] == ["lost"]
     snap = live.snapshot(None, 1101.0)
     assert snap["calls"] == [] and snap["recent"][0]["cause"] == "UNKNOWN (no hangup logged)"
+
+
+def test_top_default_url_follows_the_settings() -> None:
+    def url(**campaign: object) -> str:
+        settings = Settings(_env_file=None, campaign=campaign)  # type: ignore[call-arg]
+        return base_url(argparse.Namespace(url=None), settings)
+
+    assert url() == "http://127.0.0.1:9108"
+    assert url(metrics_host="0.0.0.0", metrics_port=9200) == "http://127.0.0.1:9200"
+    assert url(metrics_host="::1") == "http://[::1]:9108"
+    assert base_url(argparse.Namespace(url="http://h:1/"), Settings(_env_file=None)) == "http://h:1"  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="--url"):
+        url(metrics_port=0)
