@@ -595,7 +595,7 @@ class ConsoleSettings(_Section):
         description="Bearer token (or basic-auth password, any user) for /metrics, the API and the console. "
         "Required when campaign.metrics_host is not loopback; none by default (secret).",
     )
-    mask_numbers: bool = Field(True, description="Show callee numbers masked (+3361234**78) in the live view.")
+    mask_numbers: bool = Field(True, description="Show callee numbers masked (+336******78) in the live view.")
     push_interval_s: float = Field(
         1.0, gt=0, le=10, description="Server-sent events: live snapshot sent to each viewer this often, seconds."
     )
