@@ -265,9 +265,7 @@ class AsrServiceSettings(_Section):
         10.0, gt=0, description="Received audio not yet processed per client, at most (then reading pauses), s."
     )
     max_clients: int = Field(64, ge=1, description="Concurrent clients (TCP and WebSocket together), clients.")
-    max_message_bytes: int = Field(
-        1 << 20, ge=1024, description="Largest WebSocket message accepted, bytes."
-    )
+    max_message_bytes: int = Field(1 << 20, ge=1024, description="Largest WebSocket message accepted, bytes.")
 
 
 class AmdSettings(_Section):
@@ -288,8 +286,8 @@ class AmdSettings(_Section):
         2,
         ge=1,
         le=4,
-        description="Transcripts asked per call at most: an early one (the first greeting ended, or early_asr_speech_ms "
-        "of speech) and one at the decision point when speech came after it, requests.",
+        description="Transcripts asked per call at most: an early one (the first greeting ended, or "
+        "early_asr_speech_ms of speech) and one at the decision point when speech came after it, requests.",
     )
     early_asr_speech_ms: int = Field(
         1500,
@@ -407,13 +405,13 @@ class AmdSettings(_Section):
         "reach recorded-greeting rates; tune split), points.",
     )
 
-
     @property
     def longest_decision_s(self) -> float:
         """The latest a verdict can come, in audio seconds after the answer: speech starting just before
         no_speech_timeout_ms, its late window, the longest extension, a tone still sounding and the transcript."""
         latest = max(self.window_ms, self.no_speech_timeout_ms + self.late_speech_window_ms)
         return (latest + self.max_extension_ms + self.beep_max_ms + self.file_asr_latency_ms) / 1000.0
+
 
 class DialogSettings(_Section):
     """Scenario playback, listening and barge-in."""
