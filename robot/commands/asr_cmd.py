@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
+import logging
 import signal
 import sys
 from typing import Any
@@ -16,6 +18,8 @@ from robot.asr.service.client import ClientError, ClientOptions, run_client
 from robot.asr.service.wire import InputError
 from robot.errors import ConfigError
 from robot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -71,6 +75,8 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
         async with AsrService(engine, settings.asr_service, settings.vad) as service:
             host = settings.asr_service.host
             auth = "token required" if settings.asr_service.token else "no auth"
+            if settings.asr_service.token is None and not _loopback(host):
+                log.warning("asr_service.host=%s without asr_service.token: anyone who reaches it may use it", host)
             print(f"robot asr: model {settings.asr.model}, policy {settings.asr_service.policy}", flush=True)
             print(f"robot asr: TCP (raw 16 kHz S16LE) on {host}:{service.tcp_port}", flush=True)
             print(
@@ -83,6 +89,13 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
             print("robot asr: stopping", flush=True)
     finally:
         engine.close()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,9 @@ import asyncio
 import hashlib
 import itertools
 import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -192,3 +194,35 @@ async def test_same_vad_segments_and_text_on_a_file_and_on_chunks(engine: AsrEng
     assert results[0][0] and "message" in results[0][1].lower()
     assert results[1] == results[0] and results[2] == results[0]
     assert memo.misses == misses  # the chunked runs asked for exactly the file's recognitions
+
+
+async def test_robot_asr_serve_and_client_commands(tmp_path: Path) -> None:
+    """The README recipe without a microphone: `robot asr serve`, then raw PCM on stdin into `robot asr client -`."""
+    if not (BASE / "model.bin").is_file():
+        pytest.fail(f"real Whisper base model not found at {BASE}")
+    robot = str(Path(sys.executable).with_name("robot"))
+    env = {**os.environ, "ROBOT_ASR__LOCAL_FILES_ONLY": "true"}
+    server = await asyncio.create_subprocess_exec(
+        robot, "asr", "serve", "--tcp-port", "0", "--ws-port", "0", "--model", str(BASE),
+        stdout=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        port = None
+        async with asyncio.timeout(60):
+            while port is None:
+                line = (await server.stdout.readline()).decode()
+                assert line, "robot asr serve exited"
+                if match := re.search(r"TCP .* on [\d.]+:(\d+)", line):
+                    port = int(match.group(1))
+        client = await asyncio.create_subprocess_exec(
+            robot, "asr", "client", "-", "--fast", "--url", f"tcp://127.0.0.1:{port}",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(client.communicate(pcm("ast_vm-nobodyavail.wav")), 60)
+        lines = out.decode().splitlines()
+        assert client.returncode == 0 and lines and all(LINE.match(line) for line in lines), lines
+        assert "appel" in words_of(lines)
+    finally:
+        server.terminate()
+        assert await server.wait() == 0

@@ -5,11 +5,13 @@ the whisper_streaming line format."""
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import pytest
 
 from robot.asr.alignatt import AlignAttAgreement, make_policy
+from robot.asr.service.client import pcm_chunks
 from robot.asr.service.session import BacklogFull, SessionConfig, StreamSession
 from robot.asr.service.stream import format_line
 from robot.asr.service.wire import InputError, PcmStream, samples_from
@@ -169,3 +171,12 @@ def test_line_format_is_whisper_streaming_s_and_never_goes_back() -> None:
     assert line == "0 1280 Veuillez laisser" and end == 1280
     line, _ = format_line([Word("votre", 1.2, 1.5)], end)
     assert line == "1280 1500 votre"
+
+
+async def test_client_reads_raw_pcm_from_stdin_in_chunks() -> None:
+    raw = np.arange(4000, dtype="<i2").tobytes() + b"\x07"  # 250 ms and a stray byte
+    with pytest.raises(InputError, match="odd byte"):
+        _ = [chunk async for chunk in pcm_chunks("-", 100, io.BytesIO(raw))]
+    chunks = [chunk async for chunk in pcm_chunks("-", 100, io.BytesIO(raw[:-1]))]
+    assert [len(c) for c in chunks] == [3200, 3200, 1600]
+    assert b"".join(chunks) == raw[:-1]
