@@ -4,6 +4,8 @@ with one worker killed -9 mid-run, and with one of two FreeSWITCH servers killed
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,10 +24,25 @@ def check(run: object) -> None:
     assert figures["final_status"] == "done", figures
 
 
-async def test_three_workers_share_one_campaign(tmp_path: Path, pg_dsn: str) -> None:
-    run = await run_workers(tmp_path, pg_dsn, contacts=120, workers=3, cps=40, concurrency=8, timeout_s=60)
+async def test_three_workers_share_one_campaign_and_status_shows_them(tmp_path: Path, pg_dsn: str) -> None:
+    shown: list[str] = []
+
+    async def status(env: dict[str, str]) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "robot", "campaign", "status", "bench",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await proc.communicate()
+        shown.append(out.decode())
+
+    run = await run_workers(
+        tmp_path, pg_dsn, contacts=120, workers=3, cps=40, concurrency=8, while_running=status, timeout_s=60
+    )
     check(run)
     assert run.originates >= 120
+    [text] = shown
+    assert "bench: running," in text and "workers: 3 alive of 3" in text, text
+    assert text.count(": alive, heartbeat") == 3 and "s3cret" not in text, text
 
 
 async def test_a_worker_killed_minus_9_loses_nothing(tmp_path: Path, pg_dsn: str) -> None:

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -114,6 +115,7 @@ async def run_workers(
     switches: int = 1,
     kill_after_originates: int | None = None,
     stop_switch_after_originates: int | None = None,
+    while_running: Callable[[dict[str, str]], Awaitable[None]] | None = None,
     timeout_s: float = 120.0,
 ) -> WorkersRun:
     """Run the campaign to its end and compare the store with the simulators' ledger."""
@@ -135,6 +137,9 @@ async def run_workers(
         started = time.monotonic()
         procs = [await start_worker(tmp, f"w{i}", env, args) for i in range(workers)]
         try:
+            if while_running is not None:
+                await _until_originates(ledger, 20, timeout_s)
+                await while_running(env)
             if kill_after_originates is not None:
                 await _until_originates(ledger, kill_after_originates, timeout_s)
                 procs[0].send_signal(signal.SIGKILL)
