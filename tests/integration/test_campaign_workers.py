@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.workers_kit import run_workers
+from tests.integration.campaign_faults_kit import SCENARIO, read_ledger, simulator
+from tests.integration.workers_kit import SIM_DIALER, run_workers, start_worker, store_rows, worker_env, write_contacts
 
 pytestmark = pytest.mark.integration
 
@@ -60,3 +61,47 @@ async def test_one_switch_down_does_not_stop_the_campaign(tmp_path: Path, pg_dsn
     )  # fmt: skip
     check(run)
     assert len(run.per_switch) == 2, run.figures()
+
+
+async def test_calls_on_a_switch_that_is_down_are_reconciled_when_it_returns(tmp_path: Path, pg_dsn: str) -> None:
+    """A worker is killed -9 while one of the two switches is down: the survivor keeps dialling on the other one,
+    keeps the dead worker's calls on the down switch in flight, and closes them once that switch is back."""
+    numbers = write_contacts(tmp_path / "contacts.csv", 40)
+    hold = {f"{d}{u}": "hold" for d in range(10) for u in range(10)}
+    scripts = {"hold": "outcome: answer\nanswer_delay_ms: 100\nhangup_after_ms: 3000\n"}
+    async with (
+        simulator(tmp_path, hold, tag="sim0", scripts_yaml=scripts) as (_, port0, ledger),
+        simulator(tmp_path, hold, tag="sim1", scripts_yaml=scripts) as (sim1, port1, _),
+    ):
+        env = worker_env(pg_dsn, [port0, port1])
+        args = [
+            "run", str(tmp_path / "contacts.csv"), "--name", "bench", "--scenario", SCENARIO, "--no-prospecting",
+            "--worker", "--concurrency", "6", "--cps", "40", "--dial-template", "sofia/gateway/sim/{number}",
+            "--dialer", SIM_DIALER,
+        ]  # fmt: skip
+        workers = [await start_worker(tmp_path, f"w{i}", env, args) for i in range(2)]
+        try:
+            async with asyncio.timeout(30):
+                while len(read_ledger(ledger)) < 12:  # noqa: ASYNC110 (a file another process writes)
+                    await asyncio.sleep(0.05)
+            workers[0].kill()
+            sim1.kill()
+            await asyncio.sleep(4.0)  # the survivor goes on with the other switch meanwhile
+            assert workers[1].returncode is None, "the campaign must wait for the switch holding calls"
+            out = (tmp_path / "w1.out").read_text(encoding="utf-8")
+            async with simulator(tmp_path, hold, port=port1, tag="sim1b", scripts_yaml=scripts):
+                async with asyncio.timeout(40):
+                    assert await workers[1].wait() == 0
+        finally:
+            for w in workers:
+                if w.returncode is None:
+                    w.kill()
+                    await w.wait()
+    contacts, attempts, status = store_rows(pg_dsn, "bench")
+    ledger_lines = read_ledger(ledger)
+    assert status == "done" and {p for p, s in contacts if s == "done"} == set(numbers)
+    assert {d["uuid"] for d in ledger_lines} <= {a[1] for a in attempts}
+    assert all(a[2] == "done" for a in attempts)
+    assert "cannot be asked now" in out, out[-2000:]
+    reached = [a[0] for a in attempts if a[4]]
+    assert len(reached) == len(set(reached)) == len(numbers)  # every number reached once, never redialled after
