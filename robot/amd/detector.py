@@ -1,9 +1,13 @@
 """AMD for one call (async glue): audio chunks -> VAD + tones -> classifier -> ASR once -> AmdVerdict.
 
-VAD (onnx) and tone detection run in an executor, the ASR in the engine's worker (Priority.AMD): the event loop
-only awaits. The classifier says when to ask for a transcript (at most amd.max_asr_requests per call): early, when
-the first greeting ends or speech goes on, so that words are there at the decision point, and at a decision point
-if speech came after that; only if someone spoke. A beep or SIT that arrives while it runs decides at once and the
+VAD (onnx) and tone detection run in the process's audio-analysis worker (robot.media.analysis: one thread for
+every call, the frames that arrived since its last pass analysed together), the ASR in the engine's worker
+(Priority.AMD): the event loop only awaits. Results stay per frame, so a batch decides exactly as frame by frame
+would; the frames of a batch after the deciding one go back to the stream for what follows (voicemail, dialog).
+
+The classifier says when to ask for a transcript (at most amd.max_asr_requests per call): early, when the first
+greeting ends or speech goes on, so that words are there at the decision point, and at a decision point if speech
+came after that; only if someone spoke. A beep or SIT that arrives while it runs decides at once and the
 ASR result is dropped.
 """
 
@@ -11,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +32,7 @@ from robot.asr.engine import AsrEngine, Priority
 from robot.asr.vad import StreamingVad, VadModel
 from robot.clock import Clock
 from robot.events import AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript
+from robot.media.analysis import AnalysedStream, AnalysisWorker
 from robot.media.audio import TARGET_RATE, AudioChunk, read_wav_16k
 from robot.settings import Settings
 
@@ -45,6 +51,7 @@ class ToneSource(Protocol):
 
 
 ToneFactory = Callable[[], ToneSource]
+FrameAnalysis = tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected], float | None, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +93,10 @@ class AmdDetector:
         *,
         tones: ToneFactory | None = None,
         executor: Executor | None = None,
+        worker: AnalysisWorker | None = None,
     ) -> None:
+        """`worker`: the process's audio-analysis worker (without one, each run starts and joins its own thread);
+        `executor`: where detect_file reads its WAV."""
         self.settings = settings
         self.engine = engine
         self.vad_model = vad_model
@@ -94,6 +104,7 @@ class AmdDetector:
         self.clock = clock
         self._tones: ToneFactory = tones or (lambda: ToneDetector(TARGET_RATE, settings.amd))
         self._executor = executor
+        self._worker = worker
         self.last_timing: AmdTiming | None = None
 
     async def run(
@@ -111,7 +122,6 @@ class AmdDetector:
         vad = StreamingVad(vad_settings, self.vad_model)
         tones = self._tones()
         latency = self.settings.amd.file_asr_latency_ms / 1000.0 if asr_latency_s is None else asr_latency_s
-        loop = asyncio.get_running_loop()
         kept: list[Int16Array] = []
         now = 0.0
         analysis_s = 0.0
@@ -120,11 +130,11 @@ class AmdDetector:
         task: asyncio.Task[Transcript | None] | None = None  # the request in flight
         clock0 = 0.0
 
-        def analyse(samples: Int16Array) -> tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected], float]:
+        def analyse(samples: Int16Array) -> FrameAnalysis:  # in the worker thread
             started = self.clock.monotonic()
             speech = vad.process(samples)
             found = tones.process(samples)
-            return speech, found, self.clock.monotonic() - started
+            return speech, found, tones.sounding_since, self.clock.monotonic() - started
 
         def done(verdict: AmdVerdict) -> AmdVerdict:
             first = asked[0] if asked else None
@@ -145,17 +155,18 @@ class AmdDetector:
                 return False
             return realtime or now + 1e-9 >= asked[-1] + latency
 
+        worker = self._worker or AnalysisWorker(clock=self.clock)
+        analysed = AnalysedStream(chunks, worker.lane(analyse))
         try:
-            async for chunk in chunks:
+            async for chunk, (speech, found, sounding, spent) in analysed:
                 now = chunk.end
                 kept.append(chunk.samples)
-                speech, found, spent = await loop.run_in_executor(self._executor, analyse, chunk.samples)
                 analysis_s += spent
                 for event in speech:
                     clf.on_speech(event)
                 for tone in found:
                     clf.on_tone(tone)
-                clf.on_tone_sounding(tones.sounding_since)
+                clf.on_tone_sounding(sounding)
                 if task is not None and deliverable(task):
                     if realtime:
                         computes.append(self.clock.monotonic() - clock0)
@@ -185,6 +196,9 @@ class AmdDetector:
                 task = None
             return done(clf.poll(now) or clf.finish(now))
         finally:
+            analysed.close()  # frames read past the decision go back to the stream
+            if self._worker is None:
+                worker.close()
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -208,11 +222,27 @@ class AmdDetector:
         virtual (see `run`): the same file gives the same verdict and decision time on any machine."""
         loop = asyncio.get_running_loop()
         samples = await loop.run_in_executor(self._executor, read_wav_16k, path)
-        verdict = await self.run(_aiter(chunks_of(samples)), realtime=False, asr_latency_s=asr_latency_s)
+        verdict = await self.run(RecordedChunks(chunks_of(samples)), realtime=False, asr_latency_s=asr_latency_s)
         timing = self.last_timing or AmdTiming(verdict.decided_at, None, None, 0.0, samples.size / TARGET_RATE)
         return AmdFileResult(verdict, verdict.transcript, timing)
 
 
-async def _aiter(items: Iterator[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        yield item
+class RecordedChunks:
+    """A recording's chunks as a stream that hands out what is waiting in batches (robot.media.analysis.Backlog)."""
+
+    def __init__(self, chunks: Iterator[AudioChunk]) -> None:
+        self._chunks = deque(chunks)
+
+    def __aiter__(self) -> RecordedChunks:
+        return self
+
+    async def __anext__(self) -> AudioChunk:
+        if not self._chunks:
+            raise StopAsyncIteration
+        return self._chunks.popleft()
+
+    def take_ready(self, limit: int) -> list[AudioChunk]:
+        return [self._chunks.popleft() for _ in range(min(limit, len(self._chunks)))]
+
+    def unread(self, chunks: Sequence[AudioChunk]) -> None:
+        self._chunks.extendleft(reversed(chunks))

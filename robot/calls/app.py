@@ -38,6 +38,7 @@ from robot.esl.parser import EslEvent
 from robot.esl.pool import SwitchPool
 from robot.esl.routing import CallEvents
 from robot.events import AmdResult, AmdVerdict
+from robot.media.analysis import AnalysisWorker
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
 from robot.metrics import RobotMetrics
@@ -81,6 +82,7 @@ class RobotApp:
         self.vad_model: SileroModel | None = None
         self.keywords: KeywordSet | None = None
         self.prompts = PromptLibrary()
+        self.analysis = AnalysisWorker(clock=self.clock)  # VAD + tones of every call (robot.media.analysis)
         self._scenarios: dict[Path, Scenario] = {}
         self._outbound = (
             OutboundServer(
@@ -129,6 +131,7 @@ class RobotApp:
         await self.audio.close()
         if self.engine is not None:
             self.engine.close()
+        self.analysis.close()
         self.call_log.close()
 
     async def __aenter__(self) -> RobotApp:
@@ -150,7 +153,8 @@ class RobotApp:
         """Load (once) and validate a scenario file; ConfigError names the file and line."""
         key = path.resolve()
         if key not in self._scenarios:
-            self._scenarios[key] = load_scenario(path, audio_dir_for(path, self.settings.dialog.audio_dir))
+            audio_dir = audio_dir_for(path, self.settings.dialog.audio_dir)
+            self._scenarios[key] = load_scenario(path, audio_dir, self.prompts)  # prompts read now, not in a call
         return self._scenarios[key]
 
     async def _check_calls_after_reconnect(self, esl: EslClient) -> None:
@@ -179,11 +183,11 @@ class RobotApp:
     # ---- SessionResources ----------------------------------------------------------------------------------------
     def new_amd_detector(self) -> AmdDetector:
         assert self.vad_model is not None, "start() first"
-        return AmdDetector(self.settings, self.engine, self.vad_model, self.keywords, self.clock)
+        return AmdDetector(self.settings, self.engine, self.vad_model, self.keywords, self.clock, worker=self.analysis)
 
     async def wait_for_beep(self, stream: AsyncIterator[AudioChunk], started_at: float) -> BeepWaitResult:
         assert self.vad_model is not None, "start() first"
-        return await wait_for_beep(stream, self.settings, self.vad_model, started_at)
+        return await wait_for_beep(stream, self.settings, self.vad_model, started_at, worker=self.analysis)
 
     def new_listener(self) -> CallListener:
         assert self.vad_model is not None, "start() first"

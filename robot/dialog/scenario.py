@@ -38,6 +38,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from robot.dialog.playback import PromptLibrary
 from robot.errors import ConfigError
 
 Branch = Literal["yes", "no", "not_interested", "call_back_later", "stop_calling_me", "question", "timeout", "default"]
@@ -176,8 +177,9 @@ def _parse(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     return data, root
 
 
-def load_scenario(path: Path, audio_dir: Path) -> Scenario:
-    """Read, validate and cross-check a scenario file; prompt paths are resolved against `audio_dir`."""
+def load_scenario(path: Path, audio_dir: Path, prompts: PromptLibrary | None = None) -> Scenario:
+    """Read, validate and cross-check a scenario file; prompt paths are resolved against `audio_dir`. With
+    `prompts`, every prompt is read into it now (a bad WAV is reported here), not from disk during a call."""
     data, root = _parse(path)
     data.setdefault("name", path.stem)
     try:
@@ -206,4 +208,8 @@ def load_scenario(path: Path, audio_dir: Path) -> Scenario:
                 problems.append(f"{path}:{_node_line(root, loc)}: steps.{name}.play: audio file not found: {audio}")
     if problems:
         raise ConfigError("invalid scenario:\n  " + "\n  ".join(problems))
+    if prompts is not None:
+        for name, step in scenario.steps.items():
+            if step.play is not None:
+                prompts.get(scenario.audio_path(name))
     return scenario

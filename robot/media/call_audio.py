@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from robot.clock import Clock
@@ -89,15 +89,26 @@ class CallAudio:
         """`callback(call_audio)` runs (on the loop, soon) each time the WebSocket drops while the call is open."""
         self._callbacks.append(callback)
 
-    async def chunks(self) -> AsyncIterator[AudioChunk]:
+    def chunks(self) -> CallChunks:
         """16 kHz chunks in order until the call is closed (queued chunks first). Meant for ONE reader at a time:
         two concurrent readers would each get part of the audio."""
+        return CallChunks(self)
+
+    def take_ready(self, limit: int) -> list[AudioChunk]:
+        """Up to `limit` queued chunks, without waiting."""
         queue = self._queue
-        while True:
-            while queue:
-                yield queue.popleft()
+        return [queue.popleft() for _ in range(min(limit, len(queue)))]
+
+    def unread(self, chunks: Sequence[AudioChunk]) -> None:
+        """Put chunks a reader took but did not use back at the front of the queue, in order."""
+        self._queue.extendleft(reversed(chunks))
+
+    async def next_chunk(self) -> AudioChunk | None:
+        """The next chunk, waiting for it; None once the call is closed and the queue is empty."""
+        queue = self._queue
+        while not queue:
             if self._closed:
-                return
+                return None
             if self._waiter is not None:
                 raise MediaError(f"call {self.call_uuid}: chunks() already has a reader")
             waiter = self._waiter = asyncio.get_running_loop().create_future()
@@ -105,6 +116,7 @@ class CallAudio:
                 await waiter
             finally:
                 self._waiter = None
+        return queue.popleft()
 
     # -- what AudioServer uses ------------------------------------------------------------------------------------
     def attach(self, connection: StreamLink) -> StreamLink | None:
@@ -169,3 +181,30 @@ class CallAudio:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+class CallChunks:
+    """`async for chunk in call_audio.chunks()`; also a robot.media.analysis.Backlog (take_ready, unread)."""
+
+    def __init__(self, audio: CallAudio) -> None:
+        self._audio = audio
+        self._done = False
+
+    def __aiter__(self) -> CallChunks:
+        return self
+
+    async def __anext__(self) -> AudioChunk:
+        chunk = None if self._done else await self._audio.next_chunk()
+        if chunk is None:
+            self._done = True
+            raise StopAsyncIteration
+        return chunk
+
+    def take_ready(self, limit: int) -> list[AudioChunk]:
+        return [] if self._done else self._audio.take_ready(limit)
+
+    def unread(self, chunks: Sequence[AudioChunk]) -> None:
+        self._audio.unread(chunks)
+
+    async def aclose(self) -> None:
+        self._done = True

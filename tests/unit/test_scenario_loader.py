@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 import pytest
 
+from robot.dialog.playback import PromptLibrary
 from robot.dialog.scenario import load_scenario
 from robot.errors import ConfigError
 
@@ -122,3 +124,20 @@ def test_not_a_mapping_and_missing_file(tmp_path: Path, audio: Path) -> None:
 def test_missing_required_field(tmp_path: Path, audio: Path) -> None:
     msg = _load(tmp_path, audio, GOOD.replace("start: ask\n", ""))
     assert "s.yaml:1: start: Field required" in msg
+
+
+def test_prompts_are_read_when_the_scenario_loads(tmp_path: Path, audio: Path) -> None:
+    with wave.open(str(audio / "hello.wav"), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(b"\0\0" * 8000)
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    prompts = PromptLibrary()
+    load_scenario(path, audio, prompts)
+    (audio / "hello.wav").unlink()  # a call's playback no longer needs the file system
+    assert prompts.get(audio / "hello.wav").duration_s == pytest.approx(1.0)
+    (audio / "hello.wav").write_bytes(b"RIFF")
+    with pytest.raises(ConfigError, match="cannot read prompt"):
+        load_scenario(path, audio, PromptLibrary())
