@@ -1,7 +1,7 @@
 """`robot asr serve` under load, with a REAL model: committed-text lag of real-time TCP clients, and LocalAgreement vs
 AlignAtt on the same French clips.
 
-    .venv/bin/python benchmarks/asr_service.py [--model ../shared/models/whisper-base] [--levels 1 2 4 6 8 10 12]
+    .venv/bin/python benchmarks/asr_service.py [--model ../shared/models/whisper-base] [--levels 1 2 3 4 6 8]
         [--clips 9] [--out benchmarks/results/asr_service.json]
 
 Data: recorded French prompts of Debian's `asterisk-core-sounds-fr-wav` (4-9 s, one fr-CA voice, 8 kHz recordings
@@ -15,8 +15,9 @@ client's first sample: how long after words were spoken the client had them, com
 - `baseline_one_at_a_time`: SAME run, same server, but clients queued and served one after the other, as
   whisper_streaming's and SimulStreaming's servers do: a waiting client's audio piles up in its socket (it started
   talking with the others) and is read once its turn comes; lag counted from when it started talking;
-- `policies`: every clip streamed by two simultaneous clients, one per policy (same load for both): lag and word
-  error rate of the committed text against the prompt's text.
+- `policies`: every clip streamed by two simultaneous clients, one per policy (same load for both; `--pairs` clips
+  at once): lag and word error rate of the committed text against the prompt's text;
+- `single_client`: one client at a time, each policy, the same 3 clips.
 """
 
 from __future__ import annotations
@@ -230,10 +231,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=REPO.parent / "shared" / "models" / "whisper-base")
     parser.add_argument("--cpu-threads", type=int, default=2)
-    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 4, 6, 8, 10, 12])
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
     parser.add_argument("--baseline-levels", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--clips", type=int, default=9)
-    parser.add_argument("--pairs", type=int, default=3, help="Clips streamed at once in the policy comparison.")
+    parser.add_argument("--pairs", type=int, default=1, help="Clips streamed at once in the policy comparison.")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--step-ms", type=int, default=Settings().asr_service.step_ms)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "asr_service.json")

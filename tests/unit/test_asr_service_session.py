@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from robot.asr.alignatt import AlignAttAgreement, make_policy
+from robot.asr.engine import Priority
 from robot.asr.service.client import pcm_chunks
 from robot.asr.service.session import BacklogFull, SessionConfig, StreamSession
 from robot.asr.service.stream import format_line
@@ -180,3 +181,8 @@ async def test_client_reads_raw_pcm_from_stdin_in_chunks() -> None:
     chunks = [chunk async for chunk in pcm_chunks("-", 100, io.BytesIO(raw[:-1]))]
     assert [len(c) for c in chunks] == [3200, 3200, 1600]
     assert b"".join(chunks) == raw[:-1]
+
+
+def test_service_requests_come_after_all_call_traffic() -> None:
+    assert max(Priority) is Priority.SERVICE
+    assert Priority.SERVICE >= Priority.DIALOG  # refusable when the engine's queue is full, never a call's AMD/barge-in
