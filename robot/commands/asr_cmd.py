@@ -16,6 +16,7 @@ from robot.asr.engine import AsrEngine
 from robot.asr.service import AsrService
 from robot.asr.service.client import ClientError, ClientOptions, run_client
 from robot.asr.service.wire import InputError
+from robot.calls.app import RobotApp
 from robot.errors import ConfigError
 from robot.settings import Settings
 
@@ -33,6 +34,12 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--host", default=None, help="Listen address (default asr_service.host, 127.0.0.1).")
     serve.add_argument("--model", default=None, help="Whisper model name or directory (default asr.model).")
     serve.add_argument("--policy", choices=POLICIES, default=None, help="Default commit policy.")
+    serve.add_argument(
+        "--with-robot",
+        action="store_true",
+        help="Also run the robot (as `robot serve`: hand-off, audio server, metrics) on the same engine: one model "
+        "for calls and service clients, calls served first.",
+    )
     serve.set_defaults(func=run_serve)
     client = sub.add_parser("client", help="Stream a WAV or raw PCM (FILE, or - for stdin) and print committed lines.")
     client.add_argument("source", help="WAV file, raw 16 kHz S16LE file, or - (stdin: raw PCM, e.g. from arecord).")
@@ -64,31 +71,34 @@ def _service_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings.model_copy(update={"asr_service": service, "asr": asr})
 
 
-async def serve(settings: Settings, ready: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, ready: asyncio.Event | None = None, *, with_robot: bool = False) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    engine = await AsrEngine.load(settings.asr)
-    try:
-        async with AsrService(engine, settings.asr_service, settings.vad) as service:
-            host = settings.asr_service.host
-            auth = "token required" if settings.asr_service.token else "no auth"
-            if settings.asr_service.token is None and not _loopback(host):
-                log.warning("asr_service.host=%s without asr_service.token: anyone who reaches it may use it", host)
-            print(f"robot asr: model {settings.asr.model}, policy {settings.asr_service.policy}", flush=True)
-            print(f"robot asr: TCP (raw 16 kHz S16LE) on {host}:{service.tcp_port}", flush=True)
-            print(
-                f"robot asr: WebSocket on ws://{host}:{service.ws_port}/ ({auth}), page http://{host}:{service.ws_port}/"
-            )
-            sys.stdout.flush()
-            if ready is not None:
-                ready.set()
-            await stop.wait()
-            print("robot asr: stopping", flush=True)
-    finally:
-        engine.close()
+    async with contextlib.AsyncExitStack() as stack:
+        if with_robot:  # the robot owns the engine; its calls' requests come before the service's
+            app = await stack.enter_async_context(RobotApp(settings, serve_handoff=True, serve_metrics=True))
+            assert app.engine is not None
+            engine = app.engine
+            print(f"robot asr: with the robot (hand-off on port {app.handoff_port}, audio on {app.audio.port})")
+        else:
+            engine = await AsrEngine.load(settings.asr)
+            stack.callback(engine.close)
+        service = await stack.enter_async_context(AsrService(engine, settings.asr_service, settings.vad))
+        host = settings.asr_service.host
+        auth = "token required" if settings.asr_service.token else "no auth"
+        if settings.asr_service.token is None and not _loopback(host):
+            log.warning("asr_service.host=%s without asr_service.token: anyone who reaches it may use it", host)
+        print(f"robot asr: model {settings.asr.model}, policy {settings.asr_service.policy}", flush=True)
+        print(f"robot asr: TCP (raw 16 kHz S16LE) on {host}:{service.tcp_port}", flush=True)
+        print(f"robot asr: WebSocket on ws://{host}:{service.ws_port}/ ({auth}), page http://{host}:{service.ws_port}/")
+        sys.stdout.flush()
+        if ready is not None:
+            ready.set()
+        await stop.wait()
+        print("robot asr: stopping", flush=True)
 
 
 def _loopback(host: str) -> bool:
@@ -99,7 +109,7 @@ def _loopback(host: str) -> bool:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(serve(_service_settings(args, settings)))
+    asyncio.run(serve(_service_settings(args, settings), with_robot=args.with_robot))
     return 0
 
 

@@ -25,11 +25,14 @@ from robot.asr.service import AsrService
 from robot.asr.service.client import ClientOptions, run_client
 from robot.asr.service.stream import EngineRecognize, new_session
 from robot.asr.vad import SileroModel
+from robot.commands.asr_cmd import serve
 from robot.events import Word
 from robot.media.audio import read_wav_16k
-from robot.settings import Settings
+from robot.settings import Settings, SimSettings
+from robot.sim import SimServer
 
 from ..conftest import SHARED
+from .campaign_faults_kit import REPO, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -226,3 +229,32 @@ async def test_robot_asr_serve_and_client_commands(tmp_path: Path) -> None:
     finally:
         server.terminate()
         assert await server.wait() == 0
+
+
+async def test_service_with_the_robot_shares_its_engine(tmp_path: Path) -> None:
+    """`robot asr serve --with-robot`: the robot (hand-off, audio server, FreeSWITCH simulator on ESL) and the
+    service in one process, one model; a TCP client is served while the robot runs."""
+    if not (BASE / "model.bin").is_file():
+        pytest.fail(f"real Whisper base model not found at {BASE}")
+    tcp_port = free_port()
+    async with SimServer(SimSettings.model_validate({"port": 0})) as sim:
+        settings = Settings.model_validate(
+            {
+                "esl": {"port": sim.port, "outbound_port": 0},
+                "media": {"port": 0},
+                "asr": {"model": str(BASE), "local_files_only": True},
+                "amd": {"keywords_file": str(REPO / "amd_keywords.yaml")},
+                "campaign": {"metrics_port": 0},
+                "log": {"call_log": str(tmp_path / "calls.jsonl")},
+                "asr_service": {"tcp_port": tcp_port, "ws_port": 0},
+            }
+        )
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(settings, ready, with_robot=True))
+        try:
+            await asyncio.wait_for(ready.wait(), timeout=60)
+            lines = await tcp_lines(tcp_port, pcm("ast_vm-nobodyavail.wav"))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert "appel" in words_of(lines), lines
