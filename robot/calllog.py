@@ -1,6 +1,8 @@
 """JSON Lines call log: one event per line, written with one `write(2)` on an O_APPEND descriptor (so lines from
 several processes never interleave: lines up to PIPE_BUF bytes go out in one write, longer ones under an exclusive
-`flock`), nothing buffered. Reader and follower for `robot logs`.
+`flock`). The writes happen in a writer thread: `write` only encodes the line and queues it, so the event loop never
+waits on the disk or on another process's lock; `flush()` waits until what was queued is written, `close()` flushes.
+Reader and follower for `robot logs`.
 
 Line: {"ts": <epoch seconds>, "event": <type>, "call_uuid": ..., "campaign": ..., "contact": ..., <fields>...}
 Event types: originate, answer (the call was answered), amd, prompt_start, prompt_stop, barge_in, interruption
@@ -12,8 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import queue
 import select
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +46,7 @@ EVENT_TYPES = frozenset(
 )
 _RESERVED = ("ts", "event", "call_uuid", "campaign", "contact")
 PIPE_BUF = getattr(select, "PIPE_BUF", 4096)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +105,23 @@ def parse_line(line: str, where: str) -> CallLogEvent:
 
 
 class CallLogWriter:
+    """Appends events to the log from a writer thread; `write` (on the event loop) never blocks on the file."""
+
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path, self._clock = path, clock
         private_dir(path.parent)  # names, numbers, transcripts: 0600 in a 0700 folder
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
         os.fchmod(self._fd, FILE_MODE)
         self._subscribers: list[Callable[[CallLogEvent], None]] = []
+        self._lines: queue.Queue[bytes | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._writer, name="call-log-writer", daemon=True)
+        self._thread.start()
+        self._closed = False
+        self.write_errors = 0  # lines the writer thread could not write (logged)
 
     def subscribe(self, callback: Callable[[CallLogEvent], None]) -> None:
-        """`callback(event)` after each line is written (the live view reads the log's own events)."""
+        """`callback(event)` for each event, called by `write` itself (on the caller's thread: the event loop), in
+        order (the live view reads the log's own events)."""
         self._subscribers.append(callback)
 
     def write(
@@ -119,26 +133,51 @@ class CallLogWriter:
         if clash:
             raise ValueError(f"call log fields {sorted(clash)} are reserved")
         item = CallLogEvent(self._clock.wall(), event, call_uuid, campaign, contact, dict(fields))
-        data = (item.to_json() + "\n").encode()
-        if len(data) <= PIPE_BUF:
-            self._write_all(data)
-        else:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                self._write_all(data)
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self._closed:
+            raise ValueError("the call log is closed")
+        self._lines.put((item.to_json() + "\n").encode())
         for callback in self._subscribers:
             callback(item)
         return item
+
+    def flush(self) -> None:
+        """Wait until every line written so far is in the file (a blocking call: not on the event loop)."""
+        self._lines.join()
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer thread, close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._lines.put(None)
+        self._thread.join()
+        os.close(self._fd)
+
+    def _writer(self) -> None:
+        while (data := self._lines.get()) is not None:
+            try:
+                self._write_line(data)
+            except OSError as err:  # disk full, file gone...: the calls go on, the line is lost and counted
+                self.write_errors += 1
+                log.error("call log %s: a line could not be written: %s", self.path, err)
+            finally:
+                self._lines.task_done()
+        self._lines.task_done()
+
+    def _write_line(self, data: bytes) -> None:
+        if len(data) <= PIPE_BUF:
+            self._write_all(data)
+            return
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            self._write_all(data)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
-
-    def close(self) -> None:
-        os.close(self._fd)
 
 
 def read_events(path: Path, on_error: Callable[[str], None]) -> Iterator[CallLogEvent]:

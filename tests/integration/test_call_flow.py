@@ -55,6 +55,7 @@ class Rig:
         return await asyncio.wait_for(self.app.dial(self.attempt(target, call_uuid)), CALL_TIMEOUT_S)
 
     def log(self, call_uuid: str) -> list[dict[str, Any]]:
+        self.app.call_log.flush()  # lines are written by the log's writer thread
         lines = self.call_log.read_text(encoding="utf-8").splitlines()
         return [e for e in map(json.loads, lines) if e["call_uuid"] == call_uuid]
 

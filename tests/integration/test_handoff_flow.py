@@ -62,6 +62,7 @@ class HandoffRig:
         await asyncio.wait_for(self.app.handled(b_uuid).wait(), CALL_TIMEOUT_S)
 
     def log(self, call_uuid: str) -> list[dict[str, Any]]:
+        self.app.call_log.flush()  # lines are written by the log's writer thread
         if not self.call_log.is_file():
             return []
         lines = self.call_log.read_text(encoding="utf-8").splitlines()

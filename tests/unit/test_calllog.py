@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,7 @@ def test_follower_handles_partial_lines_truncation_and_rotation(tmp_path: Path) 
     assert follower.poll() == []  # no file yet
     writer = CallLogWriter(path, ManualClock())
     writer.write("originate", "u1")
+    writer.flush()
     with path.open("a") as raw:
         raw.write('{"ts": 1, "event": "answer", "call_')  # a writer mid-line
     assert [e.call_uuid for e in follower.poll()] == ["u1"]
@@ -89,12 +92,15 @@ def test_follower_handles_partial_lines_truncation_and_rotation(tmp_path: Path) 
     assert [e.event for e in follower.poll()] == ["answer"]
     os.truncate(path, 0)  # copytruncate rotation
     writer.write("hangup", "u1")
+    writer.flush()
     assert [e.event for e in follower.poll()] == ["hangup"]
     writer.write("error", "u1")  # written to the old file just before the rename
+    writer.flush()
     os.rename(path, tmp_path / "c.jsonl.1")
     writer.close()
     fresh = CallLogWriter(path, ManualClock())
     fresh.write("originate", "u2")
+    fresh.flush()
     assert [(e.event, e.call_uuid) for e in follower.poll()] == [("error", "u1"), ("originate", "u2")]
     fresh.close()
     follower.close()
@@ -105,6 +111,7 @@ async def test_follow_yields_as_the_poll_hook_allows(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     writer = CallLogWriter(path, ManualClock())
     writer.write("originate", "u1")
+    writer.flush()
     polls: asyncio.Queue[None] = asyncio.Queue()
     waited = 0
 
@@ -116,8 +123,31 @@ async def test_follow_yields_as_the_poll_hook_allows(tmp_path: Path) -> None:
     stream = follow(CallLogFollower(path, lambda _: None), wait)
     first = await asyncio.wait_for(anext(stream), 5)
     writer.write("hangup", "u1")
+    writer.flush()
     polls.put_nowait(None)
     second = await asyncio.wait_for(anext(stream), 5)
     assert (first.event, second.event, waited) == ("originate", "hangup", 1)
     await stream.aclose()  # type: ignore[attr-defined]
     writer.close()
+
+
+def test_write_never_waits_for_the_file_lock_and_subscribers_see_each_event(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    writer = CallLogWriter(path, ManualClock())
+    seen: list[tuple[str, int]] = []
+    writer.subscribe(lambda e: seen.append((e.event, threading.get_ident())))
+    other = os.open(path, os.O_WRONLY | os.O_APPEND)
+    fcntl.flock(other, fcntl.LOCK_EX)  # another process holds the lock that long lines take
+    try:
+        writer.write("transcript", "u1", text="mot " * 2000)  # returns at once: the writer thread waits
+        writer.write("hangup", "u1")
+        assert path.read_text() == ""
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    writer.flush()
+    assert [e.event for e in read_events(path, print)] == ["transcript", "hangup"]
+    assert seen == [("transcript", threading.get_ident()), ("hangup", threading.get_ident())]
+    writer.close()
+    with pytest.raises(ValueError, match="closed"):
+        writer.write("hangup", "u1")
