@@ -431,8 +431,8 @@ class SqlStore:
         with self._tx() as db:
             holders = db.all(
                 "SELECT DISTINCT lease_owner AS o FROM contacts WHERE campaign_id = ? AND lease_owner IS NOT NULL"
-                " AND lease_owner != ?",
-                (campaign_id, owner),
+                " AND lease_owner != ? UNION SELECT owner AS o FROM workers WHERE campaign_id = ? AND owner != ?",
+                (campaign_id, owner, campaign_id, owner),
             )
             dead = sorted({r["o"] for r in holders if is_dead(r["o"])})
             dead_in = f" OR lease_owner IN ({_marks(len(dead))})" if dead else ""

@@ -164,6 +164,9 @@ def test_a_dead_owner_is_taken_over_at_once_and_leave_frees_claims(store: SqlSto
     assert [c.id for c in store.claim_due(cid, "host:2", 21.0, 5, 99.0)] == [second.id]
     store.leave(cid, "host:2")
     assert [c.id for c in store.claim_due(cid, "host:3", 21.0, 5, 99.0)] == [second.id]
+    store.heartbeat(cid, "host:4", 22.0, 99.0)  # a worker that died holding nothing
+    assert store.take_orphans(cid, "host:3", 23.0, 99.0, lambda o: o == "host:4") == []
+    assert [w.owner for w in store.workers(cid)] == []
 
 
 def test_finish_if_done_waits_for_every_worker(store: SqlStore) -> None:

@@ -38,7 +38,6 @@ async def test_two_workers_share_the_contacts_and_dial_each_once(tmp_path: Path)
     assert await asyncio.gather(*(r.run() for r in runners)) == ["done", "done"]
     dialled = [a.contact.number for d in dialers for _, a in d.calls]
     assert sorted(dialled) == sorted(numbers)
-    assert all(d.calls for d in dialers)  # both worked
     assert store.get_campaign("c1").status == "done" and store.workers(campaign.id) == []
 
 
