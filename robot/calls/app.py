@@ -192,7 +192,7 @@ class RobotApp:
     def new_listener(self) -> CallListener:
         assert self.vad_model is not None, "start() first"
         vad = StreamingVad(self.settings.vad, self.vad_model)
-        return CallListener(self.settings.dialog, vad, self.engine, clock=self.clock)
+        return CallListener(self.settings.dialog, vad, self.engine, clock=self.clock, worker=self.analysis)
 
     def new_runner(
         self, scenario: Scenario, control: EslCallControl, listener: CallListener, log_event: CallLogSink

@@ -1,8 +1,10 @@
 """Per-call listening: 16 kHz AudioChunks in, dialog inputs out.
 
 For each chunk, in order: the barge-in policy gets the caller audio (echo envelope), the VAD runs off the event
-loop (an executor), VAD events go to the policy and to the turn tracker, and `policy.tick` may decide a barge-in,
-which calls `on_bargein(decision)` right there, before any ASR work (the vad policy never waits on ASR).
+loop (in `run`, the process's audio-analysis worker, robot.media.analysis: the chunks that arrived together are
+analysed together, results per chunk; `feed` alone uses an executor), VAD events go to the policy and to the
+turn tracker, and `policy.tick` may decide a barge-in, which calls `on_bargein(decision)` right there, before any
+ASR work (the vad policy never waits on ASR).
 
 - Words policy: while a candidate segment talks over a prompt, every bargein_asr_interval_ms of new speech the
   segment so far is sent to ASR with Priority.BARGEIN and a short deadline (one request in flight per call); the
@@ -43,6 +45,7 @@ from robot.dialog.bargein import BargeInDecision, BargeInPolicy, InterruptionJud
 from robot.dialog.live import LiveRecognizer, Transcriber
 from robot.errors import AsrError
 from robot.events import SpeechEnded, SpeechStarted, Transcript, Word
+from robot.media.analysis import AnalysedStream, AnalysisWorker
 from robot.media.audio import AudioChunk
 from robot.settings import DialogSettings
 
@@ -96,6 +99,7 @@ class CallListener:
         *,
         clock: Clock,
         executor: Executor | None = None,
+        worker: AnalysisWorker | None = None,
         keep_s: float = 30.0,
     ) -> None:
         self.settings = settings
@@ -105,6 +109,7 @@ class CallListener:
         self._asr = asr
         self._clock = clock
         self._executor = executor
+        self._worker = worker
         self._chunks: deque[AudioChunk] = deque()
         self._keep_s = max(keep_s, settings.max_turn_ms / 1000 + 2.0)
         self._vad_origin: float | None = None
@@ -129,18 +134,30 @@ class CallListener:
     async def run(self, chunks: AsyncIterable[AudioChunk]) -> None:
         """Consume a call's audio until the stream ends; pending turn waits then resolve with None."""
         try:
-            async for chunk in chunks:
-                await self.feed(chunk)
+            if self._worker is None:
+                async for chunk in chunks:
+                    await self.feed(chunk)
+            else:
+                async with AnalysedStream(aiter(chunks), self._worker.lane(self._vad.process)) as analysed:
+                    async for chunk, events in analysed:
+                        self._heard(chunk)
+                        self._analysed(chunk, events)
         finally:
             self.close()
 
     async def feed(self, chunk: AudioChunk) -> None:
+        self._heard(chunk)
+        loop = asyncio.get_running_loop()
+        events = await loop.run_in_executor(self._executor, self._vad.process, chunk.samples)
+        self._analysed(chunk, events)
+
+    def _heard(self, chunk: AudioChunk) -> None:
         if self._vad_origin is None:
             self._vad_origin = chunk.t
         self._remember(chunk)
         self.policy.caller_audio(chunk.t, chunk.samples)
-        loop = asyncio.get_running_loop()
-        events = await loop.run_in_executor(self._executor, self._vad.process, chunk.samples)
+
+    def _analysed(self, chunk: AudioChunk, events: list[SpeechStarted | SpeechEnded]) -> None:
         self.audio_time = chunk.t + chunk.samples.size / RATE
         for event in events:
             self._on_vad(event)

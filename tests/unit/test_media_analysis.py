@@ -7,14 +7,21 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
+from robot.amd.detector import RecordedChunks, chunks_of
 from robot.clock import ManualClock
+from robot.dialog.bargein import BargeInDecision
+from robot.dialog.listener import CallListener
+from robot.events import SpeechEnded, SpeechStarted
 from robot.media.analysis import AnalysedStream, AnalysisError, AnalysisWorker, Backlog
 from robot.media.audio import AudioChunk, Int16Array
 from robot.media.call_audio import CallAudio
+from robot.settings import DialogSettings
 
 pytestmark = pytest.mark.unit
 
@@ -189,3 +196,35 @@ async def test_call_audio_takes_waiting_chunks_and_puts_unused_ones_back() -> No
     stream.unread(rest)
     call.close()
     assert [int(c.samples[0]) async for c in call.chunks()] == [2, 3, 4]
+
+
+class EnergyVad:
+    """Speech = a loud 20 ms chunk (times since its first sample, like StreamingVad)."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.speaking = False
+
+    def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]:
+        loud = bool(np.abs(samples).mean() > 1000)
+        start, self.t = self.t, round(self.t + samples.size / 16000, 6)
+        if loud != self.speaking:
+            self.speaking = loud
+            return [SpeechStarted(t=start)] if loud else [SpeechEnded(t=start, duration=0.0)]
+        return []
+
+
+async def test_the_listener_decides_the_same_barge_in_through_the_worker(worker: AnalysisWorker) -> None:
+    audio = np.zeros(16000 * 3, dtype=np.int16)
+    audio[16000:40000] = 8000
+    outcomes = []
+    for use_worker in (False, True):
+        runner = worker if use_worker else None
+        listener = CallListener(DialogSettings(), EnergyVad(), None, clock=ManualClock(), worker=runner)
+        decisions: list[BargeInDecision] = []
+        listener.on_bargein = decisions.append
+        listener.prompt_started(None)
+        await listener.run(RecordedChunks(chunks_of(audio)))
+        outcomes.append((decisions, listener.speech_log, listener.audio_time))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][0][0].speech_onset == 1.0 and outcomes[1][1][-1] == SpeechEnded(t=2.5, duration=0.0)
