@@ -9,6 +9,12 @@ hung up and their outcomes recorded (at most `HANGUP_WAIT_S` more); the campaign
 `request_stop(now=True)` hangs up at once. Pause: the campaign status is read from the store between dials; once
 not `running`, no new call starts, the calls in flight finish, and `run` returns the status. Time comes from the
 injected clock and `sleep`.
+
+Alone (default), the runner holds the campaign's lease; as one of several workers (`worker=True`, `robot campaign
+run --worker`) it holds none: it claims due contacts (leases renewed with its heartbeat every lease_ttl_s / 3),
+dials a claimed contact only once the store, in the transaction that commits the attempt, found the number within
+the legal caps, takes over the calls of workers that are gone at each renewal, and leaves the campaign `done` only
+once no contact is pending or being dialled by anyone (robot.campaign.store, "Workers").
 """
 
 from __future__ import annotations

@@ -91,6 +91,10 @@ class SwitchPool:
             switch.in_flight -= 1
             self._calls.pop(uuid, None)
 
+    def placed(self) -> list[tuple[str, EslClient]]:
+        """The calls in flight and their server."""
+        return [(uuid, switch.client) for uuid, switch in self._calls.items()]
+
     def client_of(self, uuid: str) -> EslClient | None:
         switch = self._calls.get(uuid)
         return None if switch is None else switch.client

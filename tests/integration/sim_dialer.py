@@ -91,10 +91,9 @@ class SimDialer:
         return CallOutcome(call_uuid, answered, "UNKNOWN_CRASH", disposition="orphan_hung_up")
 
     async def hangup_all(self, cause: str) -> None:
-        for uuid, esl in [(u, self.pool.client_of(u)) for u in list(self.pool._calls)]:
-            if esl is not None:
-                with contextlib.suppress(EslError):
-                    await esl.api(commands.kill(uuid, cause))
+        for uuid, esl in self.pool.placed():
+            with contextlib.suppress(EslError):
+                await esl.api(commands.kill(uuid, cause))
 
 
 LOST = object()
