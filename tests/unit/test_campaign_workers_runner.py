@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from robot.campaign.runner import CallOutcome, CampaignRunner
+from robot.campaign.contacts import Contact
+from robot.campaign.runner import CallOutcome, CampaignRunner, RunPolicy
 from robot.campaign.sqlite_store import SqliteStore
 from robot.campaign.store import AttemptRecord, ContactNext, NumberTimes
 from robot.clock import ManualClock
@@ -89,3 +90,31 @@ async def test_a_crash_call_on_a_server_that_is_down_waits_for_it(tmp_path: Path
     assert clock.wall() >= 160.0 and dialer.calls == []  # answered: reconciled once back, never redialled
     assert [r["result"] for r in attempts_by_number(store, campaign.id)[number]] == ["answered_unfinished"]
     assert sum("cannot be asked now" in n for n in notices) == 1
+
+
+async def test_the_legal_cap_holds_across_campaigns_and_workers_dialling_one_number(tmp_path: Path) -> None:
+    """Two campaigns, two workers each, one number busy every time, retried at once: 4 attempts in 30 days in all."""
+    clock = ManualClock(start_wall=1_796_117_400.0)  # Tue 1 Dec 2026 10:30 in Paris: inside the prospecting window
+    (number,) = phones(1)
+    store, first, _ = make(tmp_path, [number], prospecting=True, max_attempts=10, idle_poll_s=5.0)
+    second = store.create_campaign(
+        name="c2", scenario="demo", prospecting=True, legal_basis="consent", settings=first.settings,
+        contacts=[Contact(line=2, phone=number, consent_ref="c")], skipped=[], now=0.0,
+    )  # fmt: skip
+    runners = []
+    for i, campaign in enumerate((first, second, first, second)):
+        dialer = FakeSwitchDialer(clock)  # every call: USER_BUSY, retried after 0 s
+        policy = RunPolicy.for_campaign(campaign, {"retry_delay_s": {"USER_BUSY": 0.0}})
+        own = SqliteStore(tmp_path / "robot.sqlite")  # each worker its own connection
+        runner = CampaignRunner(own, dialer, campaign, policy, clock, sleep=sleeper(clock), owner=f"w{i}", worker=True)
+        runners.append(runner)
+    tasks = [asyncio.create_task(r.run()) for r in runners]
+    async with asyncio.timeout(10):
+        while len(store.number_times(number).attempts) < 4 or clock.wall() < 1_796_117_400.0 + 60:  # noqa: ASYNC110
+            await asyncio.sleep(0)
+    for r in runners:
+        r.request_stop(now=True)
+    await asyncio.gather(*tasks)
+    assert len(store.number_times(number).attempts) == 4
+    waiting = [g.reason for c in (first, second) for g in store.waiting(c.id)]
+    assert waiting and all("legal cap" in reason for reason in waiting), waiting
