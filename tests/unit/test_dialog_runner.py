@@ -155,8 +155,9 @@ def _speechy(n: int, seed: int) -> npt.NDArray[np.int16]:
 
 
 async def _run_call(
-    utterances: Sequence[Utterance], max_s: float = 60.0, **dialog: Any
+    utterances: Sequence[Utterance], max_s: float = 60.0, vad_misses: int = 0, **dialog: Any
 ) -> tuple[DialogOutcome, FakeFreeswitch, list[tuple[str, dict[str, object]]], ScriptedAsr]:
+    """`vad_misses`: the last N utterances are heard by the ASR but never by the VAD (a soft ending)."""
     import asyncio
 
     settings = DialogSettings(audio_dir=REPO / "audio", **({"bargein_policy": "vad"} | dialog))
@@ -164,7 +165,7 @@ async def _run_call(
     ref: list[CallListener] = []
     asr = ScriptedAsr(ref, utterances)
     clock = ManualClock()
-    listener = CallListener(settings, ScriptedVad(utterances), asr, clock=clock)
+    listener = CallListener(settings, ScriptedVad(utterances[: len(utterances) - vad_misses]), asr, clock=clock)
     ref.append(listener)
     fs = FakeFreeswitch(listener)
     events: list[tuple[str, dict[str, object]]] = []
@@ -393,3 +394,11 @@ async def test_pause_policy_breaks_a_real_interruption() -> None:
     assert broke_at == pytest.approx(2.0 + 1.2, abs=0.1), "judged an interruption at backchannel_max_ms"
     assert outcome.refusal and outcome.steps[:2] == ["greeting", "refusal"]
     assert next(f for n, f in events if n == "interruption")["action"] == "break"
+
+
+async def test_words_heard_after_the_vad_ended_extend_the_turn() -> None:
+    talk = [Utterance(9.0, 9.5, "Oui bonjour,"), Utterance(9.6, 10.6, "c'est à quel sujet ?")]
+    outcome, _fs, events, _asr = await _run_call(talk, vad_misses=1)
+    answer = next(f for n, f in events if n == "answer")
+    assert answer["intent"] == "question" and outcome.intents[0] == "question"
+    assert isinstance(answer["decided_at"], float) and answer["decided_at"] >= 10.6 + 0.7 - 0.05, "waited for it"
