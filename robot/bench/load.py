@@ -1,4 +1,4 @@
-"""`robot bench load [--mode plumbing|dialog]`: how many simulated calls one robot process carries.
+"""`robot bench load [--mode plumbing|dialog|analysis]`: how many simulated calls one robot process carries.
 
 The simulator (`robot sim`, with the bench's `talker` callee: a 2.7 s French answer every 4 s) runs in a CHILD
 process, so its CPU is not counted; its CPU is reported to show when the simulator, not the robot, is the limit.
@@ -18,6 +18,9 @@ uuid_broadcast per call every --broadcast-every s for PLAYBACK_* traffic) and th
   Priority.DIALOG request per turn on ONE shared AsrEngine with the tiny int8 model and its deadline). N ramps
   until a step misses: an ASR deadline dropped, a request refused, a frame dropped, or turn ASR p95 > --budget-ms.
   Reports the largest N with no miss (the tiny model has random weights: costs only, transcripts are gibberish).
+- analysis (issue 12): N calls with AMD (VAD + tones + classifier) then listening with barge-ins, all analysed by ONE
+  audio-analysis worker; robot CPU per call, AMD verdict and barge-in decision lags, ESL lag; baseline in the same
+  run: one executor future per frame per call (robot.bench.analysis_load).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import time
 from collections.abc import Coroutine
 from pathlib import Path
@@ -33,11 +37,13 @@ from typing import Any
 
 from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
+from robot.bench.analysis_load import BASELINE_AMD_S, AnalysisCalls, measure_step
 from robot.bench.loadgen import EventLag, Fleet, Probe, RawSink, SimProcess, StreamUrl, loop_lag, ms_summary
 from robot.calls.esl_control import EslCallControl
 from robot.clock import SystemClock
 from robot.dialog.listener import CallListener
 from robot.esl.connection import EslClient
+from robot.media.analysis import AnalysisWorker
 from robot.media.call_audio import CallAudio
 from robot.media.server import AudioServer
 from robot.settings import Settings
@@ -275,6 +281,44 @@ async def run_dialog(
     }
 
 
+async def run_analysis(
+    settings: Settings, steps: list[int], seconds: float, broadcast_every_s: float, baseline: bool
+) -> dict[str, Any]:
+    vad_model = await asyncio.to_thread(SileroModel)
+    result: dict[str, Any] = {
+        "bench": "load",
+        "mode": "analysis",
+        "steps": steps,
+        "window_s": seconds,
+        "per_call": "AMD (VAD + tones + classifier, no ASR) to its verdict, then listening (VAD + barge-in policy, "
+        "a prompt always playing); the talker answers 2.7 s every 4 s",
+        "machine": {"cpus": os.cpu_count(), "load_average_1m_before": round(os.getloadavg()[0], 2)},
+    }
+    async with SimProcess(settings.sim.host) as sim:
+        for side in ("worker", "baseline_per_frame_executor") if baseline else ("worker",):
+            worker = AnalysisWorker()
+            try:
+                async with Bench(settings, sim, broadcast_every_s) as bench:
+                    calls = AnalysisCalls(settings, vad_model, bench, worker)
+                    body = calls.body(baseline=side != "worker")
+                    rows = []
+                    for target in steps:
+                        added = target - len(bench.fleet.uuids)
+                        await bench.fleet.add(added, bench.audio.stream_url, body, spread_s=TURN_PERIOD_S)
+                        await asyncio.sleep(SETTLE_S)
+                        rows.append(await measure_step(bench, calls, worker, seconds))
+                    result[side] = rows
+            finally:
+                worker.close()
+    result["machine"]["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+    if baseline:
+        result["baseline_what"] = (
+            "the previous hot path: one executor future per 20 ms frame per call (VAD + tones for the first "
+            f"{BASELINE_AMD_S} s, no classifier, then CallListener.feed frame by frame)"
+        )
+    return result
+
+
 def _steps(text: str) -> list[int]:
     try:
         steps = [int(x) for x in text.split(",") if x.strip()]
@@ -289,6 +333,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.mode == "plumbing":
         steps = args.steps or ([args.calls] if args.calls else [100, 250, 500])
         coro = run_plumbing(settings, steps, args.seconds or 8.0, args.broadcast_every, not args.no_baseline)
+    elif args.mode == "analysis":
+        steps = args.steps or ([args.calls] if args.calls else [100, 250, 500])
+        coro = run_analysis(settings, steps, args.seconds or 8.0, args.broadcast_every, not args.no_baseline)
     else:
         model = Path(args.model)
         if not (model / "model.bin").is_file():
@@ -304,11 +351,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "load",
-        help="Calls one robot process carries: plumbing (ESL + audio) or dialog (VAD + ASR). JSON.",
+        help="Calls one robot process carries: plumbing (ESL + audio), dialog (VAD + ASR) or analysis "
+        "(AMD + VAD + tones + barge-in). JSON.",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--mode", choices=("plumbing", "dialog"), default="plumbing")
+    parser.add_argument("--mode", choices=("plumbing", "dialog", "analysis"), default="plumbing")
     parser.add_argument("--steps", type=_steps, default=None, help="Call counts to ramp through, e.g. 100,250,500.")
     parser.add_argument("--calls", type=int, default=None, help="One step of this many calls (instead of --steps).")
     parser.add_argument("--seconds", type=float, default=None, help="Measured window per step, s (8 / 12).")
@@ -319,7 +367,9 @@ def register(subparsers: Any) -> None:
         help="plumbing: one uuid_broadcast per call "
         "every this many seconds (ESL command + PLAYBACK events), s; 0: none.",
     )
-    parser.add_argument("--no-baseline", action="store_true", help="plumbing: skip the raw websockets baseline.")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="plumbing, analysis: skip the baseline (raw websockets / per-frame)."
+    )
     parser.add_argument("--model", default=str(TINY_MODEL), help="dialog: Whisper model dir.")
     parser.add_argument("--tokens", type=int, default=24, help="dialog: decoded-token cap per turn.")
     parser.add_argument(

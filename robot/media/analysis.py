@@ -167,10 +167,14 @@ class AnalysisWorker:
         return Lane(self, analyse, asyncio.get_running_loop())
 
     def close(self) -> None:
+        """Stop the thread; readers still waiting for results get a MediaError."""
         with self._cond:
             self._closed = True
-            self._pending.clear()
+            waiting, self._pending = list(self._pending), {}
             self._cond.notify()
+        for lane in waiting:
+            with contextlib.suppress(RuntimeError):  # that loop is closed already
+                lane._loop.call_soon_threadsafe(lane._deliver, [], MediaError("the analysis worker was closed"))
         if self._thread is not None:
             self._thread.join(JOIN_TIMEOUT_S)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.bench.load import _steps, run_dialog, run_plumbing
+from robot.bench.load import _steps, run_analysis, run_dialog, run_plumbing
 from robot.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -52,6 +52,22 @@ async def test_dialog_smoke_transcribes_turns(tiny_model_dir: Path) -> None:
         "turn_asr_p95_over_budget",
     }
     assert result["max_calls_without_miss"] in (0, 2)
+
+
+async def test_analysis_smoke_reports_cpu_per_call_and_decision_lags_on_both_sides() -> None:
+    result = await run_analysis(_settings(), [3], 3.0, broadcast_every_s=0.5, baseline=True)
+    assert result["mode"] == "analysis" and result["machine"]["cpus"]
+    for side in ("worker", "baseline_per_frame_executor"):
+        step = result[side][0]
+        assert step["calls"] == 3 and step["failed_originates"] == 0
+        assert 0.5 < step["frames_received_ratio"] <= 1.1  # every call's frames were analysed, none invented
+        assert step["robot_cpu_pct_one_core_per_call"] > 0
+        assert step["esl_event_lag"]["n"] > 0
+        assert set(step["bargein_lag"]) == {"n", "p50_ms", "p95_ms", "max_ms"}
+        assert step["bargein_lag"]["n"] == step["bargeins"]
+    worker = result["worker"][0]["analysis_worker"]
+    assert worker["frames"] > 0 and worker["iterations"] > 0
+    assert result["baseline_per_frame_executor"][0]["analysis_worker"]["frames"] == 0
 
 
 def test_steps_argument_rejects_bad_ramps() -> None:

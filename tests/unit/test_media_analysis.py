@@ -228,3 +228,18 @@ async def test_the_listener_decides_the_same_barge_in_through_the_worker(worker:
         outcomes.append((decisions, listener.speech_log, listener.audio_time))
     assert outcomes[0] == outcomes[1]
     assert outcomes[1][0][0].speech_onset == 1.0 and outcomes[1][1][-1] == SpeechEnded(t=2.5, duration=0.0)
+
+
+async def test_closing_the_worker_wakes_a_reader_still_waiting() -> None:
+    worker = AnalysisWorker(clock=ManualClock())
+    gate = Gate(hold=1)
+    busy, waiting = worker.lane(gate), worker.lane(first_sample)
+    busy.push([chunk(1)])
+    await gate.reached()
+    waiting.push([chunk(2)])
+    reader = asyncio.create_task(waiting.results())
+    closing = asyncio.create_task(asyncio.to_thread(worker.close))
+    with pytest.raises(AnalysisError, match="closed"):
+        await reader
+    gate.release()
+    await closing
