@@ -261,6 +261,13 @@ class AsrServiceSettings(_Section):
     alignatt_guard_ms: int = Field(
         400, ge=0, description="AlignAtt: a word whose alignment reaches the last this-many ms is not yet stable, ms."
     )
+    alignatt_min_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="AlignAtt: below this word probability, a word also waits for a second hypothesis to repeat it "
+        "(0 = pure AlignAtt), probability.",
+    )
     max_backlog_s: float = Field(
         10.0, gt=0, description="Received audio not yet processed per client, at most (then reading pauses), s."
     )

@@ -9,6 +9,9 @@ from audio that is complete; a word that reaches into the last `guard_s` may sti
 
 The words come from the engine with `word_timestamps=True`: a word's end is where the alignment path reaches the
 next token, so `end <= buffer_seconds - guard_s` is "its attention never pointed into the last frames".
+Optional confidence gate (`min_probability` > 0): a word aligned before the guard band is committed from one
+hypothesis only when its probability reaches `min_probability`; otherwise it waits until the next hypothesis
+repeats it (LocalAgreement's rule), which trades some of the latency gain for fewer early mistakes.
 Buffer, prompt, junction de-duplication and trimming are OnlineAgreement's (robot.asr.streaming).
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from robot.asr.guard import normalise
 from robot.asr.streaming import OnlineAgreement, StreamUpdate
 from robot.events import Word
 
@@ -23,19 +27,24 @@ from robot.events import Word
 class AlignAttAgreement(OnlineAgreement):
     """Commits the longest prefix of the latest hypothesis whose words are aligned before the guard band."""
 
-    def __init__(self, *, guard_s: float = 0.4, prompt_chars: int = 200, trim_s: float = 15.0) -> None:
+    def __init__(
+        self, *, guard_s: float = 0.4, min_probability: float = 0.0, prompt_chars: int = 200, trim_s: float = 15.0
+    ) -> None:
         super().__init__(prompt_chars=prompt_chars, trim_s=trim_s)
-        if guard_s < 0:
-            raise ValueError(f"guard_s must be >= 0, got {guard_s}")
+        if guard_s < 0 or not 0 <= min_probability <= 1:
+            raise ValueError(f"guard_s must be >= 0 and min_probability in [0, 1], got {guard_s}, {min_probability}")
         self.guard_s = guard_s
+        self.min_probability = min_probability
 
     def accept(self, words: Sequence[Word]) -> StreamUpdate:
         hyp = self.hypotheses
+        previous = hyp.uncommitted
         hyp.insert(words, self.buffer_offset)
         limit = self.buffer_end - self.guard_s
         stable: list[Word] = []
-        for word in hyp.incoming:
-            if word.end > limit:
+        for i, word in enumerate(hyp.incoming):
+            confident = word.probability >= self.min_probability or (i < len(previous) and same_word(word, previous[i]))
+            if word.end > limit or not confident:
                 break
             stable.append(word)
         if stable:
@@ -48,12 +57,20 @@ class AlignAttAgreement(OnlineAgreement):
         return StreamUpdate(tuple(stable), tuple(hyp.uncommitted))
 
 
-def make_policy(name: str, *, guard_s: float, prompt_chars: int, trim_s: float) -> OnlineAgreement:
+def same_word(a: Word, b: Word) -> bool:
+    return normalise(a.text) == normalise(b.text)
+
+
+def make_policy(
+    name: str, *, guard_s: float, prompt_chars: int, trim_s: float, min_probability: float = 0.0
+) -> OnlineAgreement:
     """`localagreement` (LocalAgreement-2) or `alignatt`."""
     if name == "localagreement":
         return OnlineAgreement(prompt_chars=prompt_chars, trim_s=trim_s)
     if name == "alignatt":
-        return AlignAttAgreement(guard_s=guard_s, prompt_chars=prompt_chars, trim_s=trim_s)
+        return AlignAttAgreement(
+            guard_s=guard_s, min_probability=min_probability, prompt_chars=prompt_chars, trim_s=trim_s
+        )
     raise ValueError(f"unknown streaming policy {name!r} (localagreement or alignatt)")
 
 

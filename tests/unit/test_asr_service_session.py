@@ -186,3 +186,12 @@ async def test_client_reads_raw_pcm_from_stdin_in_chunks() -> None:
 def test_service_requests_come_after_all_call_traffic() -> None:
     assert max(Priority) is Priority.SERVICE
     assert Priority.SERVICE >= Priority.DIALOG  # refusable when the engine's queue is full, never a call's AMD/barge-in
+
+
+def test_alignatt_confidence_gate_waits_for_a_repeat_below_the_threshold() -> None:
+    policy = AlignAttAgreement(guard_s=0.4, min_probability=0.7)
+    policy.insert_audio_chunk(np.zeros(2 * SR, dtype=np.float32), 0.0)
+    hypothesis = [Word("bonjour", 0.1, 0.6, 0.95), Word("madame", 0.7, 1.2, 0.4), Word("je", 1.2, 1.4, 0.9)]
+    assert policy.accept(hypothesis).committed_text == "bonjour"  # 'madame' is unsure: not yet, nor what follows
+    policy.insert_audio_chunk(np.zeros(SR // 2, dtype=np.float32))
+    assert policy.accept(hypothesis).committed_text == "madame je"  # repeated: committed

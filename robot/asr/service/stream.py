@@ -72,6 +72,7 @@ def new_session(
     agreement = make_policy(
         policy or settings.policy,
         guard_s=settings.alignatt_guard_ms / 1000,
+        min_probability=settings.alignatt_min_probability,
         prompt_chars=prompt_chars,
         trim_s=settings.trim_s,
     )
