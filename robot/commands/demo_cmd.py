@@ -153,6 +153,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             skip_invalid=False,
             dnc=None,
             dialer=campaign_cmd.DEFAULT_DIALER,
+            worker=False,
         )
         code = campaign_cmd.cmd_run(run_args, demo)
     finally:
