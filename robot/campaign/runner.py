@@ -250,11 +250,14 @@ class CampaignRunner:
             free = self.policy.concurrency - len(self._in_flight)
             if free > 0:
                 now = self.clock.wall()
+                # no more than pacing lets this worker dial before its next renewal: the others may have the rest
+                batch = min(free, max(1, int(self.policy.cps * self.policy.lease_ttl_s / 3)))
                 due: list[ContactRecord] = await self._db(
-                    self.store.claim_due, cid, self.owner, now, free, now + self.policy.lease_ttl_s
+                    self.store.claim_due, cid, self.owner, now, batch, now + self.policy.lease_ttl_s
                 )
                 if due:
                     for contact in due:
+                        await self._renew_lease()  # pacing through a batch never lets this worker's leases lapse
                         if not await self._start(contact):
                             break
                     continue

@@ -101,20 +101,22 @@ async def test_the_legal_cap_holds_across_campaigns_and_workers_dialling_one_num
         name="c2", scenario="demo", prospecting=True, legal_basis="consent", settings=first.settings,
         contacts=[Contact(line=2, phone=number, consent_ref="c")], skipped=[], now=0.0,
     )  # fmt: skip
-    runners = []
+    runners: list[CampaignRunner] = []
+    start = clock.wall()
+
+    def stop_a_minute_later() -> None:  # each virtual sleep: stop every worker once a minute has passed
+        if clock.wall() >= start + 60:
+            for r in runners:
+                r.request_stop(now=True)
+
     for i, campaign in enumerate((first, second, first, second)):
         dialer = FakeSwitchDialer(clock)  # every call: USER_BUSY, retried after 0 s
         policy = RunPolicy.for_campaign(campaign, {"retry_delay_s": {"USER_BUSY": 0.0}})
         own = SqliteStore(tmp_path / "robot.sqlite")  # each worker its own connection
-        runner = CampaignRunner(own, dialer, campaign, policy, clock, sleep=sleeper(clock), owner=f"w{i}", worker=True)
-        runners.append(runner)
-    tasks = [asyncio.create_task(r.run()) for r in runners]
-    async with asyncio.timeout(10):
-        while len(store.number_times(number).attempts) < 4 or clock.wall() < 1_796_117_400.0 + 60:  # noqa: ASYNC110
-            await asyncio.sleep(0)
-    for r in runners:
-        r.request_stop(now=True)
-    await asyncio.gather(*tasks)
+        sleep = sleeper(clock, stop_a_minute_later)
+        runners.append(CampaignRunner(own, dialer, campaign, policy, clock, sleep=sleep, owner=f"w{i}", worker=True))
+    async with asyncio.timeout(60):
+        await asyncio.gather(*(r.run() for r in runners))
     assert len(store.number_times(number).attempts) == 4
     waiting = [g.reason for c in (first, second) for g in store.waiting(c.id)]
     assert waiting and all("legal cap" in reason for reason in waiting), waiting
