@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from robot.amd.detector import AmdDetector, chunks_of
+from robot.amd.detector import AmdDetector, RecordedChunks, chunks_of
 from robot.amd.keywords import Family, KeywordSet, Phrase, Weight, match_keys
 from robot.asr.engine import Priority
 from robot.clock import ManualClock
@@ -143,3 +143,16 @@ async def test_a_beep_while_the_asr_is_pending_decides_at_the_beep_not_later() -
     assert any("beep" in r for r in verdict.reasons)
     assert verdict.decided_at <= 2.6
     assert verdict.decided_at <= timing.audio_s
+
+
+async def test_the_frames_after_the_deciding_one_stay_in_the_stream_for_what_follows() -> None:
+    # file mode reads in batches (RecordedChunks hands out what is waiting): AMD decides inside a batch and gives the
+    # rest back, so the voicemail wait or the dialog reads the call's audio from the frame after the decision
+    settings = Settings()
+    detector = AmdDetector(settings, None, EnergyVad(), None, ManualClock(), tones=lambda: BeepAt(0.8))
+    stream = RecordedChunks(chunks_of(call(0.3, 6.0)))
+    verdict = await detector.run(stream, realtime=False)
+    assert verdict.result is AmdResult.MACHINE
+    rest = [chunk async for chunk in stream]
+    assert rest[0].t == pytest.approx(verdict.decided_at)
+    assert rest[-1].end == pytest.approx(6.0)
