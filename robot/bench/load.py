@@ -292,7 +292,11 @@ async def run_analysis(
         "window_s": seconds,
         "per_call": "AMD (VAD + tones + classifier, no ASR) to its verdict, then listening (VAD + barge-in policy, "
         "a prompt always playing); the talker answers 2.7 s every 4 s",
-        "machine": {"cpus": os.cpu_count(), "load_average_1m_before": round(os.getloadavg()[0], 2)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu_model": _cpu_model(),
+            "load_average_1m_before": round(os.getloadavg()[0], 2),
+        },
     }
     async with SimProcess(settings.sim.host) as sim:
         for side in ("worker", "baseline_per_frame_executor") if baseline else ("worker",):
@@ -317,6 +321,16 @@ async def run_analysis(
             f"{BASELINE_AMD_S} s, no classifier, then CallListener.feed frame by frame)"
         )
     return result
+
+
+def _cpu_model() -> str | None:
+    """/proc/cpuinfo's model name (Linux), None elsewhere."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    names = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")]
+    return names[0] if names else None
 
 
 def _steps(text: str) -> list[int]:
