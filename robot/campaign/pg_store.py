@@ -140,6 +140,10 @@ class PgStore(SqlStore):
             ) from err
         self._errors = psycopg
         self.where = redact(dsn)
+        try:  # one plain connection first: its error says why (refused, password, no such database)
+            psycopg.connect(dsn, connect_timeout=max(1, round(connect_timeout_s))).close()
+        except psycopg.Error as err:
+            raise StoreError(f"{self.where}: cannot connect to the campaign store: {_safe(err, dsn)}") from None
         self._pool = ConnectionPool(
             dsn,
             min_size=1,
@@ -151,10 +155,11 @@ class PgStore(SqlStore):
         try:
             self._pool.open(wait=True, timeout=connect_timeout_s)
             self._init_schema(MIGRATIONS)
-        except (psycopg.Error, Exception) as err:
+        except StoreError:  # a schema newer than this code, or the server dropped the connection
             self._pool.close()
-            if isinstance(err, StoreError):
-                raise
+            raise
+        except psycopg.Error as err:  # the pool's timeout says why the last connection attempt failed
+            self._pool.close()
             raise StoreError(f"{self.where}: cannot open campaign store: {_safe(err, dsn)}") from None
 
     def _lock_schema(self, db: Db) -> None:

@@ -41,3 +41,13 @@ def test_an_unreachable_server_is_a_store_error_without_the_password(caplog: pyt
 def test_an_unknown_store_scheme_is_refused() -> None:
     with pytest.raises(ConfigError, match="postgresql://"):
         open_store(Settings.model_validate({"campaign": {"store": "mysql://x"}}).campaign)
+
+
+def test_a_refused_password_says_so_without_showing_it(pg_server: str) -> None:
+    from robot.campaign.pg_store import PgStore
+
+    wrong = pg_server.replace(":s3cret-pw@", ":Wrong-Pw-77@")
+    assert wrong != pg_server
+    with pytest.raises(StoreError, match="password authentication failed") as caught:
+        PgStore(wrong, connect_timeout_s=2.0)
+    assert "Wrong-Pw-77" not in str(caught.value) and "s3cret-pw" not in str(caught.value)
