@@ -17,7 +17,11 @@ client's first sample: how long after words were spoken the client had them, com
   talking with the others) and is read once its turn comes; lag counted from when it started talking;
 - `policies`: every clip streamed by two simultaneous clients, one per policy (same load for both; `--pairs` clips
   at once): lag and word error rate of the committed text against the prompt's text;
-- `single_client`: one client at a time, each policy, the same 3 clips.
+- `single_client`: one client at a time, each policy, the same 3 clips;
+- `policies_offline` (load-independent): each clip through a session fed 40 ms at a time with iterations exactly every
+  step (no catch-up) and every recognition awaited, so the result does not depend on the machine's speed; per
+  committed WORD: lag = stream position when its recognition was asked - the word's aligned end (compute time not
+  counted), and word error rate; LocalAgreement, AlignAtt, AlignAtt with the confidence gate.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from robot.amd.evaluation import percentile
 from robot.amd.keywords import normalise_words
 from robot.asr.engine import AsrEngine
 from robot.asr.service import AsrService
+from robot.asr.service.stream import EngineRecognize, new_session
+from robot.asr.vad import SileroModel
 from robot.media.audio import read_wav_16k
 from robot.settings import Settings
 
@@ -152,6 +158,45 @@ async def level(port: int, items: list[Clip], n: int, rng: random.Random, queued
     return {"clients": n, "waves": waves, **lag_summary(lines)}
 
 
+OFFLINE = (("localagreement", 0.0), ("alignatt", 0.0), ("alignatt", 0.7))
+
+
+async def offline(engine: AsrEngine, items: list[Clip], settings: Settings) -> dict[str, Any]:
+    recognize = EngineRecognize(engine, 600.0)
+    vad_model = SileroModel()
+    out: dict[str, Any] = {}
+    for policy, gate in OFFLINE:
+        service = settings.asr_service.model_copy(update={"alignatt_min_probability": gate})
+        lags: list[float] = []
+        errors: list[float] = []
+        for clip in items:
+            session = new_session(service, settings.vad, vad_model, policy=policy, catch_up=False)
+            pcm = np.frombuffer(clip.pcm, dtype="<i2")
+            step = round(CHUNK_S * RATE)
+            words: list[str] = []
+            for i in range(0, pcm.size, step):
+                session.feed(pcm[i : i + step])
+                if i + step >= pcm.size:
+                    session.end()
+                while (request := session.next_request()) is not None:
+                    asked_at = session.position_s
+                    result = await recognize(request.audio, request.prompt, request.final)
+                    committed = session.complete(result).committed
+                    lags.extend(asked_at - w.end for w in committed)
+                    words.extend(w.text for w in committed)
+            errors.append(word_error(clip, [Line(0.0, 0, 0, " ".join(words))]))
+        name = policy if policy == "localagreement" or not gate else f"{policy}_min_probability_{gate}"
+        out[name] = {
+            "words": len(lags),
+            "lag_p50_s": _r(percentile(lags, 50)),
+            "lag_p95_s": _r(percentile(lags, 95)),
+            "wer_mean": round(statistics.mean(errors), 3),
+            "wer_per_clip": [round(e, 3) for e in errors],
+        }
+        print("offline", name, json.dumps(out[name]), flush=True)
+    return out
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     asr = settings.asr.model_copy(
@@ -165,6 +210,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     result: dict[str, Any] = {"levels": [], "baseline_one_at_a_time": []}
     try:
+        result["policies_offline"] = await offline(engine, items, settings)
         la = service_settings.model_copy(update={"policy": "localagreement"})
         aa = service_settings.model_copy(update={"policy": "alignatt"})
         async with (
@@ -250,6 +296,7 @@ def main() -> int:
         "cpu_threads": args.cpu_threads,
         "step_ms": args.step_ms,
         "alignatt_guard_ms": settings.asr_service.alignatt_guard_ms,
+        "alignatt_min_probability": settings.asr_service.alignatt_min_probability,
         "machine": f"{platform.machine()} {os.cpu_count()} CPUs, {platform.processor() or platform.platform()}",
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

@@ -258,3 +258,12 @@ async def test_service_with_the_robot_shares_its_engine(tmp_path: Path) -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     assert "appel" in words_of(lines), lines
+
+
+async def test_ws_webm_that_does_not_decode_gets_an_error(service: AsrService) -> None:
+    async with connect(f"ws://127.0.0.1:{service.ws_port}/?token=s3cret&format=webm") as ws:
+        assert json.loads(await ws.recv())["format"] == "webm"
+        await ws.send(b"not a webm stream" * 64)
+        await ws.send("end")
+        error = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert error["type"] == "error" and "WebM/Opus" in error["message"], error

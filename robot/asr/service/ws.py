@@ -160,6 +160,8 @@ class WsService:
                 if isinstance(message, bytes):
                     if decoder is not None:
                         await decoder.push(message)
+                        if decoder.error is not None:  # say it now, not when the client stops
+                            raise InputError(decoder.error)
                     else:
                         await stream.feed(samples_from(message))
                     continue
