@@ -130,11 +130,13 @@ class AmdDetector:
         task: asyncio.Task[Transcript | None] | None = None  # the request in flight
         clock0 = 0.0
 
-        def analyse(samples: Int16Array) -> FrameAnalysis:  # in the worker thread
+        def analyse(batch: list[Int16Array]) -> list[FrameAnalysis]:  # in the worker thread
             started = self.clock.monotonic()
-            speech = vad.process(samples)
-            found = tones.process(samples)
-            return speech, found, tones.sounding_since, self.clock.monotonic() - started
+            frames = []
+            for samples, events in zip(batch, vad.process_many(batch), strict=True):  # one VAD model run per batch
+                frames.append((events, tones.process(samples), tones.sounding_since))
+            spent = (self.clock.monotonic() - started) / len(batch)  # the batch's time, shared by its frames
+            return [(*frame, spent) for frame in frames]
 
         def done(verdict: AmdVerdict) -> AmdVerdict:
             first = asked[0] if asked else None
@@ -156,7 +158,7 @@ class AmdDetector:
             return realtime or now + 1e-9 >= asked[-1] + latency
 
         worker = self._worker or AnalysisWorker(clock=self.clock)
-        analysed = AnalysedStream(chunks, worker.lane(analyse))
+        analysed = AnalysedStream(chunks, worker.lane(batch=analyse))
         try:
             async for chunk, (speech, found, sounding, spent) in analysed:
                 now = chunk.end

@@ -7,6 +7,7 @@ feeding a call's audio 20 ms at a time gives exactly the probabilities of the wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,12 +89,20 @@ class StreamingVad:
         return self._windows_done * WINDOW_S
 
     def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]:
-        audio = np.concatenate([self._pending, to_float(samples)])
+        return self.process_many([samples])[0]
+
+    def process_many(self, chunks: Sequence[npt.NDArray[Any]]) -> list[list[SpeechStarted | SpeechEnded]]:
+        """Consecutive chunks at once, with ONE model run for all their windows (cheaper per window when there are
+        several); the events come per chunk, exactly those `process` would return chunk by chunk (a window's events
+        belong to the chunk that completes it). `probabilities`: every window decided here."""
+        floats = [to_float(samples) for samples in chunks]
+        audio = np.concatenate([self._pending, *floats])
         count = audio.size // WINDOW
         self._pending = audio[count * WINDOW :]
+        per_chunk: list[list[SpeechStarted | SpeechEnded]] = [[] for _ in floats]
         if count == 0:
             self.probabilities = np.zeros(0, dtype=np.float32)
-            return []
+            return per_chunk
         fresh = audio[: count * WINDOW].reshape(count, WINDOW)
         contexts = np.empty((count, CONTEXT), dtype=np.float32)
         contexts[0] = self._context
@@ -101,12 +110,13 @@ class StreamingVad:
         self._context = fresh[-1, -CONTEXT:].copy()
         windows = np.ascontiguousarray(np.concatenate([contexts, fresh], axis=1))
         self.probabilities, self._h, self._c = self.model.run(windows, self._h, self._c)
-        events: list[SpeechStarted | SpeechEnded] = []
-        for prob in self.probabilities:
+        chunk_ends = np.cumsum([audio.size - sum(f.size for f in floats), *(f.size for f in floats)])[1:]
+        owners = np.searchsorted(chunk_ends, (np.arange(count) + 1) * WINDOW, side="left")
+        for prob, owner in zip(self.probabilities, owners, strict=True):
             start = self._windows_done * WINDOW_S
             self._windows_done += 1
-            events.extend(self._step(float(prob), start, start + WINDOW_S))
-        return events
+            per_chunk[int(owner)].extend(self._step(float(prob), start, start + WINDOW_S))
+        return per_chunk
 
     def flush(self) -> list[SpeechEnded]:
         """End of the stream: close an open speech segment at the last decided window."""

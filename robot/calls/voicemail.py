@@ -41,12 +41,14 @@ async def wait_for_beep(
     origin: float | None = None
     now = started_at
 
-    def analyse(samples: Int16Array) -> tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected]]:
-        return vad.process(samples), tones.process(samples)
+    def analyse(batch: list[Int16Array]) -> list[tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected]]]:
+        return [
+            (events, tones.process(samples)) for samples, events in zip(batch, vad.process_many(batch), strict=True)
+        ]
 
     runner = worker or AnalysisWorker()
     try:
-        async with AnalysedStream(stream, runner.lane(analyse)) as analysed:
+        async with AnalysedStream(stream, runner.lane(batch=analyse)) as analysed:
             async for chunk, (speech, found) in analysed:
                 origin = chunk.t if origin is None else origin
                 now = chunk.end

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Coroutine
+from collections.abc import AsyncIterable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -63,6 +63,10 @@ class Vad(Protocol):
     """robot.asr.vad.StreamingVad: times are seconds since the first sample it was given."""
 
     def process(self, samples: npt.NDArray[Any]) -> list[SpeechStarted | SpeechEnded]: ...
+
+    def process_many(self, chunks: Sequence[npt.NDArray[Any]]) -> list[list[SpeechStarted | SpeechEnded]]:
+        """Consecutive chunks at once: the events of each, as `process` would give them (used with a worker)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,7 @@ class CallListener:
                 async for chunk in chunks:
                     await self.feed(chunk)
             else:
-                async with AnalysedStream(aiter(chunks), self._worker.lane(self._vad.process)) as analysed:
+                async with AnalysedStream(aiter(chunks), self._worker.lane(batch=self._vad.process_many)) as analysed:
                     async for chunk, events in analysed:
                         self._heard(chunk)
                         self._analysed(chunk, events)

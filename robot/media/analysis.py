@@ -1,7 +1,9 @@
 """One audio-analysis worker for every call: VAD and tone detection off the event loop, batched across calls.
 
 Each call reading its audio opens a `Lane` with its own analyser (one chunk's samples -> a result: VAD events,
-tone events...; the analyser's state belongs to the lane and is only touched by the worker thread). Pushing chunks
+tone events...; or a batch analyser: consecutive chunks -> one result per chunk, e.g. StreamingVad.process_many,
+which runs the model once for all their windows; the analyser's state belongs to the lane and is only touched by
+the worker thread). Pushing chunks
 is cheap and happens on the loop; the worker thread, woken by arrivals, takes at each iteration the pending chunks
 of EVERY lane (all the chunks a call pushed since the last iteration, in order), runs the lane's analyser on each
 chunk, and hands the (chunk, result) pairs back with ONE `call_soon_threadsafe` per lane per iteration. Results
@@ -39,6 +41,7 @@ MAX_BATCH_FRAMES = 50  # chunks one reader takes at once from its stream (1 s of
 JOIN_TIMEOUT_S = 5.0
 
 Analyser = Callable[[Int16Array], R]
+BatchAnalyser = Callable[[list[Int16Array]], list[R]]
 
 
 @runtime_checkable
@@ -70,7 +73,7 @@ class AnalysisError(MediaError):
 class Lane(Generic[R]):
     """One call's way into the worker. Loop side only: `push`, `results`, `analyse`, `close`."""
 
-    def __init__(self, worker: AnalysisWorker, analyse: Analyser[R], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, worker: AnalysisWorker, analyse: BatchAnalyser[R], loop: asyncio.AbstractEventLoop) -> None:
         self._worker = worker
         self._analyse = analyse
         self._loop = loop
@@ -157,14 +160,19 @@ class AnalysisWorker:
         self._thread: threading.Thread | None = None
         self.stats = WorkerStats()
 
-    def lane(self, analyse: Analyser[R]) -> Lane[R]:
-        """A lane for one call (call it on the event loop that will read the results)."""
+    def lane(self, analyse: Analyser[R] | None = None, *, batch: BatchAnalyser[R] | None = None) -> Lane[R]:
+        """A lane for one call (call it on the event loop that will read the results), with a per-chunk analyser
+        or a batch one (consecutive chunks -> one result per chunk, in order)."""
+        if batch is None:
+            if analyse is None:
+                raise ValueError("lane() needs an analyser")
+            batch = _per_chunk(analyse)
         if self._closed:
             raise MediaError("the analysis worker is closed")
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
-        return Lane(self, analyse, asyncio.get_running_loop())
+        return Lane(self, batch, asyncio.get_running_loop())
 
     def close(self) -> None:
         """Stop the thread; readers still waiting for results get a MediaError."""
@@ -216,17 +224,25 @@ class AnalysisWorker:
             started = self._clock.monotonic()
             pairs: list[tuple[AudioChunk, Any]] = []
             error: BaseException | None = None
-            for chunk in chunks:
-                try:
-                    pairs.append((chunk, lane._analyse(chunk.samples)))
-                except Exception as err:  # handed to that call's reader; other calls go on
-                    error = err
-                    break
+            try:
+                results = lane._analyse([chunk.samples for chunk in chunks])
+                if len(results) != len(chunks):
+                    raise ValueError(f"batch analyser gave {len(results)} results for {len(chunks)} chunks")
+                pairs = list(zip(chunks, results, strict=True))
+            except Exception as err:  # handed to that call's reader; other calls go on
+                error = err
             stats.frames += len(pairs)
             stats.deliveries += 1
             stats.busy_s += self._clock.monotonic() - started
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits for these results
                 lane._loop.call_soon_threadsafe(lane._deliver, pairs, error)
+
+
+def _per_chunk(analyse: Analyser[R]) -> BatchAnalyser[R]:
+    def run(batch: list[Int16Array]) -> list[R]:
+        return [analyse(samples) for samples in batch]
+
+    return run
 
 
 class AnalysedStream(Generic[R]):

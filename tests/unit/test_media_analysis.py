@@ -213,6 +213,9 @@ class EnergyVad:
             return [SpeechStarted(t=start)] if loud else [SpeechEnded(t=start, duration=0.0)]
         return []
 
+    def process_many(self, chunks: Sequence[npt.NDArray[Any]]) -> list[list[SpeechStarted | SpeechEnded]]:
+        return [self.process(samples) for samples in chunks]
+
 
 async def test_the_listener_decides_the_same_barge_in_through_the_worker(worker: AnalysisWorker) -> None:
     audio = np.zeros(16000 * 3, dtype=np.int16)

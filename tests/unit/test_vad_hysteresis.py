@@ -89,3 +89,22 @@ def test_int16_is_scaled_and_stereo_refused() -> None:
         vad.process(np.zeros((2, 10), dtype=np.int16))
     with pytest.raises(ValueError, match="float64"):
         vad.process(np.zeros(10, dtype=np.float64))
+
+
+def test_chunks_given_together_get_the_events_each_would_get_alone() -> None:
+    probs = ([0.1] * 5 + [0.9] * 12 + [0.1] * 15) * 3
+    audio = np.arange(len(probs) * WINDOW, dtype=np.float32) / 1e6
+    chunks = [audio[i : i + 320] for i in range(0, audio.size, 320)]
+    alone = StreamingVad(SETTINGS, ScriptedProbabilities(probs))
+    expected = [alone.process(c) for c in chunks]
+    together = StreamingVad(SETTINGS, ScriptedProbabilities(probs))
+    got: list[list[SpeechStarted | SpeechEnded]] = []
+    sizes = [1, 7, 2, 13, 1, 1, 30, 5]
+    i = 0
+    while i < len(chunks):
+        size = sizes[len(got) % len(sizes)]
+        got += together.process_many(chunks[i : i + size])
+        i += size
+    assert got == expected
+    assert sum(len(events) for events in got) == 6  # three segments, each opened and closed
+    assert together.process_many([]) == []
