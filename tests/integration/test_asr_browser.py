@@ -23,12 +23,11 @@ from robot.asr.service import AsrService
 from robot.media.audio import read_wav_16k
 from robot.settings import Settings
 
-from ..conftest import SHARED
+from .asr_kit import STARTER, base_engine
 
 pytestmark = pytest.mark.integration
 
-BASE = SHARED / "models" / "whisper-base"
-CLIP = SHARED / "audio" / "amd-starter" / "ast_vm-nobodyavail.wav"  # "Personne n'est en mesure de prendre votre appel"
+CLIP = STARTER / "ast_vm-nobodyavail.wav"  # "Personne n'est en mesure de prendre votre appel"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -36,11 +35,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def engine() -> Iterator[AsrEngine]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    if not (BASE / "model.bin").is_file():
-        pytest.fail(f"real Whisper base model not found at {BASE}")
-    engine = AsrEngine.load_sync(Settings().asr.model_copy(update={"model": str(BASE), "local_files_only": True}))
-    yield engine
-    engine.close()
+    yield from base_engine()
 
 
 @pytest.fixture

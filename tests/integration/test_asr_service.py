@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -31,28 +31,13 @@ from robot.media.audio import read_wav_16k
 from robot.settings import Settings, SimSettings
 from robot.sim import SimServer
 
-from ..conftest import SHARED
+from .asr_kit import BASE, STARTER, base_engine, need_base, pcm
 from .campaign_faults_kit import REPO, free_port
 
 pytestmark = pytest.mark.integration
 
-BASE = SHARED / "models" / "whisper-base"
-STARTER = SHARED / "audio" / "amd-starter"
 LINE = re.compile(r"^(\d+) (\d+) (\S.*)$")
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[AsrEngine]:
-    if not (BASE / "model.bin").is_file():
-        pytest.fail(f"real Whisper base model not found at {BASE}")
-    settings = Settings().asr.model_copy(update={"model": str(BASE), "local_files_only": True})
-    engine = AsrEngine.load_sync(settings)
-    yield engine
-    engine.close()
-
-
-def pcm(name: str) -> bytes:
-    return read_wav_16k(STARTER / name).astype("<i2").tobytes()
+engine = pytest.fixture(scope="module")(base_engine)
 
 
 @pytest.fixture
@@ -201,8 +186,7 @@ async def test_same_vad_segments_and_text_on_a_file_and_on_chunks(engine: AsrEng
 
 async def test_robot_asr_serve_and_client_commands(tmp_path: Path) -> None:
     """The README recipe without a microphone: `robot asr serve`, then raw PCM on stdin into `robot asr client -`."""
-    if not (BASE / "model.bin").is_file():
-        pytest.fail(f"real Whisper base model not found at {BASE}")
+    need_base()
     robot = str(Path(sys.executable).with_name("robot"))
     env = {**os.environ, "ROBOT_ASR__LOCAL_FILES_ONLY": "true"}
     server = await asyncio.create_subprocess_exec(
@@ -234,8 +218,7 @@ async def test_robot_asr_serve_and_client_commands(tmp_path: Path) -> None:
 async def test_service_with_the_robot_shares_its_engine(tmp_path: Path) -> None:
     """`robot asr serve --with-robot`: the robot (hand-off, audio server, FreeSWITCH simulator on ESL) and the
     service in one process, one model; a TCP client is served while the robot runs."""
-    if not (BASE / "model.bin").is_file():
-        pytest.fail(f"real Whisper base model not found at {BASE}")
+    need_base()
     tcp_port = free_port()
     async with SimServer(SimSettings.model_validate({"port": 0})) as sim:
         settings = Settings.model_validate(
