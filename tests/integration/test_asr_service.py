@@ -250,3 +250,18 @@ async def test_ws_webm_that_does_not_decode_gets_an_error(service: AsrService) -
         await ws.send("end")
         error = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert error["type"] == "error" and "WebM/Opus" in error["message"], error
+
+
+async def test_clients_beyond_the_limit_are_told_so(engine: AsrEngine) -> None:
+    s = Settings()
+    settings = s.asr_service.model_copy(update={"tcp_port": 0, "ws_port": 0, "max_clients": 1})
+    async with AsrService(engine, settings, s.vad) as svc:
+        assert svc.tcp_port is not None
+        first = await asyncio.open_connection("127.0.0.1", svc.tcp_port)
+        await asyncio.sleep(0.1)  # admitted
+        lines = await tcp_lines(svc.tcp_port, pcm("ast_hello.wav"))
+        assert lines == ["ERROR server full (1 clients)"]
+        with pytest.raises(InvalidStatus, match="503"):
+            async with connect(f"ws://127.0.0.1:{svc.ws_port}/"):
+                pass
+        first[1].close()

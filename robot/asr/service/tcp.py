@@ -21,6 +21,7 @@ from robot.settings import AsrServiceSettings, VadSettings
 
 log = logging.getLogger(__name__)
 READ_BYTES = 1 << 15
+REFUSE_LINGER_S = 3.0  # a refused client's remaining input is read and dropped this long at most, seconds
 
 
 @dataclass
@@ -69,10 +70,7 @@ class LineWriter:
 async def handle_tcp(ctx: ServiceContext, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     peer = writer.get_extra_info("peername")
     if not ctx.admit():
-        writer.write(f"ERROR server full ({ctx.settings.max_clients} clients)\n".encode())
-        with contextlib.suppress(OSError):
-            await writer.drain()
-        writer.close()
+        await refuse(reader, writer, f"server full ({ctx.settings.max_clients} clients)")
         return
     lines = LineWriter(writer)
     stream = ClientStream(ctx.session(), ctx.recognizer(), lines.emit)
@@ -89,7 +87,8 @@ async def handle_tcp(ctx: ServiceContext, reader: asyncio.StreamReader, writer: 
         await runner
     except InputError as err:
         log.info("TCP client %s: %s", peer, err)
-        writer.write(f"ERROR {err}\n".encode())
+        runner.cancel()
+        await refuse(reader, writer, str(err))
     except (ConnectionError, OSError) as err:
         log.info("TCP client %s left: %s", peer, err)
     finally:
@@ -101,6 +100,18 @@ async def handle_tcp(ctx: ServiceContext, reader: asyncio.StreamReader, writer: 
             await writer.drain()
             writer.close()
             await writer.wait_closed()
+
+
+async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reason: str) -> None:
+    """Answer `ERROR <reason>`, then read and drop what the client still sends (a few seconds at most), so that
+    closing does not reset the connection before the client has read the line."""
+    with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+        writer.write(f"ERROR {reason}\n".encode())
+        await writer.drain()
+        writer.write_eof()
+        async with asyncio.timeout(REFUSE_LINGER_S):
+            while await reader.read(READ_BYTES):
+                pass
 
 
 async def start_tcp(ctx: ServiceContext, host: str, port: int) -> asyncio.Server:
