@@ -44,6 +44,10 @@ ASR_LEAD_S = 0.3  # audio kept before the first speech onset when transcribing
 class ToneSource(Protocol):
     def process(self, samples: Int16Array) -> list[ToneDetected]: ...
 
+    def process_many(self, chunks: Sequence[Int16Array]) -> list[tuple[list[ToneDetected], float | None]]:
+        """Consecutive chunks at once: for each, its tones and `sounding_since` after it (as `process` would)."""
+        ...
+
     def flush(self) -> list[ToneDetected]: ...
 
     @property
@@ -132,11 +136,10 @@ class AmdDetector:
 
         def analyse(batch: list[Int16Array]) -> list[FrameAnalysis]:  # in the worker thread
             started = self.clock.monotonic()
-            frames = []
-            for samples, events in zip(batch, vad.process_many(batch), strict=True):  # one VAD model run per batch
-                frames.append((events, tones.process(samples), tones.sounding_since))
+            speech = vad.process_many(batch)  # one VAD model run, one FFT call for the whole batch
+            found = tones.process_many(batch)
             spent = (self.clock.monotonic() - started) / len(batch)  # the batch's time, shared by its frames
-            return [(*frame, spent) for frame in frames]
+            return [(events, *tone, spent) for events, tone in zip(speech, found, strict=True)]
 
         def done(verdict: AmdVerdict) -> AmdVerdict:
             first = asked[0] if asked else None

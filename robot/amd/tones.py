@@ -20,6 +20,7 @@ Decisions (defaults from AmdSettings, see robot/settings.py):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,7 @@ SIT_SLOTS: tuple[tuple[float, ...], ...] = ((913.8, 985.2), (1370.6, 1428.5), (1
 SIT_MIN_S = 0.200
 SIT_MAX_S = 0.450
 SIT_MAX_GAP_S = 0.100
+SMALL_BATCH_BLOCKS = 2  # up to this many blocks at once, spectra one by one (cheaper than the batched calls)
 
 
 @dataclass(slots=True)
@@ -95,15 +97,36 @@ class ToneDetector:
 
     def process(self, samples: npt.NDArray[np.int16]) -> list[ToneDetected]:
         """Analyse more samples; returns the tones that ENDED within what has been seen so far."""
-        events: list[ToneDetected] = []
-        self._buffer = np.concatenate((self._buffer, np.asarray(samples, dtype=np.float64)))
-        while self._buffer.size >= self.window:
-            frame = self._buffer[: self.window]
-            self._analyse(frame, events)
-            self._buffer = self._buffer[self.hop :]
-            self._consumed += self.hop
-            self._block += 1
-        return events
+        return self.process_many([samples])[0][0]
+
+    def process_many(self, chunks: Sequence[npt.NDArray[np.int16]]) -> list[tuple[list[ToneDetected], float | None]]:
+        """Consecutive chunks at once, the spectra of all their blocks computed together; for each chunk, the tones
+        `process` would return for it and `sounding_since` after it (a block belongs to the chunk that completes
+        it)."""
+        self._buffer = np.concatenate((self._buffer, *(np.asarray(c, dtype=np.float64) for c in chunks)))
+        size = self._buffer.size
+        count = (size - self.window) // self.hop + 1 if size >= self.window else 0
+        tones: list[tuple[float, float] | None] = []
+        if count:
+            step = self._buffer.strides[0]
+            frames = np.lib.stride_tricks.as_strided(
+                self._buffer, shape=(count, self.window), strides=(self.hop * step, step), writeable=False
+            )
+            tones = self._tonal_frequencies(frames)
+        end = size - sum(c.size for c in chunks)  # where each chunk ends in the buffer
+        out: list[tuple[list[ToneDetected], float | None]] = []
+        block = 0
+        for chunk in chunks:
+            end += chunk.size
+            events: list[ToneDetected] = []
+            while block < count and block * self.hop + self.window <= end:
+                self._analyse(tones[block], events)
+                self._consumed += self.hop
+                self._block += 1
+                block += 1
+            out.append((events, self.sounding_since))
+        self._buffer = self._buffer[count * self.hop :]
+        return out
 
     @property
     def sounding_since(self) -> float | None:
@@ -124,8 +147,7 @@ class ToneDetector:
         return events
 
     # -- per block --------------------------------------------------------------------------------------------
-    def _analyse(self, frame: npt.NDArray[np.float64], events: list[ToneDetected]) -> None:
-        tone = self._tonal_frequency(frame)
+    def _analyse(self, tone: tuple[float, float] | None, events: list[ToneDetected]) -> None:
         seg = self._segment
         if tone is None:
             self._close_segment(events)
@@ -143,11 +165,26 @@ class ToneDetector:
             if now - self._pending_sit[-1].end > SIT_MAX_GAP_S + WINDOW_S:
                 self._release_pending(events)
 
-    def _tonal_frequency(self, frame: npt.NDArray[np.float64]) -> tuple[float, float] | None:
-        if float(np.mean(frame * frame)) < self.min_power:
-            return None
-        power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
-        power[~self._band] = 0.0
+    def _tonal_frequencies(self, frames: npt.NDArray[np.float64]) -> list[tuple[float, float] | None]:
+        """(frequency, peak energy) of each block that is TONAL, else None; the spectra of the loud blocks in one
+        FFT call."""
+        out: list[tuple[float, float] | None] = [None] * len(frames)
+        if len(frames) <= SMALL_BATCH_BLOCKS:  # one chunk's block or two: numpy's per-call overhead dominates
+            for row, frame in enumerate(frames):
+                if float(np.mean(frame * frame)) >= self.min_power:
+                    power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
+                    power[~self._band] = 0.0
+                    out[row] = self._tonal_frequency(power)
+            return out
+        loud = np.flatnonzero(np.mean(frames * frames, axis=1) >= self.min_power)
+        if loud.size:
+            spectra = np.abs(np.fft.rfft(frames[loud] * self._hann, axis=1)) ** 2
+            spectra[:, ~self._band] = 0.0
+            for index, power in zip(loud, spectra, strict=True):
+                out[int(index)] = self._tonal_frequency(power)
+        return out
+
+    def _tonal_frequency(self, power: npt.NDArray[np.float64]) -> tuple[float, float] | None:
         k = int(np.argmax(power))
         if not self._search_lo <= k <= self._search_hi:  # the dominant component is not in the tone range
             return None

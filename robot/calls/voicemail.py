@@ -42,9 +42,8 @@ async def wait_for_beep(
     now = started_at
 
     def analyse(batch: list[Int16Array]) -> list[tuple[list[SpeechStarted | SpeechEnded], list[ToneDetected]]]:
-        return [
-            (events, tones.process(samples)) for samples, events in zip(batch, vad.process_many(batch), strict=True)
-        ]
+        found = [events for events, _sounding in tones.process_many(batch)]
+        return list(zip(vad.process_many(batch), found, strict=True))
 
     runner = worker or AnalysisWorker()
     try:

@@ -4,7 +4,7 @@ injected clock)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,9 +46,17 @@ class SlowAsr:
         return Transcript(self.text)
 
 
-class NoTones:
+class ToneDouble:
     sounding_since: float | None = None
 
+    def process(self, samples: npt.NDArray[np.int16]) -> list[ToneDetected]:
+        raise NotImplementedError
+
+    def process_many(self, chunks: Sequence[npt.NDArray[np.int16]]) -> list[tuple[list[ToneDetected], float | None]]:
+        return [(self.process(samples), self.sounding_since) for samples in chunks]
+
+
+class NoTones(ToneDouble):
     def process(self, samples: npt.NDArray[np.int16]) -> list[ToneDetected]:
         return []
 
@@ -56,7 +64,7 @@ class NoTones:
         return []
 
 
-class BeepAt:
+class BeepAt(ToneDouble):
     """Tone-detector double: a voicemail beep reported once the audio clock passes `t`."""
 
     def __init__(self, t: float) -> None:

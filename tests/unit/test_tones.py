@@ -136,3 +136,22 @@ def test_times_are_relative_to_the_first_sample_across_calls() -> None:
     first = np.clip(np.concatenate([silence(2.0), tone(1000, 0.3), silence(0.3)]), -32768, 32767).astype(np.int16)
     events = det.process(first[:RATE]) + det.process(first[RATE:]) + det.flush()
     assert [round(e.t, 1) for e in events] == [2.0]
+
+
+def test_chunks_given_together_get_what_each_would_get_alone() -> None:
+    rng = np.random.default_rng(7)
+    beep_then_noise = [silence(0.4), tone(1000, 0.5), rng.normal(0, 3000, RATE // 2), silence(0.3)]
+    sit_then_ringback = [tone(913.8, 0.274), tone(1370.6, 0.274), tone(1776.7, 0.380), silence(0.4), tone(440, 0.3)]
+    signal = np.concatenate([*beep_then_noise, *sit_then_ringback])
+    pcm = np.clip(np.rint(signal), -32768, 32767).astype(np.int16)
+    chunks = [pcm[i : i + 320] for i in range(0, pcm.size, 320)]
+    alone = ToneDetector(RATE)
+    expected = [(alone.process(c), alone.sounding_since) for c in chunks]
+    together = ToneDetector(RATE)
+    got: list[tuple[list[ToneDetected], float | None]] = []
+    sizes = [1, 9, 2, 17, 1, 40, 3]
+    while len(got) < len(chunks):
+        got += together.process_many(chunks[len(got) : len(got) + sizes[len(got) % len(sizes)]])
+    assert got == expected
+    assert together.flush() == alone.flush()
+    assert [e.kind for events, _ in got for e in events] == ["beep", "sit"]
