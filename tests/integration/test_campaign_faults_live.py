@@ -33,6 +33,13 @@ from tests.integration.campaign_faults_kit import (
 pytestmark = pytest.mark.integration
 
 
+async def until_answered(tmp_path: Path, name: str, number: str, bound_s: float = 20.0) -> None:
+    """Poll the store (written by the campaign process) until `number`'s call is recorded as answered."""
+    async with asyncio.timeout(bound_s):
+        while not any(a[0] == number and a[5] for a in store_view(tmp_path, name).attempts):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
 def run_args(csv_path: Path, name: str, concurrency: int) -> list[str]:
     return [
         "run", str(csv_path), "--name", name, "--scenario", SCENARIO, "--no-prospecting",
@@ -49,6 +56,7 @@ async def test_switch_killed_and_restarted_mid_campaign(tmp_path: Path, tiny_mod
         await run.start(*run_args(csv_path, "outage", 3))
         try:
             await until_dialled(run, 3, ledger_path)
+            await until_answered(tmp_path, "outage", numbers[2])  # on a loaded machine the answer can lag the dial
             sim1.kill()  # FreeSWITCH dies with 2 calls ringing and 1 answered
             killed_at = loop.time()
             await run.until("waiting for FreeSWITCH")
