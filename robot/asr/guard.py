@@ -46,19 +46,6 @@ def is_known_hallucination(text: str) -> bool:
     return any(marker in norm for marker in _SUBSTRING_MARKERS)
 
 
-def has_ngram_loop(text: str, *, min_repeats: int = 4, max_n: int = 6) -> bool:
-    """True when some 1..max_n word n-gram repeats back to back at least `min_repeats` times
-    ("oui oui oui oui", "je vous je vous je vous je vous")."""
-    words = normalise(text).split()
-    for n in range(1, max_n + 1):
-        needed = n * min_repeats
-        for start in range(0, len(words) - needed + 1):
-            gram = words[start : start + n]
-            if all(words[start + k * n : start + (k + 1) * n] == gram for k in range(1, min_repeats)):
-                return True
-    return False
-
-
 def compression_ratio(text: str) -> float:
     """zlib compression ratio of the UTF-8 text (Whisper's loop signal: > 2.4 means the text repeats itself)."""
     data = text.encode("utf-8")
