@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -142,7 +143,7 @@ def _local(ts: float, tz: ZoneInfo | None = None) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %H:%M")
 
 
-ProgressHook = Callable[[CampaignRecord, CampaignCounts], None]
+ProgressHook = Callable[[CampaignRecord, CampaignCounts], Awaitable[None] | None]  # awaited when async
 NoticeHook = Callable[[str], None]
 
 
@@ -567,7 +568,9 @@ class CampaignRunner:
         while self._progress_dirty:
             self._progress_dirty = False
             counts: CampaignCounts = await self._db(self.store.counts, self.campaign.id)
-            self._on_progress(self.campaign, counts)
+            shown = self._on_progress(self.campaign, counts)
+            if inspect.isawaitable(shown):
+                await shown
 
     async def _flush_progress(self) -> None:
         if self._progress_task is not None:

@@ -261,12 +261,12 @@ async def _dial(
 
     checked: list[float] = [0.0, -1.0]  # when "why contacts wait" was last read, and the pending count then
 
-    def on_progress(record: CampaignRecord, counts: CampaignCounts) -> None:
+    async def on_progress(record: CampaignRecord, counts: CampaignCounts) -> None:
         printer(record, counts)
         now, waiting, pending = SystemClock().wall(), None, counts.by_state.get("pending", 0)
         if pending != checked[1] or now - checked[0] >= WAITING_EVERY_S:  # one grouped query, not every update
             checked[:] = [now, pending]
-            waiting = waiting_lines(store.waiting(record.id), now)
+            waiting = waiting_lines(await asyncio.to_thread(store.waiting, record.id), now)  # off the event loop
         live.campaign_progress(record, counts, now, waiting)
 
     runner = CampaignRunner(

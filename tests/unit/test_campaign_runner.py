@@ -131,6 +131,30 @@ async def test_concurrency_cap_is_reached_never_exceeded(tmp_path: Path) -> None
     assert store.counts(campaign.id).results == {"ANSWERED": 10}
 
 
+async def test_async_progress_hook_is_awaited_in_order(tmp_path: Path) -> None:
+    """An async progress hook (the CLI's reads the store off the loop) is awaited, one update at a time."""
+    clock = ManualClock(start_wall=100.0)
+    numbers = phones(4)
+    store, campaign, policy = make(tmp_path, numbers)
+    dialer = ScriptedDialer(clock, {p: list(HUMAN) for p in numbers}, hold=True)
+    seen: list[int] = []
+    inside = 0
+
+    async def on_progress(record: CampaignRecord, counts: Any) -> None:
+        nonlocal inside
+        inside += 1
+        assert inside == 1  # never two updates at once
+        await asyncio.sleep(0)
+        seen.append(counts.by_state.get("done", 0))
+        inside -= 1
+
+    runner = CampaignRunner(
+        store, dialer, campaign, policy, clock, sleep=virtual_sleep(clock, dialer), on_progress=on_progress
+    )
+    assert await runner.run() == "done"
+    assert seen and seen == sorted(seen) and seen[-1] == 4
+
+
 async def test_calls_per_second_pacing(tmp_path: Path) -> None:
     clock = ManualClock(start_monotonic=0.0, start_wall=100.0)
     numbers = phones(6)
