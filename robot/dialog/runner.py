@@ -212,12 +212,7 @@ class ScenarioRunner:
                 continue
             if barged is None or not resumable:
                 return stopped_at, barged
-            verdict, text = await self.listener.interruption(barged.speech_onset)
-            text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
-            resumed = should_resume(verdict, text, resumes, self.settings)
-            fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
-            if verdict is not None:
-                fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
+            resumed, fields = await self._interruption(name, barged, resumes)
             if resumed:
                 offset = await self._resume_offset(playback, barged)
                 resumed = offset < round(prompt.duration_s * prompt.rate)
@@ -231,15 +226,10 @@ class ScenarioRunner:
     async def _after_pause(self, name: str, playback: Playback, barged: BargeInDecision, resumes: int) -> bool:
         """The prompt is paused: follow the interrupting speech; a backchannel or noise resumes the prompt from
         the same sample (uuid_fileman pause again: True), anything else breaks it (uuid_break: False)."""
-        verdict, text = await self.listener.interruption(barged.speech_onset)
-        text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
-        resume = self.settings.bargein_resume and should_resume(verdict, text, resumes, self.settings)
-        resume = resume and not playback.ended.is_set()
+        resume, fields = await self._interruption(name, barged, resumes)
+        resume = resume and self.settings.bargein_resume and not playback.ended.is_set()
         if self._break_tasks:  # the pause must have reached FreeSWITCH before the toggle that resumes
             await asyncio.wait(list(self._break_tasks), timeout=PLAYBACK_GRACE_S)
-        fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
-        if verdict is not None:
-            fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
         self._emit("interruption", fields | {"resumed": resume, "action": "resume" if resume else "break"})
         if not resume:
             if not playback.ended.is_set():
@@ -252,6 +242,16 @@ class ScenarioRunner:
         skip = round(playback.position_s(self.listener.audio_time) / FRAME_S)
         self.listener.prompt_started(playback.prompt.envelope[skip:], interruptible=True)
         return True
+
+    async def _interruption(self, name: str, barged: BargeInDecision, resumes: int) -> tuple[bool, dict[str, object]]:
+        """Follow the speech that broke a prompt until the listener's verdict (its text: the transcript, else the
+        live words heard so far); whether `should_resume` says resume, and the `interruption` event's fields."""
+        verdict, text = await self.listener.interruption(barged.speech_onset)
+        text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
+        fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
+        if verdict is not None:
+            fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
+        return should_resume(verdict, text, resumes, self.settings), fields
 
     async def _resume_offset(self, playback: Playback, barged: BargeInDecision) -> int:
         """Where to restart a broken prompt (file samples): where PLAYBACK_STOP says it stopped, less the rewind."""
