@@ -21,7 +21,14 @@ from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
 from robot.calllog import CallLogWriter
 from robot.calls.esl_control import EslCallControl, originate
-from robot.calls.session import ESL_LOST_CAUSE, CallLogSink, CallSession, SessionPlan, hangup_fields
+from robot.calls.session import (
+    ESL_LOST_CAUSE,
+    VOICEMAIL_PROMPT_DEFAULT_S,
+    CallLogSink,
+    CallSession,
+    SessionPlan,
+    hangup_fields,
+)
 from robot.calls.voicemail import wait_for_beep
 from robot.campaign.dialing import AttemptRequest, CallOutcome, NotDialled
 from robot.clock import Clock, SystemClock
@@ -82,6 +89,7 @@ class RobotApp:
         self.vad_model: SileroModel | None = None
         self.keywords: KeywordSet | None = None
         self.prompts = PromptLibrary()
+        self._voicemail: tuple[Path | None, float] = (None, VOICEMAIL_PROMPT_DEFAULT_S)  # start() reads it
         self.analysis = AnalysisWorker(clock=self.clock)  # VAD + tones of every call (robot.media.analysis)
         self._scenarios: dict[Path, Scenario] = {}
         self._outbound = (
@@ -113,6 +121,7 @@ class RobotApp:
         self.vad_model = await asyncio.to_thread(SileroModel)
         if s.amd.enabled or s.amd.on_handoff:
             self.keywords = load_keywords(data_file(s.amd.keywords_file))
+        self._voicemail = await asyncio.to_thread(self._read_voicemail_prompt)
         await self.audio.start()
         for client in self.pool.clients:
             await client.start(wait=wait_for_switch)
@@ -140,6 +149,17 @@ class RobotApp:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    def _read_voicemail_prompt(self) -> tuple[Path | None, float]:
+        """The voicemail prompt and its length, read once (in a thread) with the other prompts, not during a call."""
+        if not self.settings.amd.voicemail_prompt:
+            return None, VOICEMAIL_PROMPT_DEFAULT_S
+        path = Path(self.settings.amd.voicemail_prompt).resolve()
+        try:
+            return path, self.prompts.get(path).duration_s
+        except ConfigError as err:  # played all the same: FreeSWITCH may read what the robot cannot
+            log.warning("voicemail prompt: %s; its length taken as %.0f s", err, VOICEMAIL_PROMPT_DEFAULT_S)
+            return path, VOICEMAIL_PROMPT_DEFAULT_S
 
     @property
     def handoff_port(self) -> int:
@@ -230,12 +250,13 @@ class RobotApp:
     # ---- calls ---------------------------------------------------------------------------------------------------
     def _plan(self, *, run_amd: bool, scenario: Scenario | None, metadata: str) -> SessionPlan:
         s = self.settings
-        prompt = Path(s.amd.voicemail_prompt).resolve() if s.amd.voicemail_prompt else None
+        prompt, prompt_s = self._voicemail
         return SessionPlan(
             run_amd=run_amd,
             scenario=scenario,
             machine_action=s.amd.machine_action,
             voicemail_prompt=prompt,
+            voicemail_prompt_s=prompt_s,
             metadata=metadata,
             max_stream_restarts=s.media.max_stream_restarts if s.media.restart_stream else 0,
             connect_timeout_s=s.media.connect_timeout_s,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from robot.media.call_audio import CallAudio
 log = logging.getLogger(__name__)
 
 HANGUP_WAIT_S = 10.0  # after we hang up, how long we wait for CHANNEL_HANGUP_COMPLETE
+VOICEMAIL_PROMPT_DEFAULT_S = 10.0  # the voicemail prompt's length when its file cannot be read as a WAV
 ESL_LOST_CAUSE = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down
 HANGUP_RETRY_S = 2.0  # a uuid_kill that failed (ESL link down) is sent again this long after
 AMD_GRACE_S = 3.0  # AMD gives up when no verdict came this long after its window (no audio at all)
@@ -86,6 +86,7 @@ class SessionPlan:
     scenario: Scenario | None
     machine_action: str = "hangup"
     voicemail_prompt: Path | None = None
+    voicemail_prompt_s: float = VOICEMAIL_PROMPT_DEFAULT_S  # how long it lasts (read once, when the app starts)
     metadata: str = ""
     max_stream_restarts: int = 5
     connect_timeout_s: float = 3.0
@@ -297,7 +298,7 @@ class CallSession:
         await self.control.play(prompt)
         # The message plays to its end (PLAYBACK_STOP), or as long as the file lasts if that event never comes.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(_wav_seconds(prompt) + HANGUP_WAIT_S):
+            async with asyncio.timeout(self.plan.voicemail_prompt_s + HANGUP_WAIT_S):
                 await self._playback_done.wait()
 
     async def _dialog(self, stream: AsyncIterator[AudioChunk]) -> None:
@@ -346,11 +347,3 @@ async def _aclose(stream: AsyncIterator[AudioChunk]) -> None:
     if closer is not None:
         with contextlib.suppress(RuntimeError):
             await closer()
-
-
-def _wav_seconds(path: Path) -> float:
-    try:
-        with wave.open(str(path), "rb") as wav:
-            return wav.getnframes() / float(wav.getframerate())
-    except (OSError, wave.Error, EOFError):
-        return 10.0
