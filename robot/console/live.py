@@ -70,7 +70,6 @@ class LiveView:
         self._done_history: deque[tuple[float, int]] = deque()
         self.amd_points: deque[tuple[float, str, float]] = deque(maxlen=CHART_POINTS)  # (ts, result, decided s)
         self.bargein_latencies: deque[float] = deque(maxlen=CHART_POINTS)
-        self.version = 0  # bumped on every change: viewers send a snapshot only when it moved
 
     # ---- inputs --------------------------------------------------------------------------------------------------
     def apply(self, event: CallLogEvent) -> None:
@@ -81,7 +80,6 @@ class LiveView:
                 return
             call = LiveCall(event.call_uuid, event.campaign, event.contact, event.ts)
             self.calls[event.call_uuid] = call
-        self.version += 1
         f = event.fields
         if len(call.timeline) >= self._timeline_events:
             call.timeline.popleft()
@@ -117,14 +115,13 @@ class LiveView:
         """The scenario entered `step` (the dialog's own event: the call log only names steps that listened)."""
         call = self.calls.get(call_uuid)
         if call is not None:
-            call.step, self.version = step, self.version + 1
+            call.step = step
 
     def campaign_progress(
         self, campaign: CampaignRecord, counts: CampaignCounts, now: float, waiting: list[str] | None = None
     ) -> None:
         """The runner's progress callback: the store's counts, as `campaign status` shows them; `waiting`: why
         pending contacts wait (robot.campaign.progress.waiting_lines), None: unchanged since the last call."""
-        self.version += 1
         if waiting is None:
             waiting = self.campaign["waiting"] if self.campaign is not None else []
         done = counts.by_state.get("done", 0) + counts.by_state.get("skipped", 0)
@@ -183,7 +180,6 @@ class LiveView:
             call = self.calls.pop(uuid)
             call.ended_at, call.cause, call.state = now, GONE_CAUSE, "ended"
             self.recent.append(call)
-            self.version += 1
 
     def snapshot(self, metrics: RobotMetrics | None, now: float) -> dict[str, Any]:
         self.sweep(now)
@@ -191,7 +187,6 @@ class LiveView:
         queue = metrics.asr_queue_depth.read() if metrics is not None else None
         return {
             "now": now,
-            "version": self.version,
             "esl": {"connected": None if esl is None else bool(esl)},
             "asr_queue_depth": queue,
             "calls": [self._row(c, now) for c in sorted(self.calls.values(), key=lambda c: c.started)],
