@@ -257,16 +257,11 @@ class CallListener:
         self._spawn(self._confirm_words(onset, self.audio_time))
 
     async def _confirm_words(self, onset: float, until: float) -> None:
+        start = max(0.0, onset - 0.1)
         try:
-            assert self._asr is not None
-            start = max(0.0, onset - 0.1)
-            deadline = self._clock.monotonic() + self.settings.bargein_asr_deadline_ms / 1000
-            transcript = await self._asr.transcribe(
-                self.audio_between(start, until), priority=Priority.BARGEIN, deadline=deadline, word_timestamps=True
+            transcript = await self._transcribe(
+                start, until, Priority.BARGEIN, self.settings.bargein_asr_deadline_ms, "barge-in confirmation", True
             )
-        except AsrError as err:
-            log.warning("barge-in confirmation failed: %s", err)
-            return
         finally:
             self._asr_busy = False
         if transcript is None or self._segment_onset != onset:
@@ -294,15 +289,13 @@ class CallListener:
         verdict = await future
         if verdict is None or verdict.kind != "short" or self._asr is None:
             return verdict, None
-        start = max(0.0, verdict.onset - 0.1)
-        deadline = self._clock.monotonic() + self.settings.bargein_asr_deadline_ms / 1000
-        try:
-            transcript = await self._asr.transcribe(
-                self.audio_between(start, verdict.end + 0.1), priority=Priority.BARGEIN, deadline=deadline
-            )
-        except AsrError as err:
-            log.warning("interruption transcription failed: %s", err)
-            return verdict, None
+        transcript = await self._transcribe(
+            max(0.0, verdict.onset - 0.1),
+            verdict.end + 0.1,
+            Priority.BARGEIN,
+            self.settings.bargein_asr_deadline_ms,
+            "interruption transcription",
+        )
         return verdict, (transcript.text.strip() if transcript is not None else None)
 
     def _judge_tick(self) -> None:
@@ -484,15 +477,28 @@ class CallListener:
 
     async def _whole_turn(self, start: float, end: float) -> Transcript | None:
         """One transcription of the turn's audio (Priority.DIALOG); None without ASR, on failure or too late."""
+        return await self._transcribe(
+            max(0.0, start - 0.2),
+            end + 0.2,
+            Priority.DIALOG,
+            self.settings.turn_asr_deadline_ms,
+            "turn transcription (the answer counts as not understood)",
+        )
+
+    async def _transcribe(
+        self, start: float, end: float, priority: Priority, deadline_ms: int, what: str, word_timestamps: bool = False
+    ) -> Transcript | None:
+        """Kept caller audio in [start, end) recognised within `deadline_ms`; None without ASR, when the engine
+        refused or dropped it, or when it failed (logged as `what`)."""
         if self._asr is None:
             return None
-        deadline = self._clock.monotonic() + self.settings.turn_asr_deadline_ms / 1000
+        deadline = self._clock.monotonic() + deadline_ms / 1000
         try:
             return await self._asr.transcribe(
-                self.audio_between(max(0.0, start - 0.2), end + 0.2), priority=Priority.DIALOG, deadline=deadline
+                self.audio_between(start, end), priority=priority, deadline=deadline, word_timestamps=word_timestamps
             )
         except AsrError as err:
-            log.warning("turn transcription failed, the answer counts as not understood: %s", err)
+            log.warning("%s failed: %s", what, err)
             return None
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
