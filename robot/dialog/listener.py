@@ -126,7 +126,7 @@ class CallListener:
         self._wait: _TurnWait | None = None
         self._asr_spoken_s = 0.0
         self._asr_busy = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self.speech_log: list[SpeechStarted | SpeechEnded] = []
         self.on_event: Callable[[str, dict[str, object]], None] | None = None
         self.live = (
@@ -324,17 +324,9 @@ class CallListener:
             and self.audio_time - self._speech_end(last[1]) >= silence_s
         ):
             self._stream_on = False
-            self._spawn(self._finalize_live())
+            self._spawn(live.finalize())
         elif live.due():
-            self._spawn(self._iterate_live())
-
-    async def _iterate_live(self) -> None:
-        assert self.live is not None
-        await self.live.iterate()
-
-    async def _finalize_live(self) -> None:
-        assert self.live is not None
-        await self.live.finalize()
+            self._spawn(live.iterate())
 
     def _on_live(self, update: StreamUpdate, final: bool) -> None:
         emit = self.on_event or (lambda _name, _fields: None)
@@ -501,8 +493,8 @@ class CallListener:
             log.warning("%s failed: %s", what, err)
             return None
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
