@@ -177,6 +177,10 @@ class RobotApp:
             self._scenarios[key] = load_scenario(path, audio_dir, self.prompts)  # prompts read now, not in a call
         return self._scenarios[key]
 
+    async def _call_scenario(self, path: Path) -> Scenario:
+        """`scenario(path)` for a call: a first load (the YAML, every prompt's WAV) runs in a thread, off the loop."""
+        return await asyncio.to_thread(self.scenario, path)
+
     async def _check_calls_after_reconnect(self, esl: EslClient) -> None:
         """Events sent while the ESL link was down are lost: end the sessions whose channel is gone meanwhile, and
         hang up the calls that were ringing: their originate result is lost, `dial` gives them up (ROBOT_ESL_LOST),
@@ -275,7 +279,7 @@ class RobotApp:
 
     async def _dial_on(self, esl: EslClient, attempt: AttemptRequest) -> CallOutcome:
         uuid = attempt.call_uuid
-        scenario = self.scenario(Path(attempt.scenario)) if attempt.scenario else None
+        scenario = await self._call_scenario(Path(attempt.scenario)) if attempt.scenario else None
         # Only safe values travel as channel variables (commands.check_var_value); the store keeps the rest.
         variables = {"robot_campaign": _safe_value(attempt.campaign), "robot_attempt": str(attempt.attempt_id)}
 
@@ -420,7 +424,7 @@ class RobotApp:
         try:
             path = Path(data.get("variable_robot_scenario") or self.settings.dialog.scenario)
             try:
-                scenario = self.scenario(path)
+                scenario = await self._call_scenario(path)
             except ConfigError as err:
                 log_event("error", error=str(err))
                 await outbound.hangup("NORMAL_TEMPORARY_FAILURE")
