@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from robot.asr.guard import normalise
-from robot.asr.streaming import OnlineAgreement, StreamUpdate
+from robot.asr.streaming import OnlineAgreement, StreamUpdate, same_word
 from robot.events import Word
 
 
@@ -47,18 +46,11 @@ class AlignAttAgreement(OnlineAgreement):
             if word.end > limit or not confident:
                 break
             stable.append(word)
-        if stable:
-            hyp.last_committed_time = stable[-1].end
-        hyp.committed_in_buffer.extend(stable)
-        hyp.previous, hyp.incoming = hyp.incoming[len(stable) :], []
+        hyp.commit(len(stable))
         self.committed.extend(stable)
         if self.buffer_seconds > self.trim_s:
             self._trim()
         return StreamUpdate(tuple(stable), tuple(hyp.uncommitted))
-
-
-def same_word(a: Word, b: Word) -> bool:
-    return normalise(a.text) == normalise(b.text)
 
 
 def make_policy(

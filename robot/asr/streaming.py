@@ -83,7 +83,8 @@ def merge_pieces(words: Sequence[Word]) -> list[Word]:
     return merged
 
 
-def _same(a: Word, b: Word) -> bool:
+def same_word(a: Word, b: Word) -> bool:
+    """The same word once `normalise`d (case, accents and punctuation ignored)."""
     return normalise(a.text) == normalise(b.text)
 
 
@@ -112,31 +113,30 @@ class HypothesisBuffer:
             longest = min(len(self.committed_in_buffer), len(fresh), self.max_ngram)
             for n in range(1, longest + 1):
                 tail = self.committed_in_buffer[-n:]
-                if all(_same(a, b) for a, b in zip(tail, fresh[:n], strict=True)):
+                if all(same_word(a, b) for a, b in zip(tail, fresh[:n], strict=True)):
                     fresh = fresh[n:]
                     break
         self.incoming = fresh
 
     def flush_all(self) -> list[Word]:
         """Commit the whole incoming hypothesis (end of the caller's speech: nothing more will come to agree)."""
-        agreed = list(self.incoming)
-        if agreed:
-            self.last_committed_time = agreed[-1].end
-        self.previous, self.incoming = [], []
-        self.committed_in_buffer.extend(agreed)
-        return agreed
+        return self.commit(len(self.incoming))
 
     def flush(self) -> list[Word]:
         """Commit the common prefix of the previous and the incoming hypothesis."""
-        agreed: list[Word] = []
+        count = 0
         for new, old in zip(self.incoming, self.previous, strict=False):
-            if not _same(new, old):
+            if not same_word(new, old):
                 break
-            agreed.append(new)
+            count += 1
+        return self.commit(count)
+
+    def commit(self, count: int) -> list[Word]:
+        """Commit the first `count` words of the incoming hypothesis; the rest waits as the previous one."""
+        agreed = self.incoming[:count]
         if agreed:
             self.last_committed_time = agreed[-1].end
-        self.previous = self.incoming[len(agreed) :]
-        self.incoming = []
+        self.previous, self.incoming = self.incoming[count:], []
         self.committed_in_buffer.extend(agreed)
         return agreed
 
