@@ -75,8 +75,7 @@ class StreamSession:
         self._store_start = 0  # sample index of _store[0]
         self._routed = 0  # samples given to the policy (or passed over outside speech)
         self._events: deque[SpeechStarted | SpeechEnded] = deque()
-        self._speech_start: float | None = None
-        self._in_segment = False
+        self._speech_start: float | None = None  # VAD onset of the open speech segment, None outside one
         self._since_request = 0  # samples routed to the policy since the last request
         self._flush_wanted = False
         self._ended = False
@@ -156,6 +155,10 @@ class StreamSession:
 
     # internals
 
+    @property
+    def _in_segment(self) -> bool:
+        return self._speech_start is not None
+
     def _request(self, *, final: bool) -> Request:
         audio, prompt = self.policy.request()
         self._since_request = 0
@@ -203,12 +206,10 @@ class StreamSession:
                 # the pre-roll may overlap the previous segment's tail: a word cut between the two is then heard
                 # whole; the policy drops words that start before its last commit
                 self._routed = max(self._store_start, round((event.t - self.config.preroll_s) * RATE))
-                self._in_segment = True
                 self._speech_start = event.t
             else:
                 end = min(self._consumed, round((event.t + self.config.tail_s) * RATE))
                 self._append_until(end)
-                self._in_segment = False
                 if self._speech_start is not None:
                     self.segments.append((self._speech_start, event.t))
                 self._speech_start = None
