@@ -96,7 +96,7 @@ async def test_the_legal_cap_holds_across_campaigns_and_workers_dialling_one_num
     """Two campaigns, two workers each, one number busy every time, retried at once: 4 attempts in 30 days in all."""
     clock = ManualClock(start_wall=1_796_117_400.0)  # Tue 1 Dec 2026 10:30 in Paris: inside the prospecting window
     (number,) = phones(1)
-    store, first, _ = make(tmp_path, [number], prospecting=True, max_attempts=10, idle_poll_s=5.0)
+    store, first, _ = make(tmp_path, [number], prospecting=True, max_attempts=10, idle_poll_s=5.0, lease_ttl_s=3600.0)
     second = store.create_campaign(
         name="c2", scenario="demo", prospecting=True, legal_basis="consent", settings=first.settings,
         contacts=[Contact(line=2, phone=number, consent_ref="c")], skipped=[], now=0.0,
@@ -104,8 +104,14 @@ async def test_the_legal_cap_holds_across_campaigns_and_workers_dialling_one_num
     runners: list[CampaignRunner] = []
     start = clock.wall()
 
-    def stop_a_minute_later() -> None:  # each virtual sleep: stop every worker once a minute has passed
-        if clock.wall() >= start + 60:
+    def stop_a_minute_later() -> None:
+        """Each virtual sleep: stop every worker once a minute has passed, 4 attempts were made and each campaign's
+        contact was looked at. The four workers share the virtual clock: while one waits for its store thread, the
+        others' sleeps move it on, so a minute alone may pass before the cap is reached (a broken cap still fails:
+        more than 4 attempts, a reason other than the cap, or no stop at all)."""
+        if clock.wall() < start + 60 or len(store.number_times(number).attempts) < 4:
+            return
+        if all(g.reason for c in (first, second) for g in store.waiting(c.id)):
             for r in runners:
                 r.request_stop(now=True)
 
