@@ -344,12 +344,10 @@ def _steps(text: str) -> list[int]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.mode == "plumbing":
+    if args.mode in ("plumbing", "analysis"):
         steps = args.steps or ([args.calls] if args.calls else [100, 250, 500])
-        coro = run_plumbing(settings, steps, args.seconds or 8.0, args.broadcast_every, not args.no_baseline)
-    elif args.mode == "analysis":
-        steps = args.steps or ([args.calls] if args.calls else [100, 250, 500])
-        coro = run_analysis(settings, steps, args.seconds or 8.0, args.broadcast_every, not args.no_baseline)
+        run = run_plumbing if args.mode == "plumbing" else run_analysis
+        coro = run(settings, steps, args.seconds or 8.0, args.broadcast_every, not args.no_baseline)
     else:
         model = Path(args.model)
         if not (model / "model.bin").is_file():
