@@ -67,8 +67,9 @@ class CallbackGauge(Collector):
 
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(self.name, self.help)
-        if self.callback is not None:
-            family.add_metric([], float(self.callback()))
+        value = self.read()
+        if value is not None:
+            family.add_metric([], value)
         yield family
 
     def read(self) -> float | None:
