@@ -186,7 +186,7 @@ class RobotApp:
         hang up the calls that were ringing: their originate result is lost, `dial` gives them up (ROBOT_ESL_LOST),
         but a switch that stayed up still rings them (and would leave an answering person in silence)."""
         ringing = self.placing - set(self.active)  # taken before any await: no new call has started yet
-        ringing = {u for u in ringing if self._client_of(u) is esl}  # the calls on that server
+        ringing = {u for u in ringing if self.client_of(u) is esl}  # the calls on that server
         for uuid in ringing:
             try:
                 await esl.api(commands.kill(uuid, "NORMAL_CLEARING"))  # -ERR No such channel: already gone
@@ -194,7 +194,7 @@ class RobotApp:
                 log.warning("call %s: uuid_kill after reconnect failed: %s", uuid, err)
                 return
         for uuid, session in list(self.active.items()):
-            if self._client_of(uuid) is not esl:
+            if self.client_of(uuid) is not esl:
                 continue
             try:
                 body = await esl.api(f"uuid_exists {commands.check_uuid(uuid)}")
@@ -204,7 +204,7 @@ class RobotApp:
             if body.strip() != "true":
                 session.channel_gone(ESL_LOST_CAUSE)
 
-    def _client_of(self, uuid: str) -> EslClient:
+    def client_of(self, uuid: str) -> EslClient:
         """The ESL link a call is on: where `dial` placed it, else the first server (hand-offs come in there)."""
         return self.pool.client_of(uuid) or self.esl
 

@@ -79,7 +79,7 @@ class RobotDialer:
     async def hangup_all(self, cause: str) -> None:
         for uuid in list(self._app.placing):
             try:
-                await (self._app.pool.client_of(uuid) or self._app.esl).api(commands.kill(uuid, cause))
+                await self._app.client_of(uuid).api(commands.kill(uuid, cause))
             except EslError as err:
                 log.warning("call %s: hangup failed: %s", uuid, err)
 
