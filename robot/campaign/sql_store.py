@@ -268,11 +268,7 @@ class SqlStore:
 
     def reschedule(self, contact_id: int, nxt: ContactNext) -> None:
         with self._tx() as db:
-            db.run(
-                "UPDATE contacts SET state = ?, next_at = ?, result = ?, lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ? AND state = 'pending'",
-                ("pending" if nxt.next_at is not None else "done", nxt.next_at, nxt.result, contact_id),
-            )
+            _move_on(db, contact_id, nxt, only_pending=True)
 
     @staticmethod
     def _times(db: Db, phone: str) -> NumberTimes:
@@ -321,11 +317,7 @@ class SqlStore:
             self._lock_number(db, row["phone"])
             blocked = gate(self._times(db, row["phone"]))
             if blocked is not None:
-                db.run(
-                    "UPDATE contacts SET state = ?, next_at = ?, result = ?, lease_owner = NULL, lease_until = NULL"
-                    " WHERE id = ?",
-                    ("pending" if blocked.next_at is not None else "done", blocked.next_at, blocked.result, contact_id),
-                )
+                _move_on(db, contact_id, blocked)
                 return blocked
             db.run("UPDATE contacts SET state = 'dialing', lease_until = ? WHERE id = ?", (lease_until, contact_id))
             return self._insert_attempt(db, row, contact_id, call_uuid, now)
@@ -352,11 +344,7 @@ class SqlStore:
                     attempt_id,
                 ),
             )
-            db.run(
-                "UPDATE contacts SET state = ?, next_at = ?, result = ?, lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ?",
-                ("pending" if nxt.next_at is not None else "done", nxt.next_at, nxt.result, row["contact_id"]),
-            )
+            _move_on(db, row["contact_id"], nxt)
             if result.refusal:
                 _insert_refusal(db, row["phone"], row["call_uuid"], now)
 
@@ -575,6 +563,15 @@ class SqlStore:
     def dnc_numbers(self) -> set[str]:
         with self._read() as db:
             return {r["phone"] for r in db.all("SELECT phone FROM dnc")}
+
+
+def _move_on(db: Db, contact_id: int, nxt: ContactNext, *, only_pending: bool = False) -> None:
+    """The contact goes where `nxt` says (pending again at `next_at`, or done when it is None), its lease released."""
+    db.run(
+        "UPDATE contacts SET state = ?, next_at = ?, result = ?, lease_owner = NULL, lease_until = NULL"
+        " WHERE id = ?" + (" AND state = 'pending'" if only_pending else ""),
+        ("pending" if nxt.next_at is not None else "done", nxt.next_at, nxt.result, contact_id),
+    )
 
 
 def _insert_refusal(db: Db, phone: str, call_uuid: str, now: float) -> None:
