@@ -78,11 +78,10 @@ class LiveView:
         if call is None:
             if event.event == "hangup" and "cause" not in event.fields:
                 return
-            call = LiveCall(event.call_uuid, event.campaign, event.contact, event.ts)
+            timeline: deque[dict[str, Any]] = deque(maxlen=self._timeline_events)
+            call = LiveCall(event.call_uuid, event.campaign, event.contact, event.ts, timeline=timeline)
             self.calls[event.call_uuid] = call
         f = event.fields
-        if len(call.timeline) >= self._timeline_events:
-            call.timeline.popleft()
         call.timeline.append({"t": round(event.ts - call.started, 3), "event": event.event, **f})
         if isinstance(f.get("step"), str):
             call.step = f["step"]
