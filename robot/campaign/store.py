@@ -5,11 +5,11 @@ Implementations: `robot.campaign.sqlite_store.SqliteStore` (embedded default, on
 (robot.campaign.sql_store) and pass one contract test suite. `open_store` (robot.campaign.open_store) picks one from
 the settings.
 
-Crash safety: `begin_attempt` commits the attempt in state `dialing` BEFORE the dialer sends the originate.
-After a crash, `in_flight_attempts` finds those attempts; the runner asks the switch about them (robot.campaign.
-reconcile), closes them (an answered one as reached: `mark_answered` records the answer the moment it happens) and
-applies the retry rules, so nothing is forgotten and nothing is redialled beyond the rules. An attempt whose
-originate never reached the switch (ESL down) is withdrawn (`cancel_attempt`): it counts toward no cap.
+Crash safety: `begin_claimed` (`begin_attempt`) commits the attempt in state `dialing` BEFORE the dialer sends the
+originate. After a crash, `take_orphans` hands those attempts to the next run; the runner (robot.campaign.runner)
+asks the switch about them, closes them (an answered one as reached: `mark_answered` records the answer the moment
+it happens) and applies the retry rules, so nothing is forgotten and nothing is redialled beyond the rules. An
+attempt whose originate never reached the switch (ESL down) is withdrawn (`cancel_attempt`): it counts toward no cap.
 Refusals are stored the moment they are heard (`record_refusal`), not only at hangup.
 A campaign is run by one runner at a time: `acquire_lease` (owner `host:pid`, expiry; a dead owner on this host or
 an expired lease can be taken over).
