@@ -10,18 +10,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import numpy as np
-import numpy.typing as npt
-
 from robot.amd.classifier import BeepWait, BeepWaitOutcome, BeepWaitResult
 from robot.amd.tones import ToneDetector
 from robot.asr.vad import StreamingVad, VadModel
 from robot.events import SpeechEnded, SpeechStarted, ToneDetected
 from robot.media.analysis import AnalysedStream, AnalysisWorker
-from robot.media.audio import AudioChunk
+from robot.media.audio import AudioChunk, Int16Array
 from robot.settings import Settings
-
-Int16Array = npt.NDArray[np.int16]
 
 
 async def wait_for_beep(
