@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from robot.clock import Clock
 from robot.errors import ConfigError
-from robot.private_files import FILE_MODE, private_dir
+from robot.private_files import open_private, private_dir
 
 EVENT_TYPES = frozenset(
     {
@@ -110,8 +110,7 @@ class CallLogWriter:
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path, self._clock = path, clock
         private_dir(path.parent)  # names, numbers, transcripts: 0600 in a 0700 folder
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
-        os.fchmod(self._fd, FILE_MODE)
+        self._fd = open_private(path, "a")
         self._subscribers: list[Callable[[CallLogEvent], None]] = []
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._thread = threading.Thread(target=self._writer, name="call-log-writer", daemon=True)

@@ -32,16 +32,16 @@ def private_dir(path: Path) -> None:
 
 def private_file(path: Path) -> None:
     """Create `path` empty with mode 0600 if missing, else set it to 0600 (it holds personal data)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+    os.close(open_private(path, "a"))
 
 
 def open_private(path: Path, mode: str = "w") -> int:
     """A descriptor on `path` opened for writing ('w' truncates, 'a' appends), mode 0600."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
-    fd = os.open(path, flags, FILE_MODE)
-    os.fchmod(fd, FILE_MODE)
+    fd = os.open(path, flags, FILE_MODE)  # close-on-exec, as every descriptor Python opens (PEP 446)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    except OSError:
+        os.close(fd)
+        raise
     return fd
