@@ -1,8 +1,9 @@
 """The dialog stack against the simulator, one call at a time or many at once (for benchmarks and tests).
 
 In one process: a SimServer (FreeSWITCH + mod_audio_stream stand-in), the robot's AudioServer, an EslClient, and per
-call the real dialog stack: EslCallControl, CallListener (Silero VAD off the loop, barge-in policy, live words with
-the engine given, if any) and ScenarioRunner. What the callee heard is read from the simulator's records.
+call the real dialog stack: EslCallControl, CallListener (Silero VAD on the shared AnalysisWorker thread, batched
+per call as in production, barge-in policy, live words with the engine given, if any) and ScenarioRunner. What the
+callee heard is read from the simulator's records.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import itertools
 import uuid as uuidlib
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from robot.dialog.runner import DialogOutcome, ScenarioRunner
 from robot.dialog.scenario import Listen, Scenario, Step
 from robot.esl.connection import EslClient
 from robot.esl.routing import CallEvents
+from robot.media.analysis import AnalysisWorker
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
 from robot.settings import Settings
@@ -98,7 +99,7 @@ class SimBench:
         self.sim = SimServer(settings.sim.model_copy(update={"port": 0}))
         self.audio = AudioServer(settings.media.model_copy(update={"port": 0}))
         self.vad_model = SileroModel()
-        self.vad_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vad")
+        self.analysis = AnalysisWorker(clock=SystemClock())  # robot.calls.app's: one thread, every call's VAD
         self.esl: EslClient | None = None
 
     async def __aenter__(self) -> SimBench:
@@ -114,7 +115,7 @@ class SimBench:
             await self.esl.close()
         await self.audio.close()
         await self.sim.close()
-        self.vad_pool.shutdown(wait=True)
+        self.analysis.close()
 
     async def call(self, script: str, scenario: Scenario, settings: Settings | None = None) -> CallMeasure:
         """One call to the callee `script`, the robot running `scenario` with `settings` (default: the bench's)."""
@@ -132,7 +133,7 @@ class SimBench:
             control = EslCallControl(self.esl, uuid)
             vad = StreamingVad(self.settings.vad, self.vad_model)
             chunks: AsyncIterator[AudioChunk] = call_audio.chunks()
-            listener = CallListener(dialog, vad, self.asr, clock=clock, executor=self.vad_pool)
+            listener = CallListener(dialog, vad, self.asr, clock=clock, worker=self.analysis)
             runner = ScenarioRunner(scenario, control, listener, dialog, clock)
             tasks.append(asyncio.create_task(_pump_playback(events, runner), name=f"events-{uuid}"))
             await control.start_audio_stream(self.audio.stream_url(uuid), 16000)
