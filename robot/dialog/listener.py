@@ -194,13 +194,17 @@ class CallListener:
             self._chunks.popleft()
 
     def audio_between(self, start: float, end: float) -> Int16Array:
-        """Kept caller audio in [start, end) stream seconds."""
+        """Kept caller audio in [start, end) stream seconds. Read from the newest chunk back to `start` (the live
+        recogniser asks for the last frame every frame: not a walk through the whole kept window)."""
         parts = []
-        for chunk in self._chunks:
+        for chunk in reversed(self._chunks):
             first = max(0, round((start - chunk.t) * RATE))
             last = min(chunk.samples.size, round((end - chunk.t) * RATE))
             if last > first:
                 parts.append(chunk.samples[first:last])
+            elif first >= chunk.samples.size:  # it ends before `start`, and so do the chunks before it
+                break
+        parts.reverse()
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
     def _on_vad(self, event: SpeechStarted | SpeechEnded) -> None:
