@@ -68,3 +68,8 @@ class AsrError(RobotError):
 
 class StoreError(RobotError):
     """Campaign store failure."""
+
+
+class AttemptNotInFlight(StoreError):
+    """The attempt was already closed, e.g. by another worker that took over the call after this one's lease
+    lapsed: the call's outcome must not be recorded over it."""

@@ -67,7 +67,7 @@ from robot.campaign.store import (
     process_owner,
 )
 from robot.clock import Clock
-from robot.errors import RobotError
+from robot.errors import AttemptNotInFlight, RobotError
 from robot.events import AmdResult
 from robot.metrics import RobotMetrics
 
@@ -459,6 +459,17 @@ class CampaignRunner:
         for result in await asyncio.gather(*writes, return_exceptions=True):
             if isinstance(result, BaseException):
                 log.error("call %s: storing answer/refusal failed: %s", request.call_uuid, result)
+        try:
+            await self._record(request, outcome)
+        except AttemptNotInFlight as err:
+            # another worker took the call over (this one's lease lapsed) and closed the attempt: its record stands
+            cause = None if outcome is None else outcome.hangup_cause
+            log.warning(
+                "call %s: %s (closed by another worker); outcome %s not recorded", request.call_uuid, err, cause
+            )
+        self._progress()
+
+    async def _record(self, request: AttemptRequest, outcome: CallOutcome | None) -> None:
         if outcome is None:
             # due again a moment later (not in a tight loop if the dialer keeps failing before the switch)
             again = self.clock.wall() + min(self.policy.idle_poll_s, 1.0)
@@ -472,7 +483,6 @@ class CampaignRunner:
             if self.metrics:
                 self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
             await self._close(request.attempt_id, request.attempt_no, outcome)
-        self._progress()
 
     async def _close(self, attempt_id: int, attempts_done: int, outcome: CallOutcome) -> None:
         key = outcome_key(

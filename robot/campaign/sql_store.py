@@ -33,7 +33,7 @@ from robot.campaign.store import (
     WorkerRecord,
     owner_is_dead,
 )
-from robot.errors import StoreError
+from robot.errors import AttemptNotInFlight, StoreError
 
 _STATUSES = ("running", "paused", "done")
 Row = dict[str, Any]
@@ -327,7 +327,7 @@ class SqlStore:
         with self._tx() as db:
             row = db.one("SELECT contact_id, phone, state, call_uuid FROM attempts WHERE id = ?", (attempt_id,))
             if row is None or row["state"] != "dialing":
-                raise StoreError(f"attempt {attempt_id} is not in flight")
+                raise AttemptNotInFlight(f"attempt {attempt_id} is not in flight")
             db.run(
                 "UPDATE attempts SET state = 'done', ended = ?, result = ?, hangup_cause = ?, q850 = ?,"
                 " amd_result = ?, intent = ?, answered = ?, ring_s = ?, talk_s = ? WHERE id = ?",
@@ -354,7 +354,7 @@ class SqlStore:
         with self._tx() as db:
             row = db.one("SELECT contact_id, state FROM attempts WHERE id = ?", (attempt_id,))
             if row is None or row["state"] != "dialing":
-                raise StoreError(f"attempt {attempt_id} is not in flight")
+                raise AttemptNotInFlight(f"attempt {attempt_id} is not in flight")
             db.run("DELETE FROM attempts WHERE id = ?", (attempt_id,))
             db.run(
                 "UPDATE contacts SET state = 'pending', next_at = ?, lease_owner = NULL, lease_until = NULL"

@@ -15,7 +15,7 @@ import pytest
 from robot.campaign.contacts import Contact
 from robot.campaign.runner import AttemptRequest, CallOutcome, CampaignRunner, RunPolicy, TokenBucket
 from robot.campaign.sqlite_store import SqliteStore
-from robot.campaign.store import CampaignRecord
+from robot.campaign.store import AttemptResult, CampaignRecord, ContactNext
 from robot.clock import ManualClock
 from robot.errors import EslConnectionError, StoreError
 from robot.events import AmdResult
@@ -248,3 +248,24 @@ async def test_second_runner_is_refused_while_first_holds_the_lease(tmp_path: Pa
     with pytest.raises(StoreError, match="being run by otherhost:1"):
         await CampaignRunner(store, dialer, campaign, policy, clock, sleep=virtual_sleep(clock)).run()
     assert dialer.calls == []
+
+
+async def test_a_call_another_worker_closed_does_not_stop_the_run(tmp_path: Path) -> None:
+    """This worker's lease lapsed and another worker took the call over and closed its attempt: when the call
+    ends here, its outcome is not written over that record, and the run goes on with the other contacts."""
+    clock = ManualClock(start_wall=100.0)
+    numbers = phones(3)
+    store, campaign, policy = make(tmp_path, numbers)
+    dialer = ScriptedDialer(clock, {p: list(HUMAN) for p in numbers})
+
+    def taken_over(attempt: AttemptRequest) -> None:
+        if attempt.contact.number == numbers[0]:
+            closed = AttemptResult("answered_unfinished", "ROBOT_TAKEN_OVER", answered=True)
+            store.finish_attempt(attempt.attempt_id, closed, ContactNext(None, "answered_unfinished"), clock.wall())
+
+    dialer.on_dial = taken_over
+    runner = CampaignRunner(store, dialer, campaign, policy, clock, sleep=virtual_sleep(clock))
+    assert await runner.run() == "done"
+    assert sorted(c[2].contact.number for c in dialer.calls) == numbers  # no redial, nothing skipped
+    results = {r["phone"]: r["result"] for r in store.export_rows(campaign.id)}
+    assert results == {numbers[0]: "answered_unfinished", numbers[1]: "ANSWERED", numbers[2]: "ANSWERED"}
