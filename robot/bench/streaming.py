@@ -1,11 +1,12 @@
 """`robot bench streaming [--model M] [--calls 1 4 8 16] [--out FILE]`: how far the committed words lag behind the
 caller, at several numbers of concurrent calls sharing one engine.
 
-Each call is a CallListener (Silero VAD off the loop, the live recogniser, robot.dialog.live) fed in real time, 20 ms
-chunks paced by the wall clock, with one long French answer (6-9 s: espeak-ng + MBROLA mb-fr4, telephone band;
-needs espeak-ng, mbrola-fr4 and sox) after a random 0-1 s of silence, then 2 s of silence, then waits (15 s at most)
-for its turn's answer. All calls of a level start together and share one AsrEngine, so their iterations are batched;
-a level of fewer calls than answers runs waves until every answer was played (1 call: 4 calls in a row).
+Each call is a CallListener (Silero VAD on one AnalysisWorker thread for all calls, batched per call as in
+production; the live recogniser, robot.dialog.live) fed in real time, 20 ms chunks paced by the wall clock, with
+one long French answer (6-9 s: espeak-ng + MBROLA mb-fr4, telephone band; needs espeak-ng, mbrola-fr4 and sox)
+after a random 0-1 s of silence, then 2 s of silence, then waits (15 s at most) for its turn's answer. All calls
+of a level start together and share one AsrEngine, so their iterations are batched; a level of fewer calls than
+answers runs waves until every answer was played (1 call: 4 calls in a row).
 Measured per committed word: lag = stream time when it was committed - the word's end (its aligned time), for all
 words and for those committed while the caller still talked (not by the end-of-speech flush); per answer: recall =
 share of the reference words found in the committed text (normalised); `offline_recall` is the same for one
@@ -31,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ from robot.clock import SystemClock
 from robot.dialog.intents import detect_intent, normalize_text, settles_on
 from robot.dialog.listener import CallListener
 from robot.errors import ConfigError
+from robot.media.analysis import AnalysisWorker
 from robot.media.audio import AudioChunk, read_wav_16k
 from robot.settings import DialogSettings, Settings
 
@@ -107,9 +110,16 @@ class CallResult:
 
 
 async def run_call(
-    dialog: DialogSettings, engine: AsrEngine, vad_model: SileroModel, audio: Int16Array, text: str, lead_s: float
+    dialog: DialogSettings,
+    engine: AsrEngine,
+    vad_model: SileroModel,
+    worker: AnalysisWorker,
+    audio: Int16Array,
+    text: str,
+    lead_s: float,
 ) -> CallResult:
-    listener = CallListener(dialog, StreamingVad(Settings().vad, vad_model), engine, clock=SystemClock())
+    vad = StreamingVad(Settings().vad, vad_model)
+    listener = CallListener(dialog, vad, engine, clock=SystemClock(), worker=worker)
     result = CallResult(text, speech_s=audio.size / 16000)
     eot_s = dialog.end_of_turn_silence_ms / 1000
     turn = asyncio.ensure_future(listener.next_turn(0.0, 30.0, eot_s, settles_on(dialog.early_intents)))
@@ -131,15 +141,18 @@ async def run_call(
         np.int16
     )
     step = round(CHUNK_S * 16000)
-    started = time.monotonic()
-    for n in range(signal.size // step):
-        delay = started + n * CHUNK_S - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await listener.feed(AudioChunk(signal[n * step : (n + 1) * step], round(n * CHUNK_S, 6)))
-    with contextlib.suppress(TimeoutError):  # the answer may still be on its way in an overloaded engine
-        await asyncio.wait_for(asyncio.shield(turn), ANSWER_WAIT_S)
-    listener.close()
+
+    async def paced() -> AsyncIterator[AudioChunk]:
+        started = time.monotonic()
+        for n in range(signal.size // step):
+            delay = started + n * CHUNK_S - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            yield AudioChunk(signal[n * step : (n + 1) * step], round(n * CHUNK_S, 6))
+        with contextlib.suppress(TimeoutError):  # the answer may still be on its way in an overloaded engine
+            await asyncio.wait_for(asyncio.shield(turn), ANSWER_WAIT_S)
+
+    await listener.run(paced())  # its end closes the listener, as the stream's end does in a call
     answer = turn.result() if turn.done() else None
     await listener.aclose()
     if answer is not None:
@@ -195,6 +208,21 @@ def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> di
 async def run_level(
     calls: int, dialog: DialogSettings, engine: AsrEngine, vad: SileroModel, audios: list[Int16Array]
 ) -> dict[str, Any]:
+    worker = AnalysisWorker(clock=SystemClock())  # one per level: each level runs on its own event loop
+    try:
+        return await _run_level(calls, dialog, engine, vad, worker, audios)
+    finally:
+        worker.close()
+
+
+async def _run_level(
+    calls: int,
+    dialog: DialogSettings,
+    engine: AsrEngine,
+    vad: SileroModel,
+    worker: AnalysisWorker,
+    audios: list[Int16Array],
+) -> dict[str, Any]:
     chunk_ms = dialog.stream_chunk_ms
     rng = random.Random(calls * 1000 + chunk_ms)
     before = engine.stats()
@@ -203,7 +231,9 @@ async def run_level(
     for wave in range(max(1, len(ANSWERS) // calls)):  # at least every answer once: 1 call = 4 calls in a row
         results += await asyncio.gather(
             *(
-                run_call(dialog, engine, vad, audios[i % len(audios)], ANSWERS[i % len(ANSWERS)], rng.uniform(0, 1))
+                run_call(
+                    dialog, engine, vad, worker, audios[i % len(audios)], ANSWERS[i % len(ANSWERS)], rng.uniform(0, 1)
+                )
                 for i in range(wave * calls, (wave + 1) * calls)
             )
         )
