@@ -115,18 +115,14 @@ class ScenarioRunner:
         playback.barged = decision
         playback.barge_event.set()
         seen = self.clock.monotonic()
-        silence = self._pause if decision.policy == "pause" else self._break
-        task = asyncio.get_running_loop().create_task(silence(decision, seen), name=f"break-{self.control.uuid}")
+        silence = self._break(decision, seen, pause=decision.policy == "pause")
+        task = asyncio.get_running_loop().create_task(silence, name=f"break-{self.control.uuid}")
         self._break_tasks.add(task)
         task.add_done_callback(self._break_tasks.discard)
 
-    async def _pause(self, decision: BargeInDecision, seen: float) -> None:
-        """Pause policy: `uuid_fileman pause` at once (the prompt goes silent, its position kept)."""
-        await self._break(decision, seen, pause=True)
-
     async def _break(self, decision: BargeInDecision, seen: float, *, pause: bool = False) -> None:
-        """uuid_break (or uuid_fileman pause); times: decided_at is stream time, the send is stamped by the clock
-        delay since the decision."""
+        """uuid_break (or, pause policy, uuid_fileman pause: the prompt goes silent, its position kept); times:
+        decided_at is stream time, the send is stamped by the clock delay since the decision."""
         sent_at = decision.decided_at + (self.clock.monotonic() - seen)
         await (self.control.pause_playback() if pause else self.control.stop_playback())
         acked_ms = (self.clock.monotonic() - seen) * 1000
