@@ -141,6 +141,10 @@ async def test_missing_scenario_hangs_up_with_an_error_and_spares_other_calls(
         bad_call = r.sim.call(bad_a)
         assert bad_call is not None
         await asyncio.wait_for(bad_call.hung_up.wait(), 5)  # the robot hung it up (the caller would wait 60 s)
+        for _ in range(100):  # its scenario may still be loading (in a thread) when the bad call is already gone
+            if good_b in r.app.active:
+                break
+            await asyncio.sleep(0.05)
         assert good_b in r.app.active, "the other call goes on"
         await r.ended(good_b)
         good_log, bad_log = r.log(good_b), r.log(bad_b)
