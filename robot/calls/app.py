@@ -73,7 +73,7 @@ class RobotApp:
         self.clock: Clock = clock or SystemClock()
         self.metrics = metrics or RobotMetrics()
         self.pool = SwitchPool(settings.esl, clock=self.clock)  # esl.endpoints: several servers (robot.esl.pool)
-        self.esl = self.pool.switches[0].client  # the first server: the hand-off (outbound socket) side
+        self.esl = self.pool.switches[0].client  # the first server
         self.audio = AudioServer(settings.media, clock=self.clock)
         self.call_log = CallLogWriter(settings.log.call_log, self.clock)
         c = settings.console
@@ -205,7 +205,7 @@ class RobotApp:
                 session.channel_gone(ESL_LOST_CAUSE)
 
     def client_of(self, uuid: str) -> EslClient:
-        """The ESL link a call is on: where `dial` placed it, else the first server (hand-offs come in there)."""
+        """The ESL link a call is on: the server `dial` placed it on or a hand-off came from, else the first one."""
         return self.pool.client_of(uuid) or self.esl
 
     # ---- SessionResources ----------------------------------------------------------------------------------------
@@ -422,7 +422,15 @@ class RobotApp:
         def log_event(event: str, **fields: Any) -> None:
             self.call_log.write(event, uuid, campaign=campaign, contact=caller or None, **fields)
 
-        events = self.esl.call_events(uuid)
+        link = await self._handoff_link(uuid)
+        if link is None:
+            log_event("error", error=f"no server in esl.endpoints has call {uuid} (handed over by a dialplan)")
+            with contextlib.suppress(EslError):
+                await outbound.hangup("NORMAL_TEMPORARY_FAILURE")
+                await outbound.exit()
+            log_event("hangup", cause="NORMAL_TEMPORARY_FAILURE", q850=41, answered=True, handoff=True)
+            return
+        esl, events = link
         call_audio = self.audio.open_call(uuid)
         self.metrics.calls_in_flight.inc()
         try:
@@ -436,7 +444,8 @@ class RobotApp:
                 return
             log_event("answer", handoff=True, destination=data.get("Caller-Destination-Number", ""))
             plan = self._plan(run_amd=self.settings.amd.on_handoff, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
-            result = await self._run_session(plan, EslCallControl(self.esl, uuid), events, call_audio, log_event)
+            with self.pool.placing(uuid, self.pool.switch_of(esl)):  # counted on (and controlled through) its server
+                result = await self._run_session(plan, EslCallControl(esl, uuid), events, call_audio, log_event)
             log_event("hangup", cause=result.hangup_cause or "NORMAL_CLEARING", q850=result.q850, answered=True)
         finally:
             events.close()
@@ -444,6 +453,16 @@ class RobotApp:
             self.metrics.calls_in_flight.dec()
             with contextlib.suppress(EslError):
                 await outbound.exit()
+
+    async def _handoff_link(self, uuid: str) -> tuple[EslClient, CallEvents] | None:
+        """The server holding a handed-over call, and its events (subscribed before asking, so none is missed)."""
+        clients = [c for c in self.pool.clients if c.connected] or [self.esl]
+        subscribed = {id(c): c.call_events(uuid) for c in clients}
+        esl = await self.pool.holder(uuid, clients)
+        for client in clients:
+            if client is not esl:
+                subscribed[id(client)].close()
+        return None if esl is None else (esl, subscribed[id(esl)])
 
 
 def _disposition(amd: AmdResult | None, dialog: DialogOutcome | None) -> str:

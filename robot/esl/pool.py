@@ -1,7 +1,8 @@
 """Several FreeSWITCH servers behind one dialer: one `EslClient` per endpoint (settings `esl.endpoints`).
 
 `pick()` chooses the server for a new call: among those connected and under their capacity, the one with the fewest
-calls in flight per unit of weight (ties: the first listed). A server that is down gets no new call; each client
+calls in flight per unit of weight (ties: the first listed). A call handed over by a dialplan is controlled through
+the server that holds it (`holder`). A server that is down gets no new call; each client
 keeps reconnecting on its own, so a server that comes back takes calls again. `down_since()` is set only while
 EVERY server is down (the campaign then waits); `client_of(uuid)` says where a call was placed.
 
@@ -11,14 +12,18 @@ down, `find` raises `EslNotConnectedError`, so the caller asks again once that s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from robot.clock import Clock, SystemClock
+from robot.errors import EslError
 from robot.esl import commands
 from robot.esl.connection import EslClient, EslNotConnectedError
 from robot.settings import EslSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -90,6 +95,25 @@ class SwitchPool:
         finally:
             switch.in_flight -= 1
             self._calls.pop(uuid, None)
+
+    def switch_of(self, client: EslClient) -> Switch:
+        return next(s for s in self.switches if s.client is client)
+
+    async def holder(self, uuid: str, candidates: list[EslClient]) -> EslClient | None:
+        """Which of `candidates` (connected servers) has channel `uuid`: a dialplan hand-off came from one of them.
+
+        With one server there is nothing to ask. A server that fails to answer is skipped (its link is going down).
+        """
+        if len(self.switches) == 1:
+            return self.switches[0].client
+        uuid = commands.check_uuid(uuid)
+        for client in candidates:
+            try:
+                if (await client.api(f"uuid_exists {uuid}")).strip() == "true":
+                    return client
+            except EslError as err:
+                log.warning("call %s: uuid_exists on %s failed: %s", uuid, client.where, err)
+        return None
 
     def placed(self) -> list[tuple[str, EslClient]]:
         """The calls in flight and their server."""

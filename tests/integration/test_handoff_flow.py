@@ -156,3 +156,44 @@ async def test_missing_scenario_hangs_up_with_an_error_and_spares_other_calls(
     assert bad_plays == []
     assert good_plays and good_plays[0].status == "done"
     assert good_log[-1]["event"] == "hangup" and good_log[-1]["cause"] == "NORMAL_CLEARING"
+
+
+async def test_a_hand_off_from_the_second_server_is_driven_on_that_server(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """esl.endpoints lists two switches; the call comes from the second one's dialplan: the robot plays and hangs
+    up there (controlling it through the first server would answer -ERR No such channel)."""
+    scenario = tmp_path / "handoff.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    async with SimServer(SimSettings(port=0)) as fs1, SimServer(SimSettings(port=0)) as fs2:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            asr={"model": str(tiny_model_dir), "local_files_only": True},
+            media={"port": 0},
+            esl={
+                "outbound_port": 0,
+                "endpoints": [{"host": "127.0.0.1", "port": fs1.port}, {"host": "127.0.0.1", "port": fs2.port}],
+            },
+            log={"call_log": tmp_path / "calls.jsonl"},
+            campaign={"metrics_port": 0},
+            dialog={"audio_dir": REPO / "audio", "scenario": scenario},
+        )
+        async with ObservedApp(settings) as app:
+            fs2.scripts["handoff_e2e"] = CalleeScript(
+                name="handoff_e2e",
+                dialplan_socket=f"127.0.0.1:{app.handoff_port} async full",
+                hangup_after_ms=60_000,
+            )
+            carrier = EslClient(EslSettings(port=fs2.port))
+            await carrier.start()
+            try:
+                rig = HandoffRig(fs2, app, carrier, settings.log.call_log, scenario)
+                a_uuid, b_uuid = await rig.inbound_call(scenario)
+                await rig.ended(b_uuid)
+                plays = fs2.playbacks(a_uuid)
+                log = rig.log(b_uuid)
+                assert fs1.call(a_uuid) is None
+            finally:
+                await carrier.close()
+
+    assert [p.file for p in plays] == [str(PROMPT)] and plays[0].status == "done"
+    assert log[-1]["event"] == "hangup" and log[-1]["cause"] == "NORMAL_CLEARING"
+    assert not [e for e in log if e["event"] == "error"]

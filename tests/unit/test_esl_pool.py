@@ -81,3 +81,29 @@ async def test_a_crashed_call_is_looked_up_on_every_server_and_waits_for_a_down_
     fakes[0].connected = False
     with pytest.raises(EslNotConnectedError, match=r"10\.0\.0\.0:8021"):
         await p.find(UUID)
+
+
+async def test_a_handed_over_call_is_found_on_the_server_that_holds_it() -> None:
+    p, (fs0, fs1, fs2) = pool((1.0, 0), (1.0, 0), (1.0, 0))
+    fs2.alive.add(UUID)
+    assert await p.holder(UUID, [fs0, fs1, fs2]) is fs2  # type: ignore[list-item]
+    assert await p.holder(UUID, [fs0, fs1]) is None  # type: ignore[list-item]  # gone, or its server is not asked
+
+
+async def test_with_one_server_the_hand_off_is_not_looked_up() -> None:
+    p, (only,) = pool((1.0, 0))
+    assert await p.holder(UUID, [only]) is only  # type: ignore[list-item]
+    assert only.asked == []
+
+
+async def test_a_server_failing_to_answer_is_skipped() -> None:
+    from robot.errors import EslError
+
+    p, (broken, good) = pool((1.0, 0), (1.0, 0))
+    good.alive.add(UUID)
+
+    async def fail(command: str) -> str:
+        raise EslError("link lost")
+
+    broken.api = fail  # type: ignore[method-assign]
+    assert await p.holder(UUID, [broken, good]) is good  # type: ignore[list-item]
