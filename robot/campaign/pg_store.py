@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from robot.campaign.sql_store import Db, Row, SqlStore, iter_statements
+from robot.campaign.sql_base import Db, Row, iter_statements
+from robot.campaign.sql_store import SqlStore
 from robot.errors import ConfigError, StoreError
 
 _V1 = """

@@ -8,17 +8,19 @@ read (a PostgreSQL advisory lock; SQLite's write lock).
 Several workers on one campaign (robot.campaign.store, "Workers"): `claim_due` leases due contacts to one owner;
 `begin_claimed` turns a leased contact into an attempt after the caller's gate approved the number's history, in the
 same transaction that holds the number's lock, so two workers (or two campaigns) never exceed a cap between them;
-`heartbeat` renews the owner's leases; `take_orphans` hands over the attempts of owners that are gone.
+the leases, heartbeats and take-over of gone workers are in robot.campaign.sql_workers; the `Db`, dialect hooks and
+migrations in robot.campaign.sql_base.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from robot.campaign.contacts import Contact, RowProblem
+from robot.campaign.sql_base import Db, Row, marks
+from robot.campaign.sql_workers import SqlWorkers
 from robot.campaign.store import (
     AttemptRecord,
     AttemptResult,
@@ -27,16 +29,12 @@ from robot.campaign.store import (
     CampaignStatus,
     ContactNext,
     ContactRecord,
-    Lease,
     NumberTimes,
     Waiting,
-    WorkerRecord,
-    owner_is_dead,
 )
 from robot.errors import AttemptNotInFlight, StoreError
 
 _STATUSES = ("running", "paused", "done")
-Row = dict[str, Any]
 Gate = Callable[[NumberTimes], ContactNext | None]
 _CONTACT_COLS = (
     "c.id, c.campaign_id, c.line, c.phone, c.name, c.timezone, c.consent_ref, c.variables_json, c.state, c.next_at,"
@@ -44,54 +42,8 @@ _CONTACT_COLS = (
 )
 
 
-class Db(Protocol):
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-    def run(self, sql: str, params: Sequence[Any] = ()) -> int: ...
-    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-class SqlStore:
-    """`CampaignStore` on any `Db`; subclasses open it."""
-
-    where = "campaign store"
-    skip_locked = ""  # appended to the SELECT of a claim
-    row_lock = ""  # appended to a SELECT of rows about to change
-
-    def _tx(self) -> AbstractContextManager[Db]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractContextManager[Db]:
-        return self._tx()
-
-    def _lock_number(self, db: Db, phone: str) -> None:
-        """Serialise attempts on one number across workers and campaigns (the legal caps are read next)."""
-
-    def _is_integrity_error(self, err: Exception) -> bool:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def _lock_schema(self, db: Db) -> None:
-        """Held while the schema is checked or migrated (processes starting together migrate once)."""
-
-    def _init_schema(self, migrations: Mapping[int, Sequence[str]]) -> None:
-        with self._tx() as db:
-            self._lock_schema(db)
-            db.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            row = db.one("SELECT value FROM meta WHERE key = 'schema_version'")
-            current = 0 if row is None else int(row["value"])
-            version = apply_migrations(db, current, migrations, self.where)
-            db.run(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(version),),
-            )
+class SqlStore(SqlWorkers):
+    """`CampaignStore` on any `Db` (campaigns, contacts, attempts; the workers' side is SqlWorkers)."""
 
     # campaigns
 
@@ -191,25 +143,6 @@ class SqlStore:
             )
         return changed == 1
 
-    def acquire_lease(self, campaign_id: int, owner: str, now: float, ttl_s: float) -> None:
-        with self._tx() as db:
-            row = db.one(f"SELECT lease_owner, lease_until FROM campaigns WHERE id = ?{self.row_lock}", (campaign_id,))
-            assert row is not None
-            holder, until = row["lease_owner"], row["lease_until"]
-            free = holder is None or holder == owner or (until is not None and until < now) or owner_is_dead(holder)
-            if not free:
-                raise StoreError(f"campaign is being run by {holder} (lease until {until:.0f}); pause it first")
-            db.run(
-                "UPDATE campaigns SET lease_owner = ?, lease_until = ? WHERE id = ?", (owner, now + ttl_s, campaign_id)
-            )
-
-    def release_lease(self, campaign_id: int, owner: str) -> None:
-        with self._tx() as db:
-            db.run(
-                "UPDATE campaigns SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                (campaign_id, owner),
-            )
-
     # contacts and attempts
 
     @staticmethod
@@ -254,7 +187,7 @@ class SqlStore:
                 return []
             keys = [int(r["id"]) for r in ids]
             rows = db.all(
-                f"SELECT {_CONTACT_COLS} FROM contacts c WHERE c.id IN ({_marks(len(keys))}) ORDER BY c.next_at, c.id",
+                f"SELECT {_CONTACT_COLS} FROM contacts c WHERE c.id IN ({marks(len(keys))}) ORDER BY c.next_at, c.id",
                 keys,
             )
         return [self._contact(r) for r in rows]
@@ -375,107 +308,6 @@ class SqlStore:
                 raise StoreError(f"no attempt {attempt_id}")
             _insert_refusal(db, row["phone"], row["call_uuid"], now)
 
-    # workers
-
-    def heartbeat(self, campaign_id: int, owner: str, now: float, lease_until: float) -> None:
-        """The worker is alive: its row in `workers` and every lease it holds run until `lease_until`."""
-        with self._tx() as db:
-            db.run(
-                "INSERT INTO workers (campaign_id, owner, started, seen, lease_until) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (campaign_id, owner) DO UPDATE SET seen = excluded.seen,"
-                " lease_until = excluded.lease_until",
-                (campaign_id, owner, now, now, lease_until),
-            )
-            db.run(
-                "UPDATE contacts SET lease_until = ? WHERE campaign_id = ? AND lease_owner = ?",
-                (lease_until, campaign_id, owner),
-            )
-
-    def leave(self, campaign_id: int, owner: str) -> None:
-        """The worker stops: its row goes, contacts it leased but did not dial are free at once."""
-        with self._tx() as db:
-            db.run("DELETE FROM workers WHERE campaign_id = ? AND owner = ?", (campaign_id, owner))
-            db.run(
-                "UPDATE contacts SET lease_owner = NULL, lease_until = NULL"
-                " WHERE campaign_id = ? AND lease_owner = ? AND state = 'pending'",
-                (campaign_id, owner),
-            )
-
-    def workers(self, campaign_id: int) -> list[WorkerRecord]:
-        with self._read() as db:
-            rows = db.all(
-                "SELECT w.owner, w.started, w.seen, w.lease_until, (SELECT COUNT(*) FROM contacts c"
-                " WHERE c.campaign_id = w.campaign_id AND c.lease_owner = w.owner AND c.state = 'dialing') AS dialing"
-                " FROM workers w WHERE w.campaign_id = ? ORDER BY w.started, w.owner",
-                (campaign_id,),
-            )
-        return [WorkerRecord(r["owner"], r["started"], r["seen"], r["lease_until"], int(r["dialing"])) for r in rows]
-
-    def take_orphans(
-        self, campaign_id: int, owner: str, now: float, lease_until: float, is_dead: Callable[[str], bool]
-    ) -> list[AttemptRecord]:
-        """Take over the calls of workers that are gone (lease expired, or `is_dead(owner)`), and free the contacts
-        they had leased without dialling. Returns the taken attempts, still `dialing`, for the crash rules."""
-        with self._tx() as db:
-            holders = db.all(
-                "SELECT DISTINCT lease_owner AS o FROM contacts WHERE campaign_id = ? AND lease_owner IS NOT NULL"
-                " AND lease_owner != ? UNION SELECT owner AS o FROM workers WHERE campaign_id = ? AND owner != ?",
-                (campaign_id, owner, campaign_id, owner),
-            )
-            dead = sorted({r["o"] for r in holders if is_dead(r["o"])})
-            dead_in = f" OR lease_owner IN ({_marks(len(dead))})" if dead else ""
-            taken = db.all(
-                "UPDATE contacts SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM contacts"
-                " WHERE campaign_id = ? AND state = 'dialing' AND (lease_owner IS NULL OR lease_owner != ?)"
-                f" AND (lease_owner IS NULL OR lease_until < ?{dead_in})"
-                f" ORDER BY id{self.skip_locked}) RETURNING id",
-                (owner, lease_until, campaign_id, owner, now, *dead),
-            )
-            if dead:
-                db.run(
-                    f"UPDATE contacts SET lease_owner = NULL, lease_until = NULL WHERE campaign_id = ?"
-                    f" AND state = 'pending' AND lease_owner IN ({_marks(len(dead))})",
-                    (campaign_id, *dead),
-                )
-            db.run(
-                "DELETE FROM workers WHERE campaign_id = ? AND (lease_until < ?"
-                + dead_in.replace("lease_owner", "owner")
-                + ")",
-                (campaign_id, now, *dead),
-            )
-            if not taken:
-                return []
-            keys = [int(r["id"]) for r in taken]
-            rows = db.all(
-                f"SELECT * FROM attempts WHERE state = 'dialing' AND contact_id IN ({_marks(len(keys))}) ORDER BY id",
-                keys,
-            )
-        return [self._attempt(r) for r in rows]
-
-    # status
-
-    def lease(self, campaign_id: int) -> Lease:
-        with self._read() as db:
-            row = db.one("SELECT lease_owner, lease_until FROM campaigns WHERE id = ?", (campaign_id,))
-        return Lease(row["lease_owner"], row["lease_until"]) if row else Lease(None, None)
-
-    def set_note(self, campaign_id: int, note: str | None) -> None:
-        """What the running process is doing, for `status` in another process ("waiting for FreeSWITCH ...")."""
-        with self._tx() as db:
-            if note is None:
-                db.run("DELETE FROM meta WHERE key = ?", (f"note:{campaign_id}",))
-            else:
-                db.run(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (f"note:{campaign_id}", note),
-                )
-
-    def note(self, campaign_id: int) -> str | None:
-        with self._read() as db:
-            row = db.one("SELECT value FROM meta WHERE key = ?", (f"note:{campaign_id}",))
-        return None if row is None else str(row["value"])
-
     def waiting(self, campaign_id: int) -> list[Waiting]:
         """Pending contacts grouped by why they wait (their result) and whether they were ever dialled."""
         with self._read() as db:
@@ -487,19 +319,6 @@ class SqlStore:
                 (campaign_id,),
             )
         return [Waiting(r["reason"], int(r["n"]), float(r["first"] or 0.0), bool(r["fresh"])) for r in rows]
-
-    @staticmethod
-    def _attempt(r: Row) -> AttemptRecord:
-        return AttemptRecord(
-            int(r["id"]),
-            int(r["campaign_id"]),
-            int(r["contact_id"]),
-            r["phone"],
-            r["call_uuid"],
-            r["state"],
-            r["created"],
-            bool(r["answered"]),
-        )
 
     def in_flight_attempts(self, campaign_id: int) -> list[AttemptRecord]:
         with self._read() as db:
@@ -581,21 +400,3 @@ def _insert_refusal(db: Db, phone: str, call_uuid: str, now: float) -> None:
         " WHERE NOT EXISTS (SELECT 1 FROM refusals WHERE phone = ? AND source = ?)",
         (phone, now, source, phone, source),
     )
-
-
-def apply_migrations(db: Db, current: int, steps: Mapping[int, Sequence[str]], where: str) -> int:
-    """Run the steps above `current` in order (in the caller's transaction); the version reached."""
-    latest = max(steps)
-    if current > latest:
-        raise StoreError(f"{where}: schema version {current}, this robot knows {latest}")
-    for version in range(current + 1, latest + 1):
-        for statement in steps[version]:
-            db.run(statement)
-    return latest
-
-
-def iter_statements(script: str) -> Iterator[str]:
-    """The `;`-separated statements of a schema script (no `;` inside them)."""
-    for part in script.split(";"):
-        if part.strip():
-            yield part.strip()

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from robot.campaign.sql_store import Row, SqlStore, iter_statements
+from robot.campaign.sql_base import Row, iter_statements
+from robot.campaign.sql_store import SqlStore
 from robot.errors import StoreError
 from robot.private_files import private_dir, private_file
 
