@@ -3,13 +3,45 @@ notices (waiting for FreeSWITCH, stopping...) as lines of their own; and the `ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TextIO
 
 from robot.campaign.store import CampaignCounts, CampaignRecord, Lease, Waiting, WorkerRecord
 
 _STATES = ("pending", "dialing", "done", "skipped")
+ProgressHook = Callable[[CampaignRecord, CampaignCounts], Awaitable[None] | None]  # awaited when async
+Counts = Callable[[], Awaitable[tuple[CampaignRecord, CampaignCounts]]]
+
+
+class ProgressFeed:
+    """Progress updates asked for by the runner. The counts aggregate the whole campaign (a few ms on PostgreSQL at a
+    few thousand attempts, more as it grows): they are read off the loop, one query at a time; updates asked for
+    meanwhile are merged into the next one, so the last state is always shown, in order."""
+
+    def __init__(self, show: ProgressHook, counts: Counts) -> None:
+        self._show, self._counts = show, counts
+        self._task: asyncio.Task[None] | None = None
+        self._dirty = False
+
+    def ask(self) -> None:
+        self._dirty = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._refresh(), name="campaign-progress")
+
+    async def _refresh(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            shown = self._show(*await self._counts())
+            if inspect.isawaitable(shown):
+                await shown
+
+    async def flush(self) -> None:
+        """Wait for the update in progress (its errors are the hook's own, not the runner's)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
 
 
 def progress_line(campaign: CampaignRecord, counts: CampaignCounts) -> str:

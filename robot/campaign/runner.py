@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,11 +40,10 @@ from robot.campaign.dialing import (
     TokenBucket,
     build_dial_string,
 )
+from robot.campaign.policy import RunPolicy
+from robot.campaign.progress import ProgressFeed, ProgressHook
 from robot.campaign.rules import (
-    FRENCH_PROSPECTING_WINDOW,
     STOPPED,
-    CallingWindow,
-    LegalCaps,
     NumberHistory,
     decide_after_attempt,
     legal_earliest,
@@ -97,53 +94,10 @@ UNFINISHED = "answered_unfinished"
 UNDECIDED = (None, AmdResult.UNKNOWN, AmdResult.NO_ANSWER)  # AMD without audio: what a lost link leaves
 
 
-@dataclass(frozen=True, slots=True)
-class RunPolicy:
-    concurrency: int
-    cps: float
-    dial_template: str
-    max_attempts: int
-    retry_delay_s: Mapping[str, float]
-    window: CallingWindow | None = None
-    caps: LegalCaps | None = None
-    idle_poll_s: float = 1.0
-    lease_ttl_s: float = 30.0
-    grace_s: float = 30.0
-
-    @classmethod
-    def for_campaign(cls, campaign: CampaignRecord, overrides: Mapping[str, Any] | None = None) -> RunPolicy:
-        """The policy stored with the campaign (+ overrides); French prospecting rules when prospecting."""
-        s = {**campaign.settings, **(overrides or {})}
-        caps = None
-        if campaign.prospecting:
-            caps = LegalCaps(
-                max_attempts=int(s["legal_max_attempts"]),
-                window=_days(s["legal_window_days"]),
-                refusal_quiet=_days(s["refusal_quiet_days"]),
-            )
-        return cls(
-            concurrency=int(s["concurrency"]),
-            cps=float(s["cps"]),
-            dial_template=str(s["dial_template"]),
-            max_attempts=int(s["max_attempts"]),
-            retry_delay_s={str(k): float(v) for k, v in s["retry_delay_s"].items()},
-            window=FRENCH_PROSPECTING_WINDOW if campaign.prospecting else None,
-            caps=caps,
-            idle_poll_s=float(s["idle_poll_s"]),
-            lease_ttl_s=float(s["lease_ttl_s"]),
-            grace_s=float(s.get("grace_s", 30.0)),
-        )
-
-
-def _days(value: Any) -> timedelta:
-    return timedelta(days=float(value))
-
-
 def _local(ts: float, tz: ZoneInfo | None = None) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %H:%M")
 
 
-ProgressHook = Callable[[CampaignRecord, CampaignCounts], Awaitable[None] | None]  # awaited when async
 NoticeHook = Callable[[str], None]
 
 
@@ -164,7 +118,7 @@ class CampaignRunner:
         worker: bool = False,
     ) -> None:
         self.store, self.dialer, self.campaign, self.policy = store, dialer, campaign, policy
-        self.clock, self._sleep, self._on_progress, self.metrics = clock, sleep, on_progress, metrics
+        self.clock, self._sleep, self.metrics = clock, sleep, metrics
         self._on_notice = on_notice or (lambda text: log.info("%s", text))
         self.owner = owner or process_owner()
         self.worker = worker  # one of several processes on the campaign: no exclusive lease (robot.campaign.store)
@@ -180,11 +134,13 @@ class CampaignRunner:
         self._idle_announced: float | None = None
         self.max_in_flight_seen = 0
         self._unresolved: dict[int, tuple[AttemptRecord, float]] = {}  # crash calls no server could be asked about
-        self._progress_task: asyncio.Task[None] | None = None
-        self._progress_dirty = False
+        self._progress_feed = None if on_progress is None else ProgressFeed(on_progress, self._counts)
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(fn, *args)
+
+    async def _counts(self) -> tuple[CampaignRecord, CampaignCounts]:
+        return self.campaign, await self._db(self.store.counts, self.campaign.id)
 
     def request_stop(self, *, now: bool = False) -> None:
         """Stop dialling; calls in flight get the grace period (or none with `now`, as a second signal)."""
@@ -218,7 +174,8 @@ class CampaignRunner:
                 await self._db(self.store.set_note, cid, None)
                 await self._db(self.store.release_lease, cid, self.owner)
             await self._db(self.store.leave, cid, self.owner)
-            await self._flush_progress()
+            if self._progress_feed is not None:
+                await self._progress_feed.flush()
 
     async def _paused(self) -> str:
         """After a stop: paused, or done when the stop came as the last contact became final."""
@@ -564,24 +521,5 @@ class CampaignRunner:
         self._on_notice(f"campaign {self.campaign.name}: {text}")
 
     def _progress(self) -> None:
-        """Ask for a progress update. counts() aggregates the whole campaign (a few ms on PostgreSQL at a few
-        thousand attempts, more as it grows): it runs off the loop, one query at a time; updates asked for
-        meanwhile are merged into the next one, so the last state is always shown, in order."""
-        if self._on_progress is None:
-            return
-        self._progress_dirty = True
-        if self._progress_task is None or self._progress_task.done():
-            self._progress_task = asyncio.create_task(self._refresh_progress(), name="campaign-progress")
-
-    async def _refresh_progress(self) -> None:
-        assert self._on_progress is not None
-        while self._progress_dirty:
-            self._progress_dirty = False
-            counts: CampaignCounts = await self._db(self.store.counts, self.campaign.id)
-            shown = self._on_progress(self.campaign, counts)
-            if inspect.isawaitable(shown):
-                await shown
-
-    async def _flush_progress(self) -> None:
-        if self._progress_task is not None:
-            await asyncio.gather(self._progress_task, return_exceptions=True)
+        if self._progress_feed is not None:
+            self._progress_feed.ask()
