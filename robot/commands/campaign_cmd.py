@@ -15,19 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import importlib
 import inspect
-import json
 import logging
-import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from robot.campaign.contacts import load_contacts, load_dnc
 from robot.campaign.open_store import open_store
@@ -36,19 +31,15 @@ from robot.campaign.progress import ProgressPrinter, lease_line, progress_table,
 from robot.campaign.runner import CampaignRunner, Dialer, RunPolicy, build_dial_string
 from robot.campaign.store import CampaignCounts, CampaignRecord, CampaignStore, owner_is_dead
 from robot.clock import SystemClock
+from robot.commands.campaign_export import cmd_export
 from robot.console.live import LiveView
 from robot.console.server import ConsoleServer
 from robot.errors import ConfigError, StoreError
 from robot.metrics import RobotMetrics
-from robot.private_files import open_private
 from robot.settings import Settings
 
 DEFAULT_DIALER = "robot.calls.dialer:make_dialer"
 WAITING_EVERY_S = 5.0  # the live console's "why contacts wait" lines are read again at most this often, seconds
-EXPORT_COLUMNS = (
-    "line", "phone", "name", "contact_state", "contact_result", "call_uuid", "created", "ended", "result",
-    "hangup_cause", "q850", "amd_result", "intent", "answered", "ring_s", "talk_s", "variables",
-)  # fmt: skip
 
 
 def register(subparsers: Any) -> None:
@@ -399,51 +390,3 @@ def cmd_pause(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         store.close()
-
-
-def _iso(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(settings)
-    try:
-        rows = store.export_rows(store.get_campaign(args.name).id)
-    finally:
-        store.close()
-    for row in rows:
-        row["created"], row["ended"] = _iso(row["created"]), _iso(row["ended"])
-    if args.output is None:
-        write_export(rows, args.format, sys.stdout)
-    else:
-        with os.fdopen(open_private(args.output), "w", encoding="utf-8", newline="") as out:  # personal data: 0600
-            write_export(rows, args.format, out)
-        print(f"{len(rows)} rows written to {args.output}", file=sys.stderr)
-    return 0
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading quote (OWASP CSV injection advice).
-
-    Plain numbers (E.164 phone numbers, -1.5) cannot run anything and stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    if fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        cells = {**row, "variables": json.dumps(row["variables"], ensure_ascii=False)}
-        writer.writerow({k: neutralise_cell(v) for k, v in cells.items()})

@@ -20,7 +20,7 @@ from robot.campaign.runner import AttemptRequest, CallOutcome, CampaignRunner, N
 from robot.campaign.sqlite_store import SqliteStore
 from robot.campaign.store import AttemptResult, ContactNext, Lease, Waiting
 from robot.clock import ManualClock
-from robot.commands.campaign_cmd import neutralise_cell, write_export
+from robot.commands.campaign_export import neutralise_cell, write_export
 from robot.errors import EslConnectionError
 from robot.esl.commands import originate
 from robot.events import AmdResult
