@@ -30,6 +30,7 @@ from robot.amd.keywords import KeywordSet
 from robot.amd.tones import ToneDetector
 from robot.asr.engine import AsrEngine, Priority
 from robot.asr.vad import StreamingVad, VadModel
+from robot.asr.vad_gate import LevelGate
 from robot.clock import Clock
 from robot.events import AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript
 from robot.media.analysis import AnalysedStream, AnalysisWorker
@@ -77,6 +78,14 @@ class AmdFileResult:
     timing: AmdTiming
 
 
+def amd_vad(settings: Settings, model: VadModel) -> StreamingVad:
+    """The VAD AMD listens with: amd.vad_threshold, and the energy assist when amd.vad_assist is on."""
+    amd = settings.amd
+    gate = LevelGate(min_probability=amd.vad_assist_probability, margin_db=amd.vad_assist_margin_db)
+    vad_settings = settings.vad.model_copy(update={"threshold": amd.vad_threshold})
+    return StreamingVad(vad_settings, model, gate=gate if amd.vad_assist else None)
+
+
 def chunks_of(samples: Int16Array, chunk_s: float = CHUNK_S) -> Iterator[AudioChunk]:
     """Split a 16 kHz recording into mod_audio_stream-sized chunks."""
     size = round(chunk_s * TARGET_RATE)
@@ -122,8 +131,7 @@ class AmdDetector:
         long. The verdict never uses audio not yet read and does not depend on this machine's speed."""
         use_asr = self.engine is not None and self.settings.amd.use_asr and self.keywords is not None
         clf = AmdClassifier(self.settings.amd, self.keywords, use_asr=use_asr)
-        vad_settings = self.settings.vad.model_copy(update={"threshold": self.settings.amd.vad_threshold})
-        vad = StreamingVad(vad_settings, self.vad_model)
+        vad = amd_vad(self.settings, self.vad_model)
         tones = self._tones()
         latency = self.settings.amd.file_asr_latency_ms / 1000.0 if asr_latency_s is None else asr_latency_s
         kept: list[Int16Array] = []

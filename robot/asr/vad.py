@@ -16,6 +16,7 @@ import numpy.typing as npt
 import onnxruntime
 from faster_whisper.utils import get_assets_path
 
+from robot.asr.vad_gate import LevelGate
 from robot.events import SpeechEnded, SpeechStarted
 from robot.settings import VadSettings
 
@@ -69,9 +70,11 @@ class StreamingVad:
     """Per-call VAD state. `process()` takes any number of 16 kHz samples and returns the speech events
     decided so far; times are seconds since the first sample given."""
 
-    def __init__(self, settings: VadSettings, model: VadModel) -> None:
+    def __init__(self, settings: VadSettings, model: VadModel, *, gate: LevelGate | None = None) -> None:
+        """`gate`: an energy assist (robot.asr.vad_gate) whose windows count as speech too (AMD uses one)."""
         self.settings = settings
         self.model = model
+        self.gate = gate
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(CONTEXT, dtype=np.float32)
@@ -110,12 +113,15 @@ class StreamingVad:
         self._context = fresh[-1, -CONTEXT:].copy()
         windows = np.ascontiguousarray(np.concatenate([contexts, fresh], axis=1))
         self.probabilities, self._h, self._c = self.model.run(windows, self._h, self._c)
+        assisted = (
+            self.gate.assisted(fresh, self.probabilities) if self.gate is not None else np.zeros(count, dtype=bool)
+        )
         chunk_ends = np.cumsum([audio.size - sum(f.size for f in floats), *(f.size for f in floats)])[1:]
         owners = np.searchsorted(chunk_ends, (np.arange(count) + 1) * WINDOW, side="left")
-        for prob, owner in zip(self.probabilities, owners, strict=True):
+        for prob, owner, assist in zip(self.probabilities, owners, assisted, strict=True):
             start = self._windows_done * WINDOW_S
             self._windows_done += 1
-            per_chunk[int(owner)].extend(self._step(float(prob), start, start + WINDOW_S))
+            per_chunk[int(owner)].extend(self._step(float(prob), start, start + WINDOW_S, assisted=bool(assist)))
         return per_chunk
 
     def flush(self) -> list[SpeechEnded]:
@@ -127,10 +133,10 @@ class StreamingVad:
         self._silence_start = None
         return [SpeechEnded(t=round(end, 3), duration=round(end - self._speech_start, 3))]
 
-    def _step(self, prob: float, start: float, end: float) -> list[SpeechStarted | SpeechEnded]:
+    def _step(self, prob: float, start: float, end: float, *, assisted: bool) -> list[SpeechStarted | SpeechEnded]:
         threshold = self.settings.threshold
         if not self.in_speech:
-            if prob < threshold:
+            if prob < threshold and not assisted:
                 self._run_start = None
                 return []
             if self._run_start is None:
@@ -142,7 +148,7 @@ class StreamingVad:
                 self._silence_start = None
                 return [SpeechStarted(t=round(self._speech_start, 3))]
             return []
-        if prob >= threshold - self.settings.neg_threshold_offset:
+        if prob >= threshold - self.settings.neg_threshold_offset or assisted:
             self._silence_start = None
             return []
         if self._silence_start is None:

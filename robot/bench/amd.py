@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from robot.amd.detector import ASR_LEAD_S
+from robot.amd.detector import ASR_LEAD_S, amd_vad
 from robot.amd.evaluation import percentile, read_manifest
 from robot.amd.tones import ToneDetector
 from robot.asr.engine import AsrEngine, Priority
@@ -77,12 +77,11 @@ def speech_windows(settings: Settings, manifest: Path, split: str, count: int) -
     if not rows:
         raise ConfigError(f"{manifest}: no clip with speech in split {split!r}")
     vad_model = SileroModel()
-    vad_settings = settings.vad.model_copy(update={"threshold": settings.amd.vad_threshold})
     step = max(1, len(rows) // count)
     windows: list[FloatArray] = []
     for row in rows[::step]:
         samples = read_wav_16k(row.path)
-        vad = StreamingVad(vad_settings, vad_model)
+        vad = amd_vad(settings, vad_model)
         events = vad.process(samples) + vad.flush()
         onset = next((e.t for e in events if isinstance(e, SpeechStarted)), None)
         if onset is None:
