@@ -448,8 +448,15 @@ class DialogSettings(_Section):
         100, ge=0, description="Speech needed to pause a prompt (pause policy; reversible, so shorter), ms."
     )
     backchannels: list[str] = Field(
-        default_factory=lambda: ["oui", "hum", "mmh", "d'accord", "ouais", "ok", "hm"],
-        description="Words that never break a prompt (words policy) or that resume it (vad policy).",
+        default_factory=lambda: [
+            *("oui", "ouais", "ouaip", "mouais"),  # assent
+            *("ok", "okay", "d'accord", "dac", "entendu", "bien", "très bien", "voilà", "je vois"),  # acknowledgement
+            *("euh", "heu", "ben", "bah"),  # hesitation
+            *("ah", "oh", "eh", "ha", "ho"),  # interjection
+            *("hum", "hm", "mmh"),  # hums, any spelling: robot.dialog.backchannel
+        ],
+        description="Phrases that never break a prompt (words policy) or that resume it (pause and vad policies), "
+        "said alone or together, repeated or not; hums in any spelling count too.",
     )
     echo_guard_ms: int = Field(80, ge=0, description="Speech ignored right after a playback starts, ms.")
     listen_timeout_ms: int = Field(6000, gt=0, description="No answer after this long -> timeout branch, ms.")
@@ -482,6 +489,12 @@ class DialogSettings(_Section):
     )
     backchannel_max_ms: int = Field(
         1200, gt=0, description="An interruption still talking this long after its onset is a real turn, ms."
+    )
+    backchannel_words_wait_ms: int = Field(
+        1500,
+        gt=0,
+        description="pause/vad policies: longest wait, in call audio time, for the words of a short interruption "
+        "before it is judged without them (as a backchannel: it was short and nothing showed it was more), ms.",
     )
     resume_silence_ms: int = Field(
         250, ge=0, description="Silence after a short interruption before it is judged (then maybe resumed), ms."

@@ -87,6 +87,19 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def _call_detail(m: CallMeasure) -> dict[str, Any]:
+    """What happened to one calm callee's prompt: each interruption's verdict, words and action."""
+    keys = ("kind", "speech_ms", "text", "no_words", "resumed", "action")
+    return {
+        "script": m.script,
+        "broke": m.broke,
+        "pauses": m.paused,
+        "paused_ms": round(m.paused_ms),
+        "heard_whole_prompt_once": m.heard_once,
+        "interruptions": [{k: i.get(k) for k in keys if k in i} for i in m.interruptions],
+    }
+
+
 def summarise(measures: list[CallMeasure]) -> dict[str, Any]:
     talkers = [m for m in measures if m.script.startswith("talk")]
     calm = {kind: [m for m in measures if m.script.startswith(kind)] for kind in ("back", "noise")}
@@ -105,6 +118,8 @@ def summarise(measures: list[CallMeasure]) -> dict[str, Any]:
             "restarts_heard": sum(m.resumed for m in calls),
             "heard_whole_prompt_once": sum(m.heard_once for m in calls),
             "heard_whole_prompt": sum(m.heard_whole for m in calls),
+            "paused_ms_per_call": _percentiles([m.paused_ms for m in calls if m.paused]),
+            "per_call": [_call_detail(m) for m in calls],
         }
     return out
 

@@ -47,6 +47,8 @@ class CallMeasure:
     heard_whole: bool = False  # the prompt was played from 0 to its end, resumes included
     resume_gaps_ms: tuple[float, ...] = ()  # silence the callee heard between a break and the resumed prompt
     paused: int = 0  # uuid_fileman pauses of the prompt
+    paused_ms: float = 0.0  # time the prompt spent paused, all pauses together (the gaps the callee heard), ms
+    interruptions: tuple[dict[str, object], ...] = ()  # the runner's `interruption` events (what each pause became)
 
     @property
     def heard_once(self) -> bool:
@@ -72,6 +74,11 @@ async def _pump_playback(events: CallEvents, runner: ScenarioRunner) -> None:
             return
         if (playback := playback_update(event)) is not None:
             playback.apply_to(runner)
+
+
+def _keep(name: str, fields: dict[str, object], interruptions: list[dict[str, object]]) -> None:
+    if name == "interruption":
+        interruptions.append({k: v for k, v in fields.items() if k != "step"})
 
 
 def heard_whole(plays: list[PlaybackRecord]) -> bool:
@@ -134,7 +141,10 @@ class SimBench:
             vad = StreamingVad(self.settings.vad, self.vad_model)
             chunks: AsyncIterator[AudioChunk] = call_audio.chunks()
             listener = CallListener(dialog, vad, self.asr, clock=clock, worker=self.analysis)
-            runner = ScenarioRunner(scenario, control, listener, dialog, clock)
+            interruptions: list[dict[str, object]] = []
+            runner = ScenarioRunner(
+                scenario, control, listener, dialog, clock, lambda name, f: _keep(name, f, interruptions)
+            )
             tasks.append(asyncio.create_task(_pump_playback(events, runner), name=f"events-{uuid}"))
             await control.start_audio_stream(self.audio.stream_url(uuid), 16000)
             tasks.append(asyncio.create_task(listener.run(chunks), name=f"listen-{uuid}"))
@@ -148,9 +158,11 @@ class SimBench:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        return self._measure(script, uuid, outcome)
+        return self._measure(script, uuid, outcome, tuple(interruptions))
 
-    def _measure(self, script: str, uuid: str, outcome: DialogOutcome) -> CallMeasure:
+    def _measure(
+        self, script: str, uuid: str, outcome: DialogOutcome, interruptions: tuple[dict[str, object], ...]
+    ) -> CallMeasure:
         plays = self.sim.playbacks(uuid)
         prompt = [p for p in plays if plays and p.file == plays[0].file]
         resumed = sum(1 for p in prompt if p.offset_samples > 0)
@@ -172,4 +184,8 @@ class SimBench:
             ]
             latency = (silenced - talk[0].started) * 1000 if talk else None
         paused = sum(p.pauses for p in prompt)
-        return CallMeasure(script, uuid, broke, latency, outcome, resumed, heard_whole(prompt), gaps, paused)
+        whole = heard_whole(prompt)
+        paused_ms = sum(p.paused_s for p in prompt) * 1000
+        return CallMeasure(
+            script, uuid, broke, latency, outcome, resumed, whole, gaps, paused, paused_ms, interruptions
+        )

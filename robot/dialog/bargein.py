@@ -24,11 +24,13 @@ What the echo guard ignores (either way the segment never breaks the prompt):
 Rejections are counted in `rejected` by reason: echo_guard, echo_envelope, too_short (a vad-policy segment that
 ended before the minimum: clicks, coughs, "hm"), backchannel (a words-policy segment with only backchannels).
 
-False interruptions (vad policy, DialogSettings.bargein_resume): the vad policy breaks fast, before anything can
-tell "mmh" from "attendez". `InterruptionJudge` then follows the interrupting speech in audio time: still talking
-backchannel_max_ms after its onset -> a real turn; silent for resume_silence_ms before that -> a short interruption,
-whose transcript `should_resume` checks (only backchannels, or no words at all after the hallucination guard, or
-no transcript in time) before the runner resumes the prompt where it was broken.
+False interruptions (pause policy, and vad policy with DialogSettings.bargein_resume): neither waits for words
+before silencing the prompt, so "mmh" and "attendez" both pause (or break) it. `InterruptionJudge` then follows the
+interrupting speech in audio time and decides what it was: a part still talking backchannel_max_ms after its onset
+-> a real turn; a part that ended (resume_silence_ms of silence) -> its words are awaited, up to
+backchannel_words_wait_ms of audio time, and judged with the backchannel vocabulary (robot.dialog.backchannel:
+phrase families, hums in any spelling Whisper gives them). Only backchannels, or no words in time -> resume;
+any other word -> a real turn. `should_resume` then applies max_resumes.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from robot.dialog.intents import normalize_text
+from robot.dialog.backchannel import BackchannelVocabulary
 from robot.events import Word
 from robot.settings import DialogSettings
 
@@ -127,7 +129,7 @@ class BargeInPolicy:
 
     def __init__(self, settings: DialogSettings) -> None:
         self._s = settings
-        self._backchannels = frozenset(normalize_text(w) for w in settings.backchannels)
+        self._backchannels = BackchannelVocabulary(settings.backchannels)
         self._caller = _CallerEnvelope()
         self._prompt_start: float | None = None
         self._prompt_env: npt.NDArray[np.float64] | None = None
@@ -201,7 +203,7 @@ class BargeInPolicy:
         if not heard:
             return None
         seg.words = " ".join(w.text.strip() for w in heard)
-        real = [w for w in heard if normalize_text(w.text) and normalize_text(w.text) not in self._backchannels]
+        real = [w for w in heard if not self._backchannels.matches(w.text)]
         if not real or self._is_echo(seg, t):
             return None
         seg.non_backchannel = real[0].text.strip()
@@ -244,61 +246,120 @@ class BargeInPolicy:
         return True
 
 
-# --- false interruptions (vad policy) -------------------------------------------------------------------------
+# --- false interruptions (pause and vad policies) --------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class InterruptionVerdict:
-    """What the speech that broke a prompt turned out to be (audio seconds)."""
+    """What the speech that paused or broke a prompt turned out to be (audio seconds).
 
-    kind: Literal["speech", "short"]  # speech: still talking at backchannel_max_ms; short: ended before
+    speech: a part still talking (or that talked) backchannel_max_ms; words: a part's words are not all
+    backchannels; short: every part was short and its words are backchannels, or none came (`no_words` parts)."""
+
+    kind: Literal["speech", "words", "short"]
     onset: float
-    end: float  # end of its last speech segment ("short"), or the time it was judged ("speech")
+    end: float  # end of its last part (short, words), or the time it was judged (speech)
+    text: str | None = None  # the parts' words (None: no part got any in time)
+    no_words: int = 0  # parts judged without words (ASR off, failed, or later than backchannel_words_wait_ms)
+
+
+@dataclass(slots=True)
+class _Part:
+    """One stretch of the interruption: VAD segments with less than resume_silence_ms between them."""
+
+    onset: float
+    end: float | None = None  # None: still talking
+    asked: bool = False  # its words were asked for
+    asked_at: float = 0.0
+    sent: bool = False  # handed out by to_transcribe
+    judged: bool = False  # its words came, or the wait for them is over
+    text: str | None = None
 
 
 class InterruptionJudge:
-    """Follows the speech that broke a prompt, from its VAD onset, through VAD events and ticks (audio time).
-    Further segments before the verdict belong to the same interruption ("oui... oui")."""
+    """Follows the speech that paused (pause policy) or broke (vad policy) a prompt, from its VAD onset, in audio
+    time: VAD events, ticks, and the words of each part, pure (the listener asks the ASR and hands the words in).
 
-    def __init__(self, settings: DialogSettings, onset: float, *, in_speech: bool = True) -> None:
+    A part that talks backchannel_max_ms is a real turn ("speech"). A part followed by resume_silence_ms of silence
+    is short: its words are asked for (`to_transcribe`) and awaited for backchannel_words_wait_ms of audio time at
+    most. Words that are not all backchannels make it a real turn ("words"); when every part is short and judged
+    and the caller is silent, the verdict is "short" (resume). A part whose words never came counts as short and
+    wordless (`no_words`): a short sound nothing showed to be more than a backchannel, noise or echo. The verdict
+    waits for the words, so it does not depend on how fast the ASR answers, up to that wait."""
+
+    def __init__(self, settings: DialogSettings, onset: float, *, in_speech: bool = True, words: bool = True) -> None:
         self._max_s = settings.backchannel_max_ms / 1000
         self._silence_s = settings.resume_silence_ms / 1000
+        self._wait_s = settings.backchannel_words_wait_ms / 1000
+        self._words = words
+        self._vocabulary = BackchannelVocabulary(settings.backchannels)
         self.onset = onset
-        self._in_speech = in_speech
-        self._last_end = onset
+        self._parts = [_Part(onset, None if in_speech else onset)]
         self.verdict: InterruptionVerdict | None = None
 
     def speech_started(self, t: float) -> None:
-        self._in_speech = True
+        last = self._parts[-1]
+        if last.end is None:
+            return
+        if not last.asked and t - last.end < self._silence_s:
+            last.end = None  # the same part goes on ("oui... oui")
+        else:
+            self._parts.append(_Part(t))
 
     def speech_ended(self, t: float) -> None:
-        self._in_speech = False
-        self._last_end = max(self._last_end, t)
+        last = self._parts[-1]
+        last.end = t if last.end is None else max(last.end, t)
+
+    def to_transcribe(self) -> list[tuple[float, float]]:
+        """(onset, end) of the parts whose words are wanted now; each part is returned once."""
+        wanted = [p for p in self._parts if p.asked and not p.judged and not p.sent]
+        for part in wanted:
+            part.sent = True
+        return [(p.onset, p.end if p.end is not None else p.asked_at) for p in wanted]
+
+    def words(self, onset: float, text: str | None, t: float) -> InterruptionVerdict | None:
+        """The words of the part that began at `onset` (None: the ASR had none to give); may decide."""
+        for part in self._parts:
+            if part.onset == onset and not part.judged:
+                part.judged, part.text = True, text
+        return self.tick(t)
 
     def tick(self, t: float) -> InterruptionVerdict | None:
         if self.verdict is not None:
             return self.verdict
-        if (self._in_speech and t - self.onset >= self._max_s) or self._last_end - self.onset > self._max_s:
-            self.verdict = InterruptionVerdict("speech", self.onset, t)
-        elif not self._in_speech and t - self._last_end >= self._silence_s:
-            self.verdict = InterruptionVerdict("short", self.onset, self._last_end)
+        for part in self._parts:
+            if part.end is None and t - part.onset >= self._max_s:
+                return self._decide("speech", t)  # still talking
+            if part.end is not None and part.end - part.onset > self._max_s:
+                return self._decide("speech", t)  # it already talked that long
+            if part.end is not None and not part.asked and t - part.end >= self._silence_s:
+                part.asked, part.asked_at, part.judged = True, t, not self._words
+            if part.asked and not part.judged and t - part.asked_at >= self._wait_s:
+                part.judged = True  # no words in time: judged on its (short) duration alone
+            if part.judged and part.text is not None and not self._vocabulary.matches(part.text):
+                return self._decide("words", part.end if part.end is not None else t)
+        last = self._parts[-1]
+        if all(p.judged for p in self._parts) and last.end is not None and t - last.end >= self._silence_s:
+            return self._decide("short", last.end)
+        return None
+
+    def _decide(self, kind: Literal["speech", "words", "short"], end: float) -> InterruptionVerdict:
+        texts = [p.text for p in self._parts if p.text is not None]
+        missing = sum(1 for p in self._parts if p.judged and p.text is None)
+        self.verdict = InterruptionVerdict(kind, self.onset, end, " ".join(texts) if texts else None, missing)
         return self.verdict
 
 
 def is_backchannel_text(text: str, backchannels: Sequence[str]) -> bool:
     """Every word of `text` is a backchannel ("oui", "mmh"...); an empty text counts (nothing was said)."""
-    remaining = f" {normalize_text(text)} "
-    for phrase in sorted({normalize_text(b) for b in backchannels}, key=len, reverse=True):
-        while phrase and f" {phrase} " in remaining:
-            remaining = remaining.replace(f" {phrase} ", " ")
-    return not remaining.strip()
+    return BackchannelVocabulary(backchannels).matches(text)
 
 
 def should_resume(
     verdict: InterruptionVerdict | None, text: str | None, resumes: int, settings: DialogSettings
 ) -> bool:
-    """Resume the broken prompt? Only for a short interruption made of backchannels or no words (`text` None: no
-    transcript in time or no ASR), and at most max_resumes times per prompt."""
+    """Resume the paused/broken prompt? Only after a short interruption made of backchannels or of no words
+    (`text` None: none in time, or no ASR), and at most max_resumes times per prompt."""
     if verdict is None or verdict.kind != "short" or resumes >= settings.max_resumes:
         return False
     return text is None or is_backchannel_text(text, settings.backchannels)

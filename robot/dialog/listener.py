@@ -21,8 +21,9 @@ ASR work (the vad policy never waits on ASR).
   `settle(text)` true, the turn resolves (`Turn.early`, committed words as text) without waiting for the silence.
   It resolves with None when nobody spoke within timeout_s of audio time. A segment that started at or after
   `since` and already ended counts too.
-- False interruptions: `interruption(onset)` follows the speech that broke a prompt (InterruptionJudge) and
-  transcribes it when it was short, so the runner can tell a backchannel (resume the prompt) from an answer.
+- False interruptions: `interruption(onset)` follows the speech that paused or broke a prompt (InterruptionJudge)
+  and transcribes each short part of it, the judge waiting for those words (backchannel_words_wait_ms of audio time
+  at most), so the runner can tell a backchannel (resume the prompt) from an answer whatever the ASR's latency.
 All timing here is stream audio time (AudioChunk.t), so tests need no sleeps.
 """
 
@@ -279,38 +280,52 @@ class CallListener:
 
     # --- false interruptions ---------------------------------------------------------------------------------
     async def interruption(self, onset: float) -> tuple[InterruptionVerdict | None, str | None]:
-        """Follow the speech (VAD onset `onset`) that broke a prompt until InterruptionJudge decides. A short one
-        is transcribed (Priority.BARGEIN, bargein_asr_deadline_ms): its text, or None (no ASR, failed, too late).
-        (None, None) when the stream ended first."""
+        """Follow the speech (VAD onset `onset`) that paused or broke a prompt until InterruptionJudge decides; each
+        short part of it is transcribed (Priority.BARGEIN) and its words handed to the judge, which waits for them up
+        to backchannel_words_wait_ms of audio time. (verdict, its words or None); (None, None) when the stream ended
+        first."""
         if self._judge is not None and not self._judge[1].done():
             raise RuntimeError("interruption is already awaited for this call")
-        judge = InterruptionJudge(self.settings, onset, in_speech=self._segment_onset is not None)
-        if self._segment_onset is None and self._last_segment is not None and self._last_segment[0] >= onset:
+        in_speech = self._segment_onset is not None
+        judge = InterruptionJudge(self.settings, onset, in_speech=in_speech, words=self._asr is not None)
+        if not in_speech and self._last_segment is not None and self._last_segment[0] >= onset:
             judge.speech_ended(self._last_segment[1])
         future: asyncio.Future[InterruptionVerdict | None] = asyncio.get_running_loop().create_future()
         self._judge = (judge, future)
         self._judge_tick()
         verdict = await future
-        if verdict is None or verdict.kind != "short" or self._asr is None:
-            return verdict, None
-        transcript = await self._transcribe(
-            max(0.0, verdict.onset - 0.1),
-            verdict.end + 0.1,
-            Priority.BARGEIN,
-            self.settings.bargein_asr_deadline_ms,
-            "interruption transcription",
-        )
-        return verdict, (transcript.text.strip() if transcript is not None else None)
+        return verdict, (verdict.text if verdict is not None else None)
 
     def _judge_tick(self) -> None:
         pending = self._judge
         if pending is None:
             return
-        verdict = pending[0].tick(self.audio_time)
-        if verdict is not None:
-            self._judge = None
-            if not pending[1].done():
-                pending[1].set_result(verdict)
+        judge, future = pending
+        verdict = judge.tick(self.audio_time)
+        if verdict is None:
+            for start, end in judge.to_transcribe():
+                self._spawn(self._part_words(judge, start, end))
+            return
+        self._judge = None
+        if not future.done():
+            future.set_result(verdict)
+
+    async def _part_words(self, judge: InterruptionJudge, onset: float, end: float) -> None:
+        """Words of one short part of an interruption for its judge: the ASR's, else the live words heard then."""
+        transcript = await self._transcribe(
+            max(0.0, onset - 0.1),
+            end + 0.1,
+            Priority.BARGEIN,
+            self.settings.backchannel_words_wait_ms,
+            "interruption transcription",
+        )
+        if transcript is not None:
+            text: str | None = transcript.text.strip()
+        else:
+            text = " ".join(w.text for w in self.turn_words(onset, end)) or None
+        if self._judge is not None and self._judge[0] is judge:
+            judge.words(onset, text, self.audio_time)
+            self._judge_tick()
 
     # --- live words -------------------------------------------------------------------------------------------
     def _stream_step(self) -> None:

@@ -9,8 +9,10 @@ listens for the answer from the barge-in's speech onset. Prompts of steps that d
 interruptible. A prompt ends on PLAYBACK_STOP (done or break) for its file, or, if FreeSWITCH never says so, after
 its duration plus `PLAYBACK_GRACE_S`.
 
-False interruptions (vad policy with bargein_resume): after a break, the listener follows the interrupting speech;
-a short one made of backchannels (or of no words) resumes the prompt where it was broken, less resume_rewind_ms:
+False interruptions (pause policy; vad policy with bargein_resume): after the pause or break, the listener follows
+the interrupting speech and waits for its words (robot.dialog.bargein.InterruptionJudge); a short one made of
+backchannels (or of no words) resumes the prompt: pause policy, the same uuid_fileman toggle (same sample); vad
+policy, where it was broken, less resume_rewind_ms:
 `uuid_broadcast <uuid> <file>@@<samples> aleg`, the position taken from PLAYBACK_STOP's playback_last_offset_pos
 (else estimated from the stream times). Anything else goes on to the step's listening, as before.
 
@@ -246,7 +248,8 @@ class ScenarioRunner:
         text = text if text is not None else self.listener.heard_since(barged.speech_onset)  # no transcript in time
         fields: dict[str, object] = {"step": name, "kind": verdict.kind if verdict else "stream_end"}
         if verdict is not None:
-            fields |= {"speech_ms": round((verdict.end - verdict.onset) * 1000), "text": text}
+            speech_ms = round((verdict.end - verdict.onset) * 1000)
+            fields |= {"speech_ms": speech_ms, "text": text, "no_words": verdict.no_words}
         return should_resume(verdict, text, resumes, self.settings), fields
 
     async def _resume_offset(self, playback: Playback, barged: BargeInDecision) -> int:
