@@ -391,6 +391,13 @@ class AmdSettings(_Section):
     operator_score_min: float = Field(
         3.0, gt=0, description="Operator-announcement phrase score that gives OPERATOR, points."
     )
+    operator_weak_score_min: float = Field(
+        2.0,
+        gt=0,
+        description="At a decision point, operator phrase points (weak ones summed) that give OPERATOR when they "
+        "outweigh the voicemail points and no human phrase was heard; fewer still turn a MACHINE verdict into "
+        "OPERATOR, points.",
+    )
     early_machine_phrase_score: float = Field(
         3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
     )

@@ -6,8 +6,8 @@ conclusive, otherwise None ("wait"). `needs_transcript(now)` says when an ASR re
 
 Rules, in order (every threshold is a field of AmdSettings, in ms or points):
 1. A SIT tone -> OPERATOR. A beep (beep_min_ms <= duration <= beep_max_ms) -> MACHINE, at once.
-2. With a transcript: operator phrases >= operator_score_min (and above voicemail) -> OPERATOR; voicemail minus
-   human points >= early_machine_phrase_score -> MACHINE, before the window ends.
+2. With a transcript: operator phrases >= operator_score_min (and above voicemail and human) -> OPERATOR;
+   voicemail minus human points >= early_machine_phrase_score -> MACHINE, before the window ends.
 3. A decision point is reached when: continuous speech reaches machine_speech_ms by the deadline; or an utterance
    (segments joined across pauses < utterance_gap_ms) reaches long_greeting_ms; or a short greeting (total speech
    <= human_max_greeting_ms) is followed by after_greeting_silence_ms of silence; or the deadline passes.
@@ -15,7 +15,9 @@ Rules, in order (every threshold is a field of AmdSettings, in ms or points):
    max_extension_ms while speech goes on (room for the long-greeting rule) or while a greeting that just ended
    has had less than after_greeting_silence_ms of silence (room for a voicemail beep). No speech by
    no_speech_timeout_ms -> NO_ANSWER.
-4. At a decision point the evidence is fused into one score (timing points + phrase points); score >=
+4. At a decision point, operator phrases outweighing voicemail ones with no human phrase give OPERATOR when they
+   reach operator_weak_score_min or when the evidence below says MACHINE (a carrier announcement without SIT).
+   Otherwise the evidence is fused into one score (timing points + phrase points); score >=
    machine_score_min -> MACHINE, otherwise HUMAN (biased toward humans: hanging up on a person is the costly
    error), with a lower confidence when the score is above human_score_max. The transcript is asked at the first
    decision point or at the (unextended) deadline, whichever comes first.
@@ -185,7 +187,7 @@ class AmdClassifier:
             )
         kw = self._scores
         if kw is not None:
-            if kw.operator >= self._s.operator_score_min and kw.operator > kw.voicemail:
+            if kw.operator >= self._s.operator_score_min and kw.operator > max(kw.voicemail, kw.human):
                 return self._verdict_of(AmdResult.OPERATOR, 0.9, f, (f"operator phrases: {kw.describe()}",))
             margin = kw.machine_minus_human
             if margin >= self._s.early_machine_phrase_score:
@@ -267,6 +269,16 @@ class AmdClassifier:
     def _fuse(self, f: TimingFeatures, kw: KeywordScores | None) -> AmdVerdict:
         fused = self._fused_score(f, kw)
         s = self._s
+        # carrier announcements without SIT: weak operator phrases decide alone from operator_weak_score_min,
+        # and any operator phrase outweighing the voicemail ones turns a MACHINE verdict into OPERATOR
+        operator_wins = kw is not None and kw.human == 0 and kw.operator > kw.voicemail
+        if (
+            kw is not None
+            and operator_wins
+            and (kw.operator >= s.operator_weak_score_min or fused.score >= s.machine_score_min)
+        ):
+            reasons = (*fused.reasons, f"operator phrases {kw.operator:.1f} > voicemail {kw.voicemail:.1f}")
+            return self._verdict_of(AmdResult.OPERATOR, 0.7, f, reasons, fused.score)
         if fused.score >= s.machine_score_min:
             conf = _confidence(fused.score - s.machine_score_min + 0.5)
             return self._verdict_of(AmdResult.MACHINE, conf, f, fused.reasons, fused.score)

@@ -4,8 +4,9 @@ Matching works on normalised words: lower case, no accents, apostrophes and hyph
 "Allô", "allo" and "ALLO" match, "laissez-moi" matches "laissez moi", "n'est" matches "n est". Words whose accent
 is their meaning keep it ("là" is not the article "la", "où" is not "ou"). Inflections fold for matching: plural
 -s/-x and feminine -e of participles and adjectives ("complétée", "complétés" match "complété"; "absente" matches
-"absent"). A phrase matches only on whole words ("oui" never matches inside "ouistiti"). When matches overlap, the
-longest wins ("laissez-moi un message" counts once, not also as "un message").
+"absent"). Whisper's abbreviation "n°" (also "nº") reads as "numéro". A phrase matches only on whole words ("oui"
+never matches inside "ouistiti"). When matches overlap, the longest wins ("laissez-moi un message" counts once, not
+also as "un message").
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Weight(StrEnum):
 
 
 _WORD = re.compile(r"[^\W_]+")
+_NUMERO = re.compile(r"\bn\s*[°º]", re.IGNORECASE)  # "n°", "nº": how Whisper writes "numéro"
 # words that folding would merge with another word of a different meaning: they keep their accent
 _MEANINGFUL_ACCENTS = frozenset({"là", "où", "çà", "dû", "sûr", "sûre", "sûrs", "sûres", "mûr", "mûre"})
 
@@ -48,8 +50,8 @@ def _fold(word: str) -> str:
 
 def normalise_words(text: str) -> tuple[str, ...]:
     """Lower-case words of `text`, accents removed except where they are the meaning (see _MEANINGFUL_ACCENTS);
-    apostrophes (' ’ `), hyphens and punctuation split words."""
-    words = _WORD.findall(unicodedata.normalize("NFC", text.lower()))
+    apostrophes (' ’ `), hyphens and punctuation split words; "n°" is the word "numéro"."""
+    words = _WORD.findall(_NUMERO.sub(" numéro ", unicodedata.normalize("NFC", text.lower())))
     return tuple(folded for word in words for folded in _WORD.findall(_fold(word)))
 
 

@@ -164,6 +164,30 @@ def test_operator_announcement_by_phrases(keywords: KeywordSet) -> None:
     assert v.result is AmdResult.OPERATOR
 
 
+def test_weak_operator_phrases_together_give_operator(keywords: KeywordSet) -> None:
+    # a misheard announcement: only the subject and "n'est plus" survive; 1.6 s of speech alone would say HUMAN
+    v = Call(AmdClassifier(rules(), keywords), [(0.3, 1.9)], "ce n°1 n'est plus en termes dis").run()
+    assert v.result is AmdResult.OPERATOR
+    assert "operator phrases 2.0 > voicemail 0.0" in v.reasons[-1]
+    assert Call(AmdClassifier(rules(), None), [(0.3, 1.9)]).run().result is AmdResult.HUMAN
+
+
+def test_one_operator_phrase_turns_a_machine_verdict_into_operator_only(keywords: KeywordSet) -> None:
+    long_speech = [(0.3, 5.0)]  # timing says MACHINE
+    v = Call(AmdClassifier(rules(), keywords), long_speech, "toutes les lignes de jeux sont en fond").run()
+    assert v.result is AmdResult.OPERATOR
+    short = [(0.3, 1.0)]  # timing says HUMAN: one weak operator phrase does not overturn it
+    assert Call(AmdClassifier(rules(), keywords), short, "votre correspondant").run().result is AmdResult.HUMAN
+
+
+def test_operator_phrases_yield_to_human_and_voicemail_ones(keywords: KeywordSet) -> None:
+    human = Call(AmdClassifier(rules(), keywords), [(0.3, 2.3)], "allô oui ce numéro n'est plus le bon").run()
+    assert human.result is AmdResult.HUMAN
+    text = "votre correspondant est absent, toutes les lignes, laissez un message"
+    machine = Call(AmdClassifier(rules(), keywords), [(0.3, 5.0)], text).run()
+    assert machine.result is AmdResult.MACHINE
+
+
 def test_guarded_transcript_falls_back_to_timing(keywords: KeywordSet) -> None:
     v = Call(AmdClassifier(rules(), keywords), [(0.3, 5.0)], None).run()
     assert v.result is AmdResult.MACHINE

@@ -48,6 +48,9 @@ def test_shipped_file_has_the_required_families(keywords: KeywordSet) -> None:
         ("n'est pas", ("n", "est", "pas")),
         ("Boîte  VOCALE!", ("boite", "vocale")),
         ("cœur", ("coeur",)),
+        ("ce n°1 n'est plus", ("ce", "numero", "1", "n", "est", "plus")),  # Whisper's abbreviation of numéro
+        ("N° 12, nº", ("numero", "12", "numero")),
+        ("un nô", ("un", "no")),
         ("", ()),
     ],
 )
@@ -205,3 +208,11 @@ def test_a_phrase_repeated_as_an_inflection_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"kw.yaml:4: voicemail.strong: phrase 'je suis absente' repeats line 3"):
         parse_keywords(text, path)
+
+
+def test_misheard_announcement_keeps_weak_operator_evidence(keywords: KeywordSet) -> None:
+    found = families(keywords, "ce n°1 n'est plus en termes dis actuellement")
+    assert [f for f, _, _ in found] == ["operator", "operator"]
+    assert keywords.score("ce n°1 n'est plus", 3.0, 1.0).operator == 2.0
+    # "désolé" alone is in no family: voicemails open with it too
+    assert keywords.score("Désolé, mais cette boîte", 3.0, 1.0).operator == 0.0
