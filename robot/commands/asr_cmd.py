@@ -78,15 +78,19 @@ async def serve(settings: Settings, ready: asyncio.Event | None = None, *, with_
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with contextlib.AsyncExitStack() as stack:
+        analysis = None  # the service's own analysis worker (VAD off the loop), or the robot's one
         if with_robot:  # the robot owns the engine; its calls' requests come before the service's
             app = await stack.enter_async_context(RobotApp(settings, serve_handoff=True, serve_metrics=True))
             assert app.engine is not None
             engine = app.engine
+            analysis = app.analysis
             print(f"robot asr: with the robot (hand-off on port {app.handoff_port}, audio on {app.audio.port})")
         else:
             engine = await AsrEngine.load(settings.asr)
             stack.callback(engine.close)
-        service = await stack.enter_async_context(AsrService(engine, settings.asr_service, settings.vad))
+        service = await stack.enter_async_context(
+            AsrService(engine, settings.asr_service, settings.vad, analysis=analysis)
+        )
         host = settings.asr_service.host
         auth = "token required" if settings.asr_service.token else "no auth"
         if settings.asr_service.token is None and not _loopback(host):

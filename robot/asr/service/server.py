@@ -10,12 +10,14 @@ from websockets.asyncio.server import Server
 from robot.asr.engine import AsrEngine
 from robot.asr.service.tcp import ServiceContext, start_tcp
 from robot.asr.service.ws import start_ws
+from robot.media.analysis import AnalysisWorker
 from robot.settings import AsrServiceSettings, VadSettings
 
 
 class AsrService:
     """`async with AsrService(engine, settings, vad) as service:` listens on `service.tcp_port`/`ws_port`
-    (None where that server is off)."""
+    (None where that server is off). Every client's VAD runs in `analysis` (the RobotApp's worker when the robot runs
+    in the same process), else in a worker of the service's own, closed with it."""
 
     def __init__(
         self,
@@ -25,8 +27,11 @@ class AsrService:
         *,
         tcp: bool = True,
         ws: bool = True,
+        analysis: AnalysisWorker | None = None,
     ) -> None:
-        self.ctx = ServiceContext(engine, settings, vad)
+        self._own_analysis = analysis is None
+        worker = AnalysisWorker(name="asr-service-vad") if analysis is None else analysis
+        self.ctx = ServiceContext(engine, settings, vad, worker)
         self._want_tcp = tcp
         self._want_ws = ws
         self._tcp: asyncio.Server | None = None
@@ -58,3 +63,5 @@ class AsrService:
             await self._ws.wait_closed()
         if self._tcp is not None:
             await self._tcp.wait_closed()
+        if self._own_analysis:
+            self.ctx.analysis.close()

@@ -8,6 +8,14 @@ a partial recognition of the segment's buffer; at each segment end, `flush()` an
 final one. Because steps and VAD events fall on the same stream positions whatever the chunking, a file fed at once
 and the same audio fed 20 ms at a time produce the same requests, hence the same committed text.
 
+The VAD can run elsewhere (live servers: robot.media.analysis.AnalysisWorker, off the event loop): a session
+built with `vad=None` cuts the audio it is fed at the step boundaries, hands those pieces out with `to_analyse()`
+(after `end()`, an empty piece: end of input) and takes their events back, in order, with `analysed()` (one list per
+piece: what `vad_events` computes with a StreamingVad). A step is consumed only once all its pieces are analysed,
+and a piece's events are those of the windows that end in it, so the steps see exactly the events the in-session
+VAD would give them; a flush covers the audio received before it (not what arrived while its events were computed):
+same requests, same output as the in-session VAD consuming each piece as it comes, whenever the results come.
+
 `catch_up=True` (live servers): a partial is skipped when more than a step of audio already waits, so a client
 whose recognitions fall behind catches up instead of queuing iterations. Only one request is out at a time:
 call `complete(words)` (None when the engine dropped it) before the next `next_request()`.
@@ -16,6 +24,7 @@ call `complete(words)` (None when the engine dropped it) before the next `next_r
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +38,7 @@ from robot.events import SpeechEnded, SpeechStarted, Word
 RATE = 16000
 UNHEARD_S = 0.04  # words whose aligned start is this close to the end of the audio are dropped, seconds
 FloatArray = npt.NDArray[np.float32]
+VadEvents = list[SpeechStarted | SpeechEnded]
 
 
 class BacklogFull(Exception):
@@ -62,7 +72,8 @@ class Output:
 
 
 class StreamSession:
-    def __init__(self, config: SessionConfig, vad: StreamingVad, policy: OnlineAgreement) -> None:
+    def __init__(self, config: SessionConfig, vad: StreamingVad | None, policy: OnlineAgreement) -> None:
+        """`vad` None: the VAD runs outside (see `to_analyse()` / `analysed()`)."""
         self.config = config
         self.vad = vad
         self.policy = policy
@@ -80,6 +91,13 @@ class StreamSession:
         self._flush_wanted = False
         self._ended = False
         self._out: Request | None = None
+        # outside VAD (vad None): inbox pieces never cross a step boundary; the first len(_inbox_events) have events
+        self._to_send: list[npt.NDArray[Any]] = []  # pieces (dtype as fed) not handed out by to_analyse() yet
+        self._in_analysis: deque[int] = deque()  # sizes of the pieces handed out, results not back (0: end marker)
+        self._inbox_events: deque[VadEvents] = deque()
+        self._analysed_n = 0  # samples at the front of the inbox whose events are known
+        self._end_events: VadEvents | None = None  # the VAD's flush at the end of input, once known
+        self._flush_at = 0  # stream position (samples) the pending flush covers (outside VAD)
 
     @property
     def backlog_s(self) -> float:
@@ -88,6 +106,16 @@ class StreamSession:
     @property
     def position_s(self) -> float:
         return self._consumed / RATE
+
+    @property
+    def awaiting_analysis(self) -> int:
+        """Pieces (end marker included) handed out or still to hand out whose events are not back."""
+        return len(self._to_send) + len(self._in_analysis)
+
+    @property
+    def flush_pending(self) -> bool:
+        """A flush or the end was asked for and is not done yet (it may wait for the VAD's results)."""
+        return self._flush_wanted
 
     @property
     def finished(self) -> bool:
@@ -100,18 +128,55 @@ class StreamSession:
         if self._inbox_n and self._inbox_n + samples.size > self.config.max_backlog_s * RATE:
             raise BacklogFull(f"more than {self.config.max_backlog_s:g} s of audio waiting")
         chunk = to_float(samples)
-        if chunk.size:
+        if not chunk.size:
+            return
+        if self.vad is not None:
             self._inbox.append(chunk.copy())
-            self._inbox_n += chunk.size
+        else:  # cut at the step boundaries of the stream position, so each step is made of whole pieces
+            raw = samples.copy()  # the VAD gets the samples as fed (int16 from the servers)
+            chunk = to_float(raw)
+            received = self._consumed + self._inbox_n
+            cut = 0
+            while cut < chunk.size:
+                end = min(chunk.size, cut + self._step - (received + cut) % self._step)
+                self._inbox.append(chunk[cut:end])
+                self._to_send.append(raw[cut:end])
+                cut = end
+        self._inbox_n += chunk.size
 
     def flush(self) -> None:
         """Recognise all audio received so far and commit every word of it."""
         self._flush_wanted = True
+        self._flush_at = self._consumed + self._inbox_n
 
     def end(self) -> None:
         """End of input: like flush, then the stream is over."""
+        if self.vad is None and not self._ended:
+            self._to_send.append(np.zeros(0, dtype=np.int16))
         self._flush_wanted = True
+        self._flush_at = self._consumed + self._inbox_n
         self._ended = True
+
+    def to_analyse(self) -> list[npt.NDArray[Any]]:
+        """Outside VAD: the pieces fed since the last call, in order (an empty one: the end of input). Give each
+        piece's events to `analysed()`, in the same order."""
+        if self.vad is not None:
+            raise RuntimeError("this session runs its own VAD")
+        pieces, self._to_send = self._to_send, []
+        self._in_analysis.extend(piece.size for piece in pieces)
+        return pieces
+
+    def analysed(self, results: Sequence[Sequence[SpeechStarted | SpeechEnded]]) -> None:
+        """The VAD events of the next pieces handed out by `to_analyse()`, one sequence per piece, in order."""
+        if len(results) > len(self._in_analysis):
+            raise ValueError(f"{len(results)} VAD results for {len(self._in_analysis)} pieces in analysis")
+        for events in results:
+            size = self._in_analysis.popleft()
+            if size:
+                self._inbox_events.append(list(events))
+                self._analysed_n += size
+            else:
+                self._end_events = list(events)
 
     def next_request(self) -> Request | None:
         if self._out is not None:
@@ -127,13 +192,21 @@ class StreamSession:
                 if not (self.config.catch_up and waiting):
                     return self._request(final=False)
             want = self._step - self._consumed % self._step
-            if self._inbox_n >= want:
-                self._ingest(self._take(want))
+            # own VAD: all the audio waiting is ready, and a flush covers all of it when it is done; outside VAD:
+            # only the audio whose events are back is ready, and a flush covers the audio received before it
+            ready = self._inbox_n if self.vad is not None else self._analysed_n
+            covered = self._flush_at - self._consumed if self._flush_wanted and self.vad is None else self._inbox_n
+            if ready >= want and covered >= want:
+                self._ingest(*self._take(want))
                 continue
             if self._flush_wanted:
-                if self._inbox_n:
-                    self._ingest(self._take(self._inbox_n))
+                if covered:
+                    if ready < covered:
+                        return None  # waits for its VAD events
+                    self._ingest(*self._take(covered))
                     continue
+                if self._ended and self.vad is None and self._end_events is None:
+                    return None  # waits for the VAD's end-of-input events
                 return self._flush_now()
             return None
 
@@ -169,7 +242,7 @@ class StreamSession:
         """All input consumed on flush/end: close the VAD at the end of input, finalise what is buffered."""
         self._flush_wanted = False
         if self._ended:
-            self._events.extend(self.vad.flush())
+            self._events.extend(self.vad.flush() if self.vad is not None else self._end_events or [])
             if self._route():
                 return self._request(final=True)
         if self._in_segment:
@@ -178,23 +251,29 @@ class StreamSession:
             return self._request(final=True)
         return None
 
-    def _take(self, n: int) -> FloatArray:
+    def _take(self, n: int) -> tuple[FloatArray, VadEvents]:
+        """The next `n` inbox samples and, outside VAD, their events (whole pieces: they end on steps)."""
         parts: list[FloatArray] = []
+        events: VadEvents = []
         while n > 0:
             head = self._inbox[0]
             if head.size <= n:
                 parts.append(self._inbox.popleft())
                 n -= head.size
-            else:
+                if self.vad is None:
+                    events.extend(self._inbox_events.popleft())
+            else:  # own VAD only: outside-VAD pieces never cross the end of a step
                 parts.append(head[:n])
                 self._inbox[0] = head[n:]
                 n = 0
         chunk = np.concatenate(parts) if len(parts) > 1 else parts[0]
         self._inbox_n -= chunk.size
-        return chunk
+        if self.vad is None:
+            self._analysed_n -= chunk.size
+        return chunk, events
 
-    def _ingest(self, chunk: FloatArray) -> None:
-        self._events.extend(self.vad.process(chunk))
+    def _ingest(self, chunk: FloatArray, events: VadEvents) -> None:
+        self._events.extend(self.vad.process(chunk) if self.vad is not None else events)
         self._store = np.concatenate([self._store, chunk])
         self._consumed += chunk.size
 
@@ -237,3 +316,21 @@ class StreamSession:
         if drop > 0:
             self._store = self._store[drop:]
             self._store_start += drop
+
+
+def vad_events(vad: StreamingVad, pieces: Sequence[npt.NDArray[Any]]) -> list[VadEvents]:
+    """The results `StreamSession.analysed()` wants for `to_analyse()` pieces: each piece's events from `vad` (one
+    model run for consecutive pieces), the VAD's flush for an empty piece (end of input)."""
+    out: list[VadEvents] = []
+    run: list[npt.NDArray[Any]] = []
+    for piece in pieces:
+        if piece.size:
+            run.append(piece)
+            continue
+        if run:
+            out.extend(vad.process_many(run))
+            run = []
+        out.append([*vad.flush()])
+    if run:
+        out.extend(vad.process_many(run))
+    return out

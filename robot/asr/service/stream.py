@@ -2,11 +2,17 @@
 
 `ClientStream.feed()` waits (never grows without bound) while the session's backlog is full, so a server that awaits
 it stops reading the socket and TCP flow control slows the sender. `run()` loops: next request -> engine -> emit.
+
+Live servers give the stream a lane of the AnalysisWorker (robot.media.analysis; the RobotApp's with --with-robot):
+the session is built without a VAD, the received audio goes to the worker thread in step-aligned pieces (one push per
+received message, analysed with the other clients' and calls' pieces of that iteration), and the events come back
+once per lane per iteration; the event loop never runs Silero.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -16,10 +22,12 @@ import numpy.typing as npt
 
 from robot.asr.alignatt import make_policy
 from robot.asr.engine import AsrEngine, Priority
-from robot.asr.service.session import BacklogFull, Output, SessionConfig, StreamSession
+from robot.asr.service.session import RATE, BacklogFull, Output, SessionConfig, StreamSession, VadEvents
 from robot.asr.vad import SileroModel, StreamingVad
 from robot.errors import AsrError
 from robot.events import Word
+from robot.media.analysis import Lane
+from robot.media.audio import AudioChunk
 from robot.settings import AsrServiceSettings, VadSettings
 
 log = logging.getLogger(__name__)
@@ -62,13 +70,14 @@ def session_config(settings: AsrServiceSettings, vad: VadSettings, *, catch_up: 
 def new_session(
     settings: AsrServiceSettings,
     vad_settings: VadSettings,
-    vad_model: SileroModel,
+    vad_model: SileroModel | None,
     *,
     policy: str | None = None,
     catch_up: bool = True,
     prompt_chars: int = 200,
 ) -> StreamSession:
-    """A session with the service's settings; `policy` overrides settings.policy."""
+    """A session with the service's settings; `policy` overrides settings.policy; `vad_model` None: the session's
+    VAD runs outside it (a ClientStream with a lane)."""
     agreement = make_policy(
         policy or settings.policy,
         guard_s=settings.alignatt_guard_ms / 1000,
@@ -77,7 +86,8 @@ def new_session(
         trim_s=settings.trim_s,
     )
     config = session_config(settings, vad_settings, catch_up=catch_up)
-    return StreamSession(config, StreamingVad(vad_settings, vad_model), agreement)
+    vad = None if vad_model is None else StreamingVad(vad_settings, vad_model)
+    return StreamSession(config, vad, agreement)
 
 
 def format_line(words: Sequence[Word], not_before_ms: int = 0) -> tuple[str, int]:
@@ -91,14 +101,25 @@ Emit = Callable[[Output], Awaitable[None]]
 
 
 class ClientStream:
-    def __init__(self, session: StreamSession, recognize: Recognize, emit: Emit) -> None:
+    """`lane`: where the VAD of a session built without one runs (its analyser: session.vad_events on a
+    StreamingVad); closed when `run()` ends."""
+
+    def __init__(
+        self, session: StreamSession, recognize: Recognize, emit: Emit, lane: Lane[VadEvents] | None = None
+    ) -> None:
+        if (lane is None) != (session.vad is not None):
+            raise ValueError("a ClientStream needs a lane exactly when its session has no VAD of its own")
         self.session = session
         self.recognize = recognize
         self.emit = emit
+        self.lane = lane
         self.on_flushed: Callable[[], Awaitable[None]] | None = None
         self._wake = asyncio.Event()
         self._space = asyncio.Event()
+        self._sent = asyncio.Event()  # pieces pushed to the lane
         self._flushes = 0
+        self._pushed_samples = 0
+        self._error: BaseException | None = None
 
     async def feed(self, samples: npt.NDArray[Any]) -> None:
         while True:
@@ -109,6 +130,7 @@ class ClientStream:
                 self._wake.set()
                 await self._space.wait()
                 continue
+            self._send()
             self._wake.set()
             return
 
@@ -119,17 +141,34 @@ class ClientStream:
 
     def end(self) -> None:
         self.session.end()
+        self._send()
         self._wake.set()
 
     async def run(self) -> None:
         """Until the end of input has been recognised; cancel it to abandon the stream."""
+        collector = None if self.lane is None else asyncio.create_task(self._collect(self.lane), name="asr-vad")
+        try:
+            await self._serve()
+        finally:
+            if collector is not None:
+                collector.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await collector
+            if self.lane is not None:
+                self.lane.close()
+
+    async def _serve(self) -> None:
         while True:
             self._wake.clear()
+            if self._error is not None:
+                raise self._error
             flushes = self._flushes
+            before = self.session.position_s
             request = self.session.next_request()
-            self._space.set()
+            if self.session.position_s > before or not self.session.awaiting_analysis:
+                self._space.set()  # (audio that only waits for its VAD events frees no room: feed() goes on waiting)
             if request is None:
-                if flushes and self.on_flushed is not None:
+                if flushes and self.on_flushed is not None and not self.session.flush_pending:
                     self._flushes -= flushes
                     await self.on_flushed()
                 if self.session.finished:
@@ -140,3 +179,29 @@ class ClientStream:
             output = self.session.complete(words)
             if output.committed or output.partial or output.final:
                 await self.emit(output)
+
+    def _send(self) -> None:
+        """The session's new pieces to the VAD lane (one push for all of them)."""
+        if self.lane is None or self.lane.closed:
+            return
+        chunks = []
+        for piece in self.session.to_analyse():
+            chunks.append(AudioChunk(piece, self._pushed_samples / RATE))
+            self._pushed_samples += piece.size
+        if chunks:
+            self.lane.push(chunks)
+            self._sent.set()
+
+    async def _collect(self, lane: Lane[VadEvents]) -> None:
+        """VAD results -> the session, in order; an analysis error ends run() with it."""
+        try:
+            while True:
+                if not lane.pending:
+                    self._sent.clear()
+                    await self._sent.wait()
+                    continue
+                self.session.analysed([events for _, events in await lane.results()])
+                self._wake.set()
+        except Exception as err:
+            self._error = err
+            self._wake.set()

@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
 from robot.asr.engine import AsrEngine
-from robot.asr.service.session import Output, StreamSession
-from robot.asr.service.stream import ClientStream, EngineRecognize, format_line, new_session
+from robot.asr.service.session import Output, vad_events
+from robot.asr.service.stream import ClientStream, Emit, EngineRecognize, format_line, new_session
 from robot.asr.service.wire import InputError, PcmStream
-from robot.asr.vad import SileroModel
+from robot.asr.vad import SileroModel, StreamingVad
+from robot.media.analysis import AnalysisWorker
 from robot.settings import AsrServiceSettings, VadSettings
 
 log = logging.getLogger(__name__)
@@ -26,11 +28,13 @@ REFUSE_LINGER_S = 3.0  # a refused client's remaining input is read and dropped 
 
 @dataclass
 class ServiceContext:
-    """What every connection shares: the one engine, the VAD model, the settings, the client count."""
+    """What every connection shares: the one engine, the analysis worker that runs every client's VAD, the VAD
+    model, the settings, the client count."""
 
     engine: AsrEngine
     settings: AsrServiceSettings
     vad_settings: VadSettings
+    analysis: AnalysisWorker
     vad_model: SileroModel = field(default_factory=SileroModel)
     clients: int = 0
     served: int = 0
@@ -45,8 +49,12 @@ class ServiceContext:
     def leave(self) -> None:
         self.clients -= 1
 
-    def session(self, policy: str | None = None) -> StreamSession:
-        return new_session(self.settings, self.vad_settings, self.vad_model, policy=policy)
+    def stream(self, emit: Emit, policy: str | None = None) -> ClientStream:
+        """A client's stream (call it on the event loop): its session, its VAD in a lane of the analysis worker."""
+        vad = StreamingVad(self.vad_settings, self.vad_model)
+        lane = self.analysis.lane(batch=partial(vad_events, vad))
+        session = new_session(self.settings, self.vad_settings, None, policy=policy)
+        return ClientStream(session, self.recognizer(), emit, lane)
 
     def recognizer(self) -> EngineRecognize:
         return EngineRecognize(self.engine, self.settings.partial_deadline_ms / 1000)
@@ -73,7 +81,7 @@ async def handle_tcp(ctx: ServiceContext, reader: asyncio.StreamReader, writer: 
         await refuse(reader, writer, f"server full ({ctx.settings.max_clients} clients)")
         return
     lines = LineWriter(writer)
-    stream = ClientStream(ctx.session(), ctx.recognizer(), lines.emit)
+    stream = ctx.stream(lines.emit)
     runner = asyncio.create_task(stream.run(), name=f"asr-tcp-{peer}")
     pcm = PcmStream()
     try:

@@ -119,7 +119,7 @@ class WsService:
         if not self.ctx.admit():
             await ws.close(1013, "server full")
             return
-        stream = ClientStream(self.ctx.session(policy), self.ctx.recognizer(), emitter.emit)
+        stream = self.ctx.stream(emitter.emit, policy)
         stream.on_flushed = emitter.flushed
         runner = asyncio.create_task(stream.run(), name="asr-ws-stream")
         decoder = WebmDecoder() if fmt == "webm" else None
