@@ -3,7 +3,8 @@ WebSocket server with a JSON contract and a browser page, in one asyncio process
 
 Each client is a StreamSession (streaming Silero VAD + LocalAgreement-2 or AlignAtt, robot.asr.service.session)
 whose recognitions go to the shared engine at Priority.SERVICE, so iterations of all clients that wait at the same
-moment are decoded in one batch and call traffic, when both run in one process, is served first.
+moment are decoded in one batch and call traffic, when both run in one process, is served first. The clients' VAD
+runs in an AnalysisWorker (robot.media.analysis: the robot's with --with-robot), never on the event loop.
 """
 
 from robot.asr.service.server import AsrService
