@@ -74,6 +74,17 @@ class MediaSettings(_Section):
     )
 
     @model_validator(mode="after")
+    def _frame_fits(self) -> MediaSettings:
+        frame_bytes = self.stream_buffer_ms * self.stream_rate // 500
+        if frame_bytes > self.max_frame_bytes:
+            raise ValueError(
+                f"media.stream_buffer_ms {self.stream_buffer_ms} makes {frame_bytes}-byte frames at "
+                f"{self.stream_rate} Hz, more than media.max_frame_bytes {self.max_frame_bytes}: lower the one or "
+                "raise the other"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _default_public_url(self) -> MediaSettings:
         if "public_url" not in self.model_fields_set:
             host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
@@ -109,6 +120,15 @@ class MediaSettings(_Section):
         16000,
         gt=0,
         description="Largest binary frame accepted, bytes (bigger frames are dropped and counted).",
+    )
+    stream_buffer_ms: int = Field(
+        100,
+        ge=20,
+        multiple_of=20,
+        description="Audio per WebSocket frame, ms (mod_audio_stream's STREAM_BUFFER_SIZE channel variable, set by "
+        "the robot before it starts the stream; a multiple of 20). Larger frames cost the audio server less CPU "
+        "(fewer frames) but each extra 20 ms adds up to 20 ms to when barge-in, VAD and AMD decisions are known "
+        "(the decisions themselves, in stream time, do not change).",
     )
     buffer_frames: int = Field(
         250, gt=0, description="Per-call queue of audio frames before the oldest are dropped, frames."

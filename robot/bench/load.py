@@ -5,13 +5,15 @@ process, so its CPU is not counted; its CPU is reported to show when the simulat
 The robot side runs here: one EslClient (all events subscribed, a listener measuring their delivery lag, one
 uuid_broadcast per call every --broadcast-every s for PLAYBACK_* traffic) and the robot's AudioServer.
 
-- plumbing (issue 4): N calls, each streaming 16 kHz 20 ms frames (50 frames/s) into AudioServer -> CallAudio ->
-  a consumer task per call (no VAD, no ASR). Calls are added step by step (--steps); at each step, for --seconds:
-  this process's CPU (time.process_time) as % of one core, frames received vs 50/s per call, robot-side drops,
-  event lag, uuid_broadcast round trip, event-loop lag (a 50 ms timer's overshoot).
-  BASELINE, same run, same steps: the same calls streaming into a bare `websockets` server that only counts
-  frames (robot.bench.loadgen.RawSink) - the floor cost of receiving the streams in Python; our adapter's cost is
-  the difference.
+- plumbing (issue 4): N calls, each streaming 16 kHz audio into AudioServer -> CallAudio -> a consumer task per
+  call (no VAD, no ASR), in frames of media.stream_buffer_ms (--frame-ms; mod_audio_stream's STREAM_BUFFER_SIZE,
+  set as an originate variable as the robot does). Calls are added step by step (--steps); at each step, for
+  --seconds: this process's CPU (time.process_time) as % of one core, frames received vs the frames/s per call
+  that frame size gives, robot-side drops, event lag, uuid_broadcast round trip, event-loop lag (a 50 ms timer's
+  overshoot).
+  BASELINES, same run, same steps: our adapter with 20 ms frames (mod_audio_stream's default) when --frame-ms is
+  larger, and the same calls with 20 ms frames streaming into a bare `websockets` server that only counts frames
+  (robot.bench.loadgen.RawSink) - the floor cost of receiving the streams in Python with that library.
   If the simulator cannot produce every stream in real time (frames received < 95 % of 50/s per call), the robot's
   capacity is EXTRAPOLATED from its CPU per frame, and the JSON says so.
 - dialog (issue 6): N calls with the full listening path (Silero VAD per call off the loop, end of turn, one
@@ -51,7 +53,7 @@ from robot.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 TINY_MODEL = REPO.parent / "shared" / "models" / "whisper-tiny-random-int8"
 PROMPT = REPO / "audio" / "prompts" / "8k" / "confirm.wav"
-FRAMES_PER_S = 50
+DEFAULT_FRAME_MS = 20  # mod_audio_stream without STREAM_BUFFER_SIZE
 REAL_TIME_RATIO = 0.95  # frames received / expected below this: the streams were not real time
 GOAL_CALLS, GOAL_CPU_PCT = 500, 50.0
 SETTLE_S = 1.5
@@ -63,6 +65,7 @@ class Bench:
 
     def __init__(self, settings: Settings, sim: SimProcess, broadcast_every_s: float) -> None:
         self.settings = settings
+        self.frames_per_s = 1000 / settings.media.stream_buffer_ms  # per call
         self.sim = sim
         esl = settings.esl.model_copy(update={"host": sim.host, "port": sim.port, "password": settings.sim.password})
         self.esl = EslClient(esl, call_queue_max=16)
@@ -111,7 +114,7 @@ class Bench:
         wall = time.perf_counter() - wall0
         cpu, received, sim1 = time.process_time() - cpu0, frames() - frames0, self.sim.cpu_s()
         calls = len(fleet.uuids)
-        expected = calls * FRAMES_PER_S * wall
+        expected = calls * self.frames_per_s * wall
         per_frame_us = cpu / received * 1e6 if received else None
         return {
             "calls": calls,
@@ -119,7 +122,8 @@ class Bench:
             "window_s": round(wall, 2),
             "robot_cpu_pct_one_core": round(cpu / wall * 100, 1),
             "frames_per_s": round(received / wall, 1),
-            "frames_expected_per_s": calls * FRAMES_PER_S,
+            "frame_ms": self.settings.media.stream_buffer_ms,
+            "frames_expected_per_s": round(calls * self.frames_per_s, 1),
             "frames_received_ratio": round(received / expected, 3) if expected else None,
             "robot_dropped_frames": sum(c.stats.dropped_frames for c in self.calls) - dropped0,
             "robot_cpu_us_per_frame": round(per_frame_us, 1) if per_frame_us else None,
@@ -144,31 +148,58 @@ def _capacity(step: dict[str, Any]) -> dict[str, Any]:
     per_frame = step["robot_cpu_us_per_frame"]
     if not per_frame:
         return {"cpu_pct_per_call": None, "calls_at_goal_cpu": None}
-    per_call = per_frame * FRAMES_PER_S / 1e4  # % of one core for one 50 frames/s call
+    per_call = per_frame * (1000 / step["frame_ms"]) / 1e4  # % of one core for one call
     return {"cpu_pct_per_call": round(per_call, 4), "calls_at_goal_cpu": int(GOAL_CPU_PCT / per_call)}
+
+
+def with_frame_ms(settings: Settings, frame_ms: int) -> Settings:
+    """`settings` with media.stream_buffer_ms = frame_ms (validated: a multiple of 20 that fits max_frame_bytes)."""
+    media = settings.media.model_dump()
+    media["stream_buffer_ms"] = frame_ms
+    return settings.model_copy(update={"media": type(settings.media).model_validate(media)})
 
 
 async def run_plumbing(
     settings: Settings, steps: list[int], seconds: float, broadcast_every_s: float, baseline: bool = True
 ) -> dict[str, Any]:
     host = settings.sim.host
-    result: dict[str, Any] = {"bench": "load", "mode": "plumbing", "steps": steps, "window_s": seconds}
+    frame_ms = settings.media.stream_buffer_ms
+    result: dict[str, Any] = {
+        "bench": "load",
+        "mode": "plumbing",
+        "steps": steps,
+        "window_s": seconds,
+        "frame_ms": frame_ms,
+        "machine": _machine(),
+    }
+    twenty = with_frame_ms(settings, DEFAULT_FRAME_MS)
     async with SimProcess(host) as sim:
         async with Bench(settings, sim, broadcast_every_s) as bench:
             ours = await _ramp(bench, steps, seconds, bench.audio.stream_url, lambda: bench.probe.frames)
             dropped_events = bench.esl.dropped_events
+        ours_20: list[dict[str, Any]] = []
         base: list[dict[str, Any]] = []
+        if baseline and frame_ms != DEFAULT_FRAME_MS:
+            async with Bench(twenty, sim, broadcast_every_s) as bench20:
+                ours_20 = await _ramp(bench20, steps, seconds, bench20.audio.stream_url, lambda: bench20.probe.frames)
         if baseline:
-            async with RawSink(host) as sink, Bench(settings, sim, broadcast_every_s) as raw:
+            async with RawSink(host) as sink, Bench(twenty, sim, broadcast_every_s) as raw:
                 base = await _ramp(raw, steps, seconds, sink.url, lambda: sink.frames)
+    result["machine"]["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     last = ours[-1]
     real_time = (last["frames_received_ratio"] or 0.0) >= REAL_TIME_RATIO
     capacity = _capacity(last)
     measured_ok = real_time and last["calls"] >= GOAL_CALLS and last["robot_cpu_pct_one_core"] < GOAL_CPU_PCT
     result["robot_adapter"] = ours
+    if ours_20:
+        result["baseline_robot_adapter_20ms"] = {
+            "what": "the same adapter, calls and ESL traffic with mod_audio_stream's default 20 ms frames",
+            "steps": ours_20,
+        }
     result["baseline_raw_websockets"] = {
-        "what": "same calls and ESL traffic, audio into a bare websockets server counting frames (no routing, "
-        "auth, decoding, per-call queue or consumer task): the floor of receiving the streams in Python",
+        "what": "same calls and ESL traffic with 20 ms frames, audio into a bare websockets server counting frames "
+        "(no routing, auth, decoding, per-call queue or consumer task): the floor of receiving 20 ms frames with "
+        "that library in Python",
         "steps": base,
     }
     if base and base[-1]["robot_cpu_us_per_frame"] and last["robot_cpu_us_per_frame"]:
@@ -292,11 +323,8 @@ async def run_analysis(
         "window_s": seconds,
         "per_call": "AMD (VAD + tones + classifier, no ASR) to its verdict, then listening (VAD + barge-in policy, "
         "a prompt always playing); the talker answers 2.7 s every 4 s",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "cpu_model": _cpu_model(),
-            "load_average_1m_before": round(os.getloadavg()[0], 2),
-        },
+        "frame_ms": settings.media.stream_buffer_ms,
+        "machine": _machine(),
     }
     async with SimProcess(settings.sim.host) as sim:
         for side in ("worker", "baseline_per_frame_executor") if baseline else ("worker",):
@@ -323,6 +351,10 @@ async def run_analysis(
     return result
 
 
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "cpu_model": _cpu_model(), "load_average_1m_before": round(os.getloadavg()[0], 2)}
+
+
 def _cpu_model() -> str | None:
     """/proc/cpuinfo's model name (Linux), None elsewhere."""
     try:
@@ -344,6 +376,12 @@ def _steps(text: str) -> list[int]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.frame_ms is not None:
+        try:
+            settings = with_frame_ms(settings, args.frame_ms)
+        except ValueError as err:
+            print(f"robot bench load: --frame-ms {args.frame_ms}: {err}")
+            return 2
     if args.mode in ("plumbing", "analysis"):
         steps = args.steps or ([args.calls] if args.calls else [100, 250, 500])
         run = run_plumbing if args.mode == "plumbing" else run_analysis
@@ -380,7 +418,15 @@ def register(subparsers: Any) -> None:
         "every this many seconds (ESL command + PLAYBACK events), s; 0: none.",
     )
     parser.add_argument(
-        "--no-baseline", action="store_true", help="plumbing, analysis: skip the baseline (raw websockets / per-frame)."
+        "--no-baseline",
+        action="store_true",
+        help="plumbing, analysis: skip the baselines (20 ms frames and raw websockets / per-frame).",
+    )
+    parser.add_argument(
+        "--frame-ms",
+        type=int,
+        default=None,
+        help="Audio per WebSocket frame, ms (STREAM_BUFFER_SIZE; default media.stream_buffer_ms; multiple of 20).",
     )
     parser.add_argument("--model", default=str(TINY_MODEL), help="dialog: Whisper model dir.")
     parser.add_argument("--tokens", type=int, default=24, help="dialog: decoded-token cap per turn.")

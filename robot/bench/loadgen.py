@@ -26,6 +26,7 @@ from robot.calls.esl_control import EslCallControl, originate
 from robot.errors import EslError, RobotError
 from robot.esl.connection import EslClient
 from robot.esl.parser import EslEvent
+from robot.media.wire import STREAM_BUFFER_VAR
 from robot.settings import Settings
 
 BENCH_SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
@@ -183,7 +184,8 @@ class Fleet:
             uuid = str(uuidlib.uuid4())
             async with gate:
                 try:
-                    result = await originate(self.esl, f"loopback/{TALKER}/default", uuid)
+                    frame_ms = {STREAM_BUFFER_VAR: str(self.settings.media.stream_buffer_ms)}  # as the robot
+                    result = await originate(self.esl, f"loopback/{TALKER}/default", uuid, frame_ms)
                     if not result.ok:
                         raise BenchError(f"originate {TALKER}: {result.raw.strip()}")
                     control = EslCallControl(self.esl, uuid)

@@ -48,6 +48,7 @@ from robot.events import AmdResult, AmdVerdict
 from robot.media.analysis import AnalysisWorker
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
+from robot.media.wire import STREAM_BUFFER_VAR
 from robot.metrics import RobotMetrics
 from robot.paths import audio_dir_for, data_file
 from robot.settings import Settings
@@ -286,6 +287,7 @@ class RobotApp:
         scenario = await self._call_scenario(Path(attempt.scenario)) if attempt.scenario else None
         # Only safe values travel as channel variables (commands.check_var_value); the store keeps the rest.
         variables = {"robot_campaign": _safe_value(attempt.campaign), "robot_attempt": str(attempt.attempt_id)}
+        variables[STREAM_BUFFER_VAR] = str(self.settings.media.stream_buffer_ms)  # read at uuid_audio_stream start
 
         def log_event(event: str, **fields: Any) -> None:
             self.call_log.write(event, uuid, campaign=attempt.campaign, contact=attempt.contact.number, **fields)
@@ -444,8 +446,10 @@ class RobotApp:
                 return
             log_event("answer", handoff=True, destination=data.get("Caller-Destination-Number", ""))
             plan = self._plan(run_amd=self.settings.amd.on_handoff, scenario=scenario, metadata=f'{{"call":"{uuid}"}}')
+            control = EslCallControl(esl, uuid)
+            await self._set_stream_buffer(control, data.get(f"variable_{STREAM_BUFFER_VAR}"))
             with self.pool.placing(uuid, self.pool.switch_of(esl)):  # counted on (and controlled through) its server
-                result = await self._run_session(plan, EslCallControl(esl, uuid), events, call_audio, log_event)
+                result = await self._run_session(plan, control, events, call_audio, log_event)
             log_event("hangup", cause=result.hangup_cause or "NORMAL_CLEARING", q850=result.q850, answered=True)
         finally:
             events.close()
@@ -463,6 +467,17 @@ class RobotApp:
             if client is not esl:
                 subscribed[id(client)].close()
         return None if esl is None else (esl, subscribed[id(esl)])
+
+    async def _set_stream_buffer(self, control: EslCallControl, current: str | None) -> None:
+        """A handed-off call: `uuid_setvar` STREAM_BUFFER_SIZE (mod_audio_stream reads it at `start`) unless the
+        channel already has media.stream_buffer_ms (or the module's 20 ms default is wanted and nothing is set)."""
+        wanted = str(self.settings.media.stream_buffer_ms)
+        if current == wanted or (current is None and wanted == "20"):
+            return
+        try:
+            await control.set_var(STREAM_BUFFER_VAR, wanted)
+        except EslError as err:  # the stream then runs with the channel's frame size: slower, not wrong
+            log.warning("call %s: uuid_setvar %s failed: %s", control.uuid, STREAM_BUFFER_VAR, err)
 
 
 def _disposition(amd: AmdResult | None, dialog: DialogOutcome | None) -> str:

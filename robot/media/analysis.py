@@ -14,6 +14,11 @@ robot.media.call_audio.CallChunks) as one batch, and when the reader stops early
 the chunks it read but did not hand out back at the front of the stream (`unread`), so the next reader of the
 same call gets them.
 
+Frames of any multiple of 20 ms (mod_audio_stream's STREAM_BUFFER_SIZE, media.stream_buffer_ms) are cut into 20 ms
+STEPS before they are analysed (`steps_of`, at absolute 20 ms boundaries of stream time): readers get one result per
+20 ms step whatever the frame size, so AMD verdicts, VAD onsets, tones and barge-in decisions are those of 20 ms
+frames (in stream time); a larger frame only delays when they are known, by the time its audio took to arrive.
+
 Cross-call batching of Silero is not possible with the graph shipped in faster-whisper: its LSTM state is fixed at
 [1, 1, 128] and its first input axis is time (measured: a state of [1, B, 128] is refused), so the calls of one
 iteration run one after the other in the worker thread.
@@ -32,12 +37,13 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from robot.clock import Clock, SystemClock
 from robot.errors import MediaError
-from robot.media.audio import AudioChunk, Int16Array
+from robot.media.audio import TARGET_RATE, AudioChunk, Int16Array
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 MAX_BATCH_FRAMES = 50  # chunks one reader takes at once from its stream (1 s of 20 ms frames)
+STEP_SAMPLES = 320  # 20 ms at 16 kHz: the step readers decide on, whatever the frame size on the wire
 JOIN_TIMEOUT_S = 5.0
 
 Analyser = Callable[[Int16Array], R]
@@ -245,6 +251,24 @@ def _per_chunk(analyse: Analyser[R]) -> BatchAnalyser[R]:
     return run
 
 
+def steps_of(chunks: Sequence[AudioChunk], step: int = STEP_SAMPLES) -> list[AudioChunk]:
+    """`chunks` with each one longer than `step` samples cut at the multiples of `step` samples of stream time
+    (views, no copy); shorter chunks pass as they are."""
+    out: list[AudioChunk] = []
+    for chunk in chunks:
+        samples = chunk.samples
+        if samples.size <= step:
+            out.append(chunk)
+            continue
+        first = round(chunk.t * TARGET_RATE)  # stream times come from sample counts: exact
+        cut = -first % step or step
+        out.append(AudioChunk(samples[:cut], chunk.t))
+        while cut < samples.size:
+            out.append(AudioChunk(samples[cut : cut + step], (first + cut) / TARGET_RATE))
+            cut += step
+    return out
+
+
 class AnalysedStream(Generic[R]):
     """`async for chunk, result in AnalysedStream(stream, lane)`: a call's chunks with their analysis, in order.
 
@@ -267,7 +291,7 @@ class AnalysedStream(Generic[R]):
             batch = [first]
             if isinstance(self._stream, Backlog) and self._max_batch > 1:
                 batch += self._stream.take_ready(self._max_batch - 1)
-            self._lane.push(batch)
+            self._lane.push(steps_of(batch))
             while self._lane.pending:
                 self._ready.extend(await self._lane.results())
         return self._ready.popleft()

@@ -3,7 +3,8 @@
 What FreeSWITCH's mod_audio_stream sends (see ../shared/fixtures/freeswitch/ws_*.md):
 - an upgrade request to `/call/<uuid>?token=<token>` (the URL the robot gave to `uuid_audio_stream start`);
 - one TEXT frame first: the metadata argument verbatim (absent when no metadata was given);
-- then BINARY frames of little-endian signed 16-bit mono PCM, 20 ms each (640 bytes at 16 kHz, 320 at 8 kHz).
+- then BINARY frames of little-endian signed 16-bit mono PCM, 20 ms each (640 bytes at 16 kHz, 320 at 8 kHz), or
+  STREAM_BUFFER_SIZE ms each when the channel has that variable when the stream starts (100 -> 3200 bytes at 16 kHz).
 
 `StreamDecoder` turns the messages of one call into int16 sample arrays and counts everything it refuses in
 `StreamStats`: a binary frame with an odd byte count, an empty one or one bigger than `max_frame_bytes` is dropped
@@ -26,6 +27,7 @@ import numpy.typing as npt
 from robot.errors import MediaError
 
 CALL_PATH_PREFIX = "/call/"
+STREAM_BUFFER_VAR = "STREAM_BUFFER_SIZE"  # channel variable: ms of audio per binary frame (multiple of 20, at start)
 TOKEN_PARAM = "token"
 
 

@@ -1,7 +1,9 @@
 """mod_audio_stream's WebSocket client side: metadata text frame, then paced 20 ms L16 frames.
 
 Facts followed (../shared/reference/freeswitch-wire.md): no subprotocol, no compression, the first binary frame
-~40 ms after the handshake (two frames back-to-back), then one every 20 ms on a drift-free schedule; `stop [text]`
+~40 ms after the handshake (two frames back-to-back), then one every 20 ms on a drift-free schedule. With the channel
+variable STREAM_BUFFER_SIZE (ms, a multiple of 20, read at `start`) a frame carries that much audio and leaves once
+its audio is complete, one every STREAM_BUFFER_SIZE ms (modelled: frame n at max((n + 1) x size, 40 ms)); `stop [text]`
 sends the text then closes 1000; hangup closes 1000 "Normal closure"; a close started by the server fires
 `mod_audio_stream::disconnect`; server text -> `::json`, or `::play` for a streamAudio message.
 """
@@ -21,7 +23,6 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 log = logging.getLogger(__name__)
 
-FRAME_S = 0.020
 FIRST_FRAME_DELAY_S = 0.040
 CLOSE_TIMEOUT_S = 1.0
 
@@ -98,11 +99,12 @@ class AudioStream:
         loop = asyncio.get_running_loop()
         rate = self.spec.rate
         samples = rate * self.spec.frame_ms // 1000
+        period = self.spec.frame_ms / 1000
         position = int(self._position_s() * rate)
-        start = loop.time() + FIRST_FRAME_DELAY_S - FRAME_S  # frames 0 and 1 leave together
+        start = loop.time()
         n = 0
         while not self._closing:
-            due = start + max(n, 1) * FRAME_S
+            due = start + max((n + 1) * period, FIRST_FRAME_DELAY_S)  # 20 ms: frames 0 and 1 leave together
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from robot.bench.load import _steps, run_analysis, run_dialog, run_plumbing
+from robot.bench.load import _steps, run_analysis, run_dialog, run_plumbing, with_frame_ms
 from robot.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -19,12 +19,16 @@ def _settings() -> Settings:
 
 
 async def test_plumbing_smoke_reports_both_sides() -> None:
-    result = await run_plumbing(_settings(), [3], 1.5, broadcast_every_s=0.5, baseline=True)
-    assert result["mode"] == "plumbing"
-    for step in (result["robot_adapter"][0], result["baseline_raw_websockets"]["steps"][0]):
+    settings = with_frame_ms(_settings(), 100)
+    result = await run_plumbing(settings, [3], 1.5, broadcast_every_s=0.5, baseline=True)
+    assert result["mode"] == "plumbing" and result["frame_ms"] == 100
+    sides = [result["robot_adapter"], result["baseline_robot_adapter_20ms"]["steps"]]
+    sides.append(result["baseline_raw_websockets"]["steps"])
+    for step, frame_ms in zip((side[0] for side in sides), (100, 20, 20), strict=True):
         assert step["calls"] == 3
         assert step["failed_originates"] == 0
-        assert step["frames_expected_per_s"] == 150
+        assert step["frame_ms"] == frame_ms
+        assert step["frames_expected_per_s"] == 3 * 1000 / frame_ms  # STREAM_BUFFER_SIZE reached the simulator
         assert 0.5 < step["frames_received_ratio"] <= 1.1  # the sim's frames actually arrived, none invented
         assert step["robot_cpu_pct_one_core"] > 0
         assert step["robot_cpu_us_per_frame"] > 0

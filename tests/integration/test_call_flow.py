@@ -190,7 +190,7 @@ async def test_bad_audio_streams_are_refused_and_the_live_call_goes_on(tmp_path:
     assert garbage.startswith(b"HTTP/1.1 400") or garbage == b""
     assert outcome.amd_result is not None and outcome.amd_result.value == "MACHINE"
     stats = audio.stats
-    assert stats.connections == 1 and stats.frames > 50
+    assert stats.connections == 1 and stats.samples > 16000  # more than 1 s of audio, whatever the frame size
     assert stats.dropped_frames == stats.odd_frames == stats.oversized_frames == 0
 
 

@@ -120,6 +120,11 @@ async def test_handed_off_call_runs_the_scenario(tmp_path: Path, tiny_model_dir:
         await r.ended(b_uuid)
         plays = r.sim.playbacks(a_uuid)
         log = r.log(b_uuid)
+        call = r.sim.call(a_uuid)
+        assert call is not None
+        frame_ms = call.b.variables.get("STREAM_BUFFER_SIZE")
+
+    assert frame_ms == "100", "the robot set media.stream_buffer_ms (uuid_setvar) before starting the stream"
 
     events = [e["event"] for e in log]
     assert "amd" not in events, "AMD is off for hand-offs by default"

@@ -134,7 +134,9 @@ async def test_channel_data_reply_has_capture_headers(sim: SimServer, fixtures_d
     listener.close()
 
 
-async def _stream_call(sim: SimServer, script: str, rate: str, seconds: float) -> tuple[str, list[tuple[float, bytes]]]:
+async def _stream_call(
+    sim: SimServer, script: str, rate: str, seconds: float, variables: str = "", setvar: str = ""
+) -> tuple[str, list[tuple[float, bytes]]]:
     frames: list[tuple[float, bytes]] = []
     texts: list[str] = []
     done = asyncio.Event()
@@ -154,8 +156,12 @@ async def _stream_call(sim: SimServer, script: str, rate: str, seconds: float) -
         client = await EslClient.open(sim.port)
         await client.send("event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CUSTOM mod_audio_stream::connect")
         a_uuid = str(uuid.uuid4())
-        reply = await client.send(f"api originate {{origination_uuid={a_uuid}}}loopback/{script}/default &park()")
+        reply = await client.send(
+            f"api originate {{origination_uuid={a_uuid}{variables}}}loopback/{script}/default &park()"
+        )
         assert reply.body_text == f"+OK {a_uuid}\n"
+        if setvar:
+            assert (await client.send(f"api uuid_setvar {a_uuid} {setvar}")).body_text == "+OK\n"
         url = f"ws://127.0.0.1:{port}/call/{a_uuid}?token=abc"
         reply = await client.send(f'api uuid_audio_stream {a_uuid} start {url} mono {rate} {{"campaign":"c1"}}')
         assert reply.body_text == "+OK Success\n"
@@ -176,6 +182,24 @@ async def test_stream_sends_metadata_then_paced_frames(sim: SimServer, rate: str
     assert abs(span - (len(frames) - 2) * 0.020) < 0.030
     speech = np.frombuffer(b"".join(f for _, f in frames[:40]), dtype="<i2")
     assert np.abs(speech).max() > 1000  # "Allô ? Oui, bonjour." starts at answer
+
+
+@pytest.mark.parametrize(
+    ("variables", "setvar", "rate", "frame_ms", "size"),
+    [
+        (",STREAM_BUFFER_SIZE=100", "", "16k", 100, 3200),  # an originate variable (dialled calls)
+        ("", "STREAM_BUFFER_SIZE 60", "8k", 60, 960),  # uuid_setvar before start (hand-offs)
+        (",STREAM_BUFFER_SIZE=50", "", "16k", 20, 640),  # not a multiple of 20: the module keeps 20 ms
+    ],
+)
+async def test_stream_buffer_size_sets_the_frame_size_and_pace(
+    sim: SimServer, variables: str, setvar: str, rate: str, frame_ms: int, size: int
+) -> None:
+    _, frames = await _stream_call(sim, "human", rate, 1.0, variables, setvar)
+    assert {len(f) for _, f in frames} == {size}
+    span = frames[-1][0] - frames[0][0]
+    gaps = len(frames) - (2 if frame_ms == 20 else 1)  # 20 ms: the first two leave together
+    assert abs(span - gaps * frame_ms / 1000) < 0.030  # real time: one frame per frame_ms, drift-free
 
 
 async def test_break_and_bargein_records(sim: SimServer, fixtures_dir: Path) -> None:
