@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from robot.amd.detector import AmdDetector
 from robot.amd.tones import ToneDetector
@@ -61,10 +61,15 @@ class Lags:
         return (now - (last - (call.stream_time - audio_t))) * 1000.0
 
 
-class CountedChunks:
-    """A call's chunks (a Backlog, so the analysis worker still batches them), counted into `frames` while on."""
+class Switch(Protocol):
+    on: bool
 
-    def __init__(self, chunks: CallChunks, counter: list[int], on: Lags) -> None:
+
+class CountedChunks:
+    """A call's chunks (a Backlog, so the analysis worker still batches them); their SAMPLES counted into
+    `counter[0]` while `on.on` (samples, not chunks: readers may give back 20 ms steps of a larger frame)."""
+
+    def __init__(self, chunks: CallChunks, counter: list[int], on: Switch) -> None:
         self._chunks, self._counter, self._on = chunks, counter, on
 
     def __aiter__(self) -> CountedChunks:
@@ -72,21 +77,21 @@ class CountedChunks:
 
     async def __anext__(self) -> AudioChunk:
         chunk = await anext(self._chunks)
-        self._count(1)
+        self._count((chunk,), 1)
         return chunk
 
     def take_ready(self, limit: int) -> list[AudioChunk]:
         ready = self._chunks.take_ready(limit)
-        self._count(len(ready))
+        self._count(ready, 1)
         return ready
 
     def unread(self, chunks: Sequence[AudioChunk]) -> None:
-        self._count(-len(chunks))
+        self._count(chunks, -1)
         self._chunks.unread(chunks)
 
-    def _count(self, n: int) -> None:
+    def _count(self, chunks: Sequence[AudioChunk], sign: int) -> None:
         if self._on.on:
-            self._counter[0] += n
+            self._counter[0] += sign * sum(chunk.samples.size for chunk in chunks)
 
 
 class AnalysisCalls:
@@ -98,7 +103,7 @@ class AnalysisCalls:
         self.bench = bench  # robot.bench.load.Bench: its AudioServer, its list of calls (for drop counts)
         self.worker = worker
         self.lags = Lags()
-        self.frames = [0]
+        self.samples = [0]
         self.clock = SystemClock()
 
     def body(self, baseline: bool) -> Any:
@@ -124,7 +129,7 @@ class AnalysisCalls:
         return listener
 
     async def _ours(self, call: CallAudio) -> None:
-        stream = CountedChunks(call.chunks(), self.frames, self.lags)
+        stream = CountedChunks(call.chunks(), self.samples, self.lags)
         s = self.settings
         detector = AmdDetector(s, None, self.vad_model, None, self.clock, worker=self.worker)
         verdict = await detector.run(stream)
@@ -134,7 +139,7 @@ class AnalysisCalls:
         await self._listener(call, self.worker).run(stream)
 
     async def _baseline(self, call: CallAudio) -> None:
-        stream = CountedChunks(call.chunks(), self.frames, self.lags)
+        stream = CountedChunks(call.chunks(), self.samples, self.lags)
         vad = StreamingVad(self.settings.vad, self.vad_model)
         tones = ToneDetector(16000, self.settings.amd)
         loop = asyncio.get_running_loop()
@@ -156,7 +161,7 @@ async def measure_step(bench: Any, calls: AnalysisCalls, worker: AnalysisWorker,
     stats0 = (worker.stats.iterations, worker.stats.frames, worker.stats.busy_s)
     lags.on = True
     try:
-        step: dict[str, Any] = await bench.measure(seconds, lambda: calls.frames[0])
+        step: dict[str, Any] = await bench.measure(seconds, lambda: calls.samples[0] / bench.frame_samples)
     finally:
         lags.on = False
     iterations = worker.stats.iterations - stats0[0]

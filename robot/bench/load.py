@@ -16,7 +16,8 @@ uuid_broadcast per call every --broadcast-every s for PLAYBACK_* traffic) and th
   (robot.bench.loadgen.RawSink) - the floor cost of receiving the streams in Python with that library.
   If the simulator cannot produce every stream in real time (frames received < 95 % of 50/s per call), the robot's
   capacity is EXTRAPOLATED from its CPU per frame, and the JSON says so.
-- dialog (issue 6): N calls with the full listening path (Silero VAD per call off the loop, end of turn, one
+- dialog (issue 6): N calls with the full listening path (Silero VAD per call on ONE audio-analysis worker, the
+  frames that arrived together analysed together, as robot.calls.app runs it; end of turn, one
   Priority.DIALOG request per turn on ONE shared AsrEngine with the tiny int8 model and its deadline). N ramps
   until a step misses: an ASR deadline dropped, a request refused, a frame dropped, or turn ASR p95 > --budget-ms.
   Reports the largest N with no miss (the tiny model has random weights: costs only, transcripts are gibberish).
@@ -39,7 +40,7 @@ from typing import Any
 
 from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
-from robot.bench.analysis_load import BASELINE_AMD_S, AnalysisCalls, measure_step
+from robot.bench.analysis_load import BASELINE_AMD_S, AnalysisCalls, CountedChunks, measure_step
 from robot.bench.loadgen import EventLag, Fleet, Probe, RawSink, SimProcess, StreamUrl, loop_lag, ms_summary
 from robot.calls.esl_control import EslCallControl
 from robot.clock import SystemClock
@@ -66,6 +67,7 @@ class Bench:
     def __init__(self, settings: Settings, sim: SimProcess, broadcast_every_s: float) -> None:
         self.settings = settings
         self.frames_per_s = 1000 / settings.media.stream_buffer_ms  # per call
+        self.frame_samples = 16 * settings.media.stream_buffer_ms  # 16 kHz samples in one frame
         self.sim = sim
         esl = settings.esl.model_copy(update={"host": sim.host, "port": sim.port, "password": settings.sim.password})
         self.esl = EslClient(esl, call_queue_max=16)
@@ -75,6 +77,7 @@ class Bench:
         self.fleet = Fleet(self.esl, settings, broadcast_every_s=broadcast_every_s, prompt=PROMPT)
         self.probe = Probe()
         self.calls: list[CallAudio] = []
+        self.samples = [0]  # dialog mode: samples read by the listeners while the probe is on
 
     async def __aenter__(self) -> Bench:
         await self.audio.start()
@@ -221,20 +224,16 @@ async def run_plumbing(
     return result
 
 
-async def _dialog_call(bench: Bench, engine: AsrEngine, vad_model: SileroModel, uuid: str, eot_s: float) -> None:
+async def _dialog_call(
+    bench: Bench, engine: AsrEngine, vad_model: SileroModel, worker: AnalysisWorker, uuid: str, eot_s: float
+) -> None:
     call = bench.audio.open_call(uuid, rate=16000)
     bench.calls.append(call)
     s = bench.settings
-    listener = CallListener(s.dialog, StreamingVad(s.vad, vad_model), engine, clock=SystemClock())
+    listener = CallListener(s.dialog, StreamingVad(s.vad, vad_model), engine, clock=SystemClock(), worker=worker)
     probe = bench.probe
-
-    async def frames() -> Any:
-        async for chunk in call.chunks():
-            if probe.on:
-                probe.frames += 1
-            yield chunk
-
-    feeding = asyncio.create_task(listener.run(frames()), name=f"bench-listen-{uuid}")
+    stream = CountedChunks(call.chunks(), bench.samples, probe)
+    feeding = asyncio.create_task(listener.run(stream), name=f"bench-listen-{uuid}")
     try:
         while not feeding.done():
             turn = await listener.next_turn(listener.audio_time, 2 * TURN_PERIOD_S, eot_s)
@@ -252,13 +251,14 @@ async def run_dialog(
     asr = settings.asr.model_copy(update={"model": str(model), "local_files_only": True, "max_new_tokens": tokens})
     engine = await AsrEngine.load(asr)
     vad_model = await asyncio.to_thread(SileroModel)
+    worker = AnalysisWorker()
     results: list[dict[str, Any]] = []
     best = 0
     try:
         async with SimProcess(settings.sim.host) as sim, Bench(settings, sim, 0.0) as bench:
 
             def body(uuid: str, control: EslCallControl) -> Coroutine[Any, Any, None]:
-                return _dialog_call(bench, engine, vad_model, uuid, eot_s)
+                return _dialog_call(bench, engine, vad_model, worker, uuid, eot_s)
 
             for target in steps:
                 await bench.fleet.add(
@@ -268,7 +268,7 @@ async def run_dialog(
                 before = engine.stats()
                 bench.probe.asr_ms.clear()
                 bench.probe.empty_turns = 0
-                step = await bench.measure(seconds, lambda: bench.probe.frames)
+                step = await bench.measure(seconds, lambda: bench.samples[0] / bench.frame_samples)
                 after = engine.stats()
                 turns = ms_summary(bench.probe.asr_ms)
                 misses = {
@@ -292,6 +292,7 @@ async def run_dialog(
                     break
                 best = step["calls"]
     finally:
+        worker.close()
         engine.close()
     return {
         "bench": "load",
