@@ -215,15 +215,15 @@ class AmdClassifier:
         return since is not None and f.now - since <= self._s.beep_max_ms / 1000.0 + 0.1
 
     def _words_decide(self, f: TimingFeatures) -> bool:
-        """The transcript holds a human opener ("allô", "je vous écoute", "à l'appareil") and no machine phrase."""
+        """The transcript holds a human opener ("allô", "je vous écoute", "à l'appareil") and no machine phrase; or,
+        after a short greeting (total speech <= human_max_greeting_ms), any human phrase ("oui", "ouais") and no
+        voicemail or operator phrase at all."""
         kw = self._scores
-        return (
-            kw is not None
-            and kw.human >= self._s.strong_phrase_points
-            and kw.voicemail < self._s.weak_phrase_points * 2
-            and kw.operator == 0
-            and f.total_speech * 1000.0 < self._s.long_greeting_ms
-        )
+        if kw is None or kw.operator > 0 or f.total_speech * 1000.0 >= self._s.long_greeting_ms:
+            return False
+        strong = kw.human >= self._s.strong_phrase_points and kw.voicemail < self._s.weak_phrase_points * 2
+        short = f.total_speech * 1000.0 <= self._s.human_max_greeting_ms
+        return strong or (short and kw.human > 0 and kw.voicemail == 0)
 
     def _base_deadline(self, f: TimingFeatures) -> float:
         window = self._s.window_ms / 1000.0

@@ -164,6 +164,31 @@ def test_operator_announcement_by_phrases(keywords: KeywordSet) -> None:
     assert v.result is AmdResult.OPERATOR
 
 
+def test_short_greeting_with_a_human_word_is_human_at_the_transcript(keywords: KeywordSet) -> None:
+    call = Call(AmdClassifier(rules(), keywords), [(0.4, 0.9)], "Oui.")
+    v = call.run()
+    assert v.result is AmdResult.HUMAN
+    assert call.asr_asked_at is not None
+    assert v.decided_at == pytest.approx(call.asr_asked_at, abs=STEP)  # not 1.2 s of silence later
+    assert v.decided_at < 0.9 + 1.2 - 0.5
+
+
+def test_short_greeting_without_human_words_still_waits_for_a_beep(keywords: KeywordSet) -> None:
+    v = Call(AmdClassifier(rules(), keywords), [(0.4, 0.9)], "Mais de Thomas").run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(0.9 + 1.2, abs=2 * STEP)
+    beep = ToneDetected("beep", 1.5, 0.3, 1000.0)
+    v = Call(AmdClassifier(rules(), keywords), [(0.4, 0.9)], "Mais de Thomas").run(tones=(beep,))
+    assert v.result is AmdResult.MACHINE
+
+
+def test_weak_human_word_next_to_a_machine_phrase_does_not_decide(keywords: KeywordSet) -> None:
+    v = Call(AmdClassifier(rules(), keywords), [(0.4, 1.4)], "Oui, laissez un message").run()
+    assert v.result is AmdResult.MACHINE
+    v = Call(AmdClassifier(rules(), keywords), [(0.4, 1.4)], "oui votre correspondant").run()
+    assert v.decided_at == pytest.approx(1.4 + 1.2, abs=2 * STEP)  # no early HUMAN: an operator phrase is there
+
+
 def test_weak_operator_phrases_together_give_operator(keywords: KeywordSet) -> None:
     # a misheard announcement: only the subject and "n'est plus" survive; 1.6 s of speech alone would say HUMAN
     v = Call(AmdClassifier(rules(), keywords), [(0.3, 1.9)], "ce n°1 n'est plus en termes dis").run()

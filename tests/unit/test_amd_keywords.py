@@ -216,3 +216,8 @@ def test_misheard_announcement_keeps_weak_operator_evidence(keywords: KeywordSet
     assert keywords.score("ce n°1 n'est plus", 3.0, 1.0).operator == 2.0
     # "désolé" alone is in no family: voicemails open with it too
     assert keywords.score("Désolé, mais cette boîte", 3.0, 1.0).operator == 0.0
+
+
+def test_whisper_spelling_of_allo_is_human(keywords: KeywordSet) -> None:
+    assert families(keywords, "A l'eau, oui") == [("human", "strong", "à l'eau"), ("human", "weak", "oui")]
+    assert families(keywords, "Hello !") == [("human", "weak", "hello")]
