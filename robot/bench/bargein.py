@@ -163,6 +163,7 @@ async def run_bench(settings: Settings, calls: int, model: Path | None, seed: in
         "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "calls_per_variant": len(scripts),
+        "frame_ms": settings.media.stream_buffer_ms,  # audio per WebSocket frame (STREAM_BUFFER_SIZE)
         "seed": seed,
         "onsets_ms_after_prompt_start": onsets,
         "variants": results,

@@ -115,6 +115,9 @@ class RawSink:
             self._server.close()
             await self._server.wait_closed()
 
+    def count(self) -> int:
+        return self.frames
+
     def url(self, call_uuid: str) -> str:
         assert self._server is not None
         return f"ws://{self.host}:{self._server.sockets[0].getsockname()[1]}/raw/{call_uuid}"

@@ -28,6 +28,7 @@ from robot.esl.routing import CallEvents
 from robot.media.analysis import AnalysisWorker
 from robot.media.audio import AudioChunk
 from robot.media.server import AudioServer
+from robot.media.wire import STREAM_BUFFER_VAR
 from robot.settings import Settings
 from robot.sim.call import PlaybackRecord
 from robot.sim.server import SimServer
@@ -134,7 +135,8 @@ class SimBench:
         call_audio = self.audio.open_call(uuid, rate=16000)
         tasks: list[asyncio.Task[None]] = []
         try:
-            result = await originate(self.esl, f"loopback/{script}/default", uuid)
+            frame_ms = {STREAM_BUFFER_VAR: str(self.settings.media.stream_buffer_ms)}  # as robot.calls.app dials
+            result = await originate(self.esl, f"loopback/{script}/default", uuid, frame_ms)
             if not result.ok:
                 raise RuntimeError(f"originate {script} failed: {result.raw.strip()}")
             control = EslCallControl(self.esl, uuid)

@@ -18,26 +18,28 @@ def _settings() -> Settings:
     return Settings()
 
 
-async def test_plumbing_smoke_reports_both_sides() -> None:
+async def test_plumbing_smoke_reports_every_frame_size_and_the_raw_baseline() -> None:
     settings = with_frame_ms(_settings(), 100)
-    result = await run_plumbing(settings, [3], 1.5, broadcast_every_s=0.5, baseline=True)
+    result = await run_plumbing(settings, [3], 1.5, broadcast_every_s=0.5, baseline=True, also_frame_ms=[60])
     assert result["mode"] == "plumbing" and result["frame_ms"] == 100
-    sides = [result["robot_adapter"], result["baseline_robot_adapter_20ms"]["steps"]]
-    sides.append(result["baseline_raw_websockets"]["steps"])
-    for step, frame_ms in zip((side[0] for side in sides), (100, 20, 20), strict=True):
+    assert [run["frame_ms"] for run in result["robot_adapter"]] == [100, 60, 20]
+    raw = result["baseline_raw_websockets"]["runs"][0]["steps"][0]
+    for step, frame_ms in [*((run["steps"][0], run["frame_ms"]) for run in result["robot_adapter"]), (raw, 20)]:
         assert step["calls"] == 3
         assert step["failed_originates"] == 0
         assert step["frame_ms"] == frame_ms
-        assert step["frames_expected_per_s"] == 3 * 1000 / frame_ms  # STREAM_BUFFER_SIZE reached the simulator
+        assert step["frames_expected_per_s"] == round(3 * 1000 / frame_ms, 1)  # STREAM_BUFFER_SIZE reached the sim
         assert 0.5 < step["frames_received_ratio"] <= 1.1  # the sim's frames actually arrived, none invented
         assert step["robot_cpu_pct_one_core"] > 0
         assert step["robot_cpu_us_per_frame"] > 0
         assert step["esl_event_lag"]["n"] > 0  # PLAYBACK_* events of the broadcasts came back
         assert step["broadcast_rtt"]["n"] > 0
         assert step["loop_lag"]["n"] > 0
-    assert result["robot_adapter"][0]["robot_dropped_frames"] == 0
+    summary = result["summary_last_step_median_of_rounds"]
+    assert set(summary) == {"robot_adapter_100ms", "robot_adapter_60ms", "robot_adapter_20ms", "raw_websockets_20ms"}
+    assert summary["robot_adapter_100ms"]["robot_dropped_frames"] == 0
     assert result["esl_events_dropped"] == 0
-    assert result["capacity"]["calls_at_goal_cpu"] > 0
+    assert result["capacity"]["calls_at_goal_cpu"] > 0 and result["capacity"]["frame_ms"] == 100
     assert result["goal"] == {"calls": 500, "cpu_pct_one_core_max": 50.0}
     assert isinstance(result["goal_met"], bool)
 
