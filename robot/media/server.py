@@ -12,8 +12,8 @@ Refusals are logged with the path but never the token.
 A second connection for a call that is still connected REPLACES the first (the old one is closed with 1000
 "replaced", without disconnect callbacks): after a network blip the restarted stream must win over a half-dead one.
 `close_call` closes the live connection with 1000 and completes the closing handshake (FreeSWITCH's hangup waits for
-it). Keepalive pings are off by default: mod_audio_stream sends a frame every 20 ms, so `CallAudio.last_frame_at`
-shows a stalled stream.
+it). Keepalive pings are off by default: mod_audio_stream sends a frame every media.stream_buffer_ms, so
+`CallAudio.last_frame_at` shows a stalled stream.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ class StreamConnection(asyncio.BufferedProtocol):
         for event in events:
             if isinstance(event, Frame):
                 if event.opcode is _BINARY and event.fin and call is not None and self._fragment_opcode is None:
-                    call.on_binary(cast(bytes, event.data))  # the hot path: one whole 20 ms frame
+                    call.on_binary(cast(bytes, event.data))  # the hot path: one whole frame
                 else:
                     self._on_frame(event)
             elif isinstance(event, Request):
