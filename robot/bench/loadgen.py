@@ -174,6 +174,7 @@ class Fleet:
         self.broadcast_rtt_ms: list[float] = []
         self.recording = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     async def add(
         self, count: int, url: StreamUrl, body: CallBody, *, parallel: int = 32, spread_s: float = 0.0
@@ -206,7 +207,7 @@ class Fleet:
     async def _talk(self, control: EslCallControl) -> None:
         """The robot side's prompts: one uuid_broadcast every broadcast_every_s (PLAYBACK_* events come back)."""
         await asyncio.sleep(self.broadcast_every_s * (0.1 + 0.9 * np.random.random()))
-        while True:
+        while not self._stopping:  # a cancel that asyncio.wait_for swallowed (Python 3.11) still ends the loop
             began = time.perf_counter()
             with contextlib.suppress(EslError):
                 await control.play(self.prompt)
@@ -222,12 +223,14 @@ class Fleet:
                 with contextlib.suppress(EslError):
                     await EslCallControl(self.esl, uuid).hangup()
 
+        self._stopping = True
         await asyncio.gather(*(kill(u) for u in self.uuids))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         self.uuids.clear()
+        self._stopping = False
 
 
 @dataclass(slots=True)
