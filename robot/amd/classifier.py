@@ -14,7 +14,9 @@ Rules, in order (every threshold is a field of AmdSettings, in ms or points):
    The deadline is window_ms (late_speech_window_ms after a late first onset), extended by at most
    max_extension_ms while speech goes on (room for the long-greeting rule) or while a greeting that just ended
    has had less than after_greeting_silence_ms of silence (room for a voicemail beep). No speech by
-   no_speech_timeout_ms -> NO_ANSWER.
+   no_speech_timeout_ms -> NO_ANSWER. Before a decision point, a transcript covering all speech so far decides at
+   once when the caller's words say human (see _words_decide), or when the fused score below already reaches
+   machine_score_min with phrase points for it.
 4. At a decision point, operator phrases outweighing voicemail ones with no human phrase give OPERATOR when they
    reach operator_weak_score_min or when the evidence below says MACHINE (a carrier announcement without SIT).
    Otherwise the evidence is fused into one score (timing points + phrase points); score >=
@@ -202,6 +204,8 @@ class AmdClassifier:
             return None
         if not final and self._words_decide(f) and not f.in_speech:
             return self._fuse(f, kw)  # the caller's own words say human: no need to hold for a beep
+        if not final and self._machine_already(f, kw):
+            return self._fuse(f, kw)  # a beep or more speech would only confirm it
         if not final and not self._decision_point(f):
             return None
         if not final and self.use_asr and (not self._transcript_received or self._in_flight):
@@ -209,6 +213,13 @@ class AmdClassifier:
         if not final and self.use_asr and self._stale_transcript(f):
             return None
         return self._fuse(f, kw)
+
+    def _machine_already(self, f: TimingFeatures, kw: KeywordScores | None) -> bool:
+        """Before a decision point: the words are in (the latest transcript covers all speech so far) and the fused
+        evidence already reaches machine_score_min with at least one phrase point for it."""
+        if kw is None or kw.machine_minus_human <= 0 or self._in_flight or self._stale_transcript(f):
+            return False
+        return self._fused_score(f, kw).score >= self._s.machine_score_min
 
     def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
         since = self._tone_since

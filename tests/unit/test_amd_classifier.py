@@ -189,6 +189,18 @@ def test_weak_human_word_next_to_a_machine_phrase_does_not_decide(keywords: Keyw
     assert v.decided_at == pytest.approx(1.4 + 1.2, abs=2 * STEP)  # no early HUMAN: an operator phrase is there
 
 
+def test_machine_evidence_complete_before_the_decision_point_decides_at_once(keywords: KeywordSet) -> None:
+    speech = [(0.3, 1.8)]  # 1.5 s: more than a short greeting (+1), then a weak voicemail phrase (+1)
+    call = Call(AmdClassifier(rules(), keywords), speech, "pour le moment")
+    v = call.run()
+    assert v.result is AmdResult.MACHINE
+    assert call.asr_asked_at is not None
+    assert v.decided_at == pytest.approx(call.asr_asked_at, abs=STEP)  # not held until 1.8 + 1.2 s
+    held = Call(AmdClassifier(rules(), keywords), speech, "il fait beau").run()  # no phrase: held for a beep
+    assert held.result is AmdResult.HUMAN
+    assert held.decided_at == pytest.approx(1.8 + 1.2, abs=2 * STEP)
+
+
 def test_weak_operator_phrases_together_give_operator(keywords: KeywordSet) -> None:
     # a misheard announcement: only the subject and "n'est plus" survive; 1.6 s of speech alone would say HUMAN
     v = Call(AmdClassifier(rules(), keywords), [(0.3, 1.9)], "ce n°1 n'est plus en termes dis").run()
