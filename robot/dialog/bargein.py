@@ -133,6 +133,7 @@ class BargeInPolicy:
         self._caller = _CallerEnvelope()
         self._prompt_start: float | None = None
         self._prompt_env: npt.NDArray[np.float64] | None = None
+        self._resumed = False
         self._segment: _Segment | None = None
         self._decided = False
         self.rejected: Counter[str] = Counter()
@@ -148,12 +149,17 @@ class BargeInPolicy:
         return self._decided
 
     # --- inputs -------------------------------------------------------------------------------------------
-    def playback_started(self, t: float, envelope: npt.NDArray[np.float64] | None = None) -> None:
-        """A prompt starts at audio time `t`; `envelope` is its energy_envelope (None: no envelope echo check)."""
+    def playback_started(
+        self, t: float, envelope: npt.NDArray[np.float64] | None = None, *, resumed: bool = False
+    ) -> None:
+        """A prompt starts at audio time `t`; `envelope` is its energy_envelope (None: no envelope echo check).
+        `resumed`: the prompt goes on after a false interruption; speech that began while it was silent (VAD onsets
+        come stamped back in time, after the resume) is the caller reacting, never guarded."""
         self._prompt_start = t
         self._prompt_env = envelope
         self._decided = False
-        if self._segment is not None:
+        self._resumed = resumed
+        if self._segment is not None and not resumed:
             self._segment.guarded = True  # speech already under way is not a reaction to this prompt
 
     def playback_stopped(self, t: float) -> None:
@@ -164,7 +170,11 @@ class BargeInPolicy:
         self._caller.feed(t, samples)
 
     def speech_started(self, t: float) -> None:
-        guarded = self._prompt_start is None or t < self._prompt_start + self._s.echo_guard_ms / 1000
+        start = self._prompt_start
+        if start is not None and self._resumed and t < start:
+            guarded = False  # began while the resumed prompt was silent: the caller, not its echo
+        else:
+            guarded = start is None or t < start + self._s.echo_guard_ms / 1000
         if self._prompt_start is not None and guarded:
             self.rejected["echo_guard"] += 1
         self._segment = _Segment(onset=t, guarded=guarded)

@@ -233,10 +233,13 @@ class CallListener:
         self._turn_vad(shifted)
 
     # --- barge-in ---------------------------------------------------------------------------------------------
-    def prompt_started(self, envelope: npt.NDArray[np.float64] | None, *, interruptible: bool = True) -> float:
-        """A prompt starts now (stream time, returned); only an interruptible prompt can be barged in."""
+    def prompt_started(
+        self, envelope: npt.NDArray[np.float64] | None, *, interruptible: bool = True, resumed: bool = False
+    ) -> float:
+        """A prompt starts now (stream time, returned); only an interruptible prompt can be barged in. `resumed`:
+        it goes on after a false interruption (BargeInPolicy.playback_started)."""
         if interruptible:
-            self.policy.playback_started(self.audio_time, envelope)
+            self.policy.playback_started(self.audio_time, envelope, resumed=resumed)
         return self.audio_time
 
     def prompt_stopped(self) -> float:

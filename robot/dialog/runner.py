@@ -238,7 +238,7 @@ class ScenarioRunner:
         playback.barged = None
         playback.barge_event.clear()
         skip = round(playback.position_s(self.listener.audio_time) / FRAME_S)
-        self.listener.prompt_started(playback.prompt.envelope[skip:], interruptible=True)
+        self.listener.prompt_started(playback.prompt.envelope[skip:], interruptible=True, resumed=True)
         return True
 
     async def _interruption(self, name: str, barged: BargeInDecision, resumes: int) -> tuple[bool, dict[str, object]]:
@@ -272,7 +272,8 @@ class ScenarioRunner:
         self._playback = playback
         await self.control.play(f"{prompt.path}@@{offset}" if offset else prompt.path)
         skip_s = offset / prompt.rate
-        self.listener.prompt_started(prompt.envelope[round(skip_s / FRAME_S) :], interruptible=interruptible)
+        envelope = prompt.envelope[round(skip_s / FRAME_S) :]
+        self.listener.prompt_started(envelope, interruptible=interruptible, resumed=offset > 0)
         play_fields: dict[str, object] = {
             "step": name,
             "file": str(prompt.path),

@@ -114,6 +114,25 @@ def test_speech_already_under_way_when_the_prompt_starts_does_not_break_it() -> 
     assert feed.audio(_syllables(1.0, seed=7)) == []
 
 
+def test_speech_that_began_while_a_resumed_prompt_was_silent_pauses_it_again() -> None:
+    """The judge resumed the prompt 250 ms after "oui"; the caller had started "attendez..." just before, but the
+    VAD reports onsets ~100 ms late, stamped back: that segment is the caller reacting, not echo."""
+    for resumed, expected in ((True, True), (False, False)):
+        policy = BargeInPolicy(_settings(bargein_policy="pause", bargein_pause_min_speech_ms=100))
+        feed = Feed(policy)
+        policy.playback_stopped(feed.t)  # paused: the runner stops following the prompt
+        feed.silence(0.3)
+        onset = feed.t
+        feed.audio(_syllables(0.04, seed=20))
+        policy.playback_started(feed.t, resumed=resumed)  # resumed at onset + 40 ms
+        feed.audio(_syllables(0.08, seed=21))
+        policy.speech_started(onset)  # reported now, stamped with the onset
+        decided = feed.audio(_syllables(1.0, seed=22))
+        assert bool(decided) is expected
+        if resumed:
+            assert decided[0] == pytest.approx(onset + 0.14, abs=1e-6), "paused again at the next tick"
+
+
 def test_echo_of_the_prompt_is_recognised_by_its_envelope() -> None:
     prompt = _syllables(3.0, seed=10)
     policy = BargeInPolicy(_settings(bargein_policy="vad", echo_guard_ms=80))
