@@ -10,6 +10,15 @@ It is an asyncio.BufferedProtocol: the socket is read with recv_into() a buffer 
 read with sock.recv(256 KiB), a 256 KiB allocation per read: ~4 us per read once the allocator has adapted, but
 measured ~16 us per read for the first tens of thousands of reads of a fresh process; recv_into never pays that.
 
+Fast path, once the connection is OPEN: this class cuts the byte stream into whole frames itself (`_frames`); a
+complete, final, masked BINARY frame without RSV bits, no larger than max_size and outside a fragmented message (every
+audio frame of mod_audio_stream) is unmasked (websockets' C `apply_mask`) and handed to the call directly; every other
+frame (text, control, fragments, anything malformed or too big) goes WHOLE to the ServerProtocol, which therefore
+always sees frame boundaries and keeps every RFC 6455 check and answer (pong, close, 1002/1009 failures). The HTTP
+request is fed to the protocol up to its blank line (a GET has no body), so the protocol parses no frame before the
+fast path starts. Measured (benchmarks/results/ws_receive.json): the Python work of websockets' frame parser was a
+large share of the CPU per frame.
+
 The owner (AudioServer) implements `StreamRouter`: `route` decides at the HTTP upgrade (a refusal Response, or the
 CallAudio to feed), `connection_closed` hears when the TCP connection is gone.
 
@@ -30,12 +39,19 @@ from websockets.http11 import Request, Response
 from websockets.protocol import SEND_EOF, State
 from websockets.server import ServerProtocol
 
+try:
+    from websockets.speedups import apply_mask  # C, as websockets' own parser uses when it is built
+except ImportError:  # pragma: no cover - a websockets build without its C extension
+    from websockets.utils import apply_mask
+
 from robot.media.call_audio import CallAudio
 
 log = logging.getLogger(__name__)
 
 _BINARY, _TEXT, _CONT, _PONG, _CLOSE = Opcode.BINARY, Opcode.TEXT, Opcode.CONT, Opcode.PONG, Opcode.CLOSE
-_OPEN, _CLOSED = State.OPEN, State.CLOSED
+_OPEN, _CLOSED, _CONNECTING = State.OPEN, State.CLOSED, State.CONNECTING
+_FIN_BINARY = 0x82  # FIN, no RSV bits, opcode BINARY: the first header byte of every mod_audio_stream audio frame
+_HEAD_MAX = 64 * 1024  # request bytes looked through for its end; past that the protocol alone decides
 
 
 class StreamRouter(Protocol):
@@ -75,6 +91,10 @@ class StreamConnection(asyncio.BufferedProtocol):
         self._router = router
         self._read_view = read_buffer.view
         self._protocol = ServerProtocol(max_size=max_size, logger=ws_logger)
+        self._max_size = max_size
+        self._head: bytearray | None = bytearray()  # the HTTP request so far (None once it is over)
+        self._fast = False  # frames are cut here (see the module docstring)
+        self._partial = b""  # the start of a frame not complete yet (fast path)
         self._close_timeout_s = close_timeout_s
         self._ping_interval_s = ping_interval_s
         self._open_timeout_s = open_timeout_s
@@ -126,7 +146,73 @@ class StreamConnection(asyncio.BufferedProtocol):
         self.receive(self._read_view[:nbytes].tobytes())
 
     def receive(self, data: bytes) -> None:
-        """Bytes from the peer: parse, answer what the protocol answers, feed the call."""
+        """Bytes from the peer: audio frames straight to the call once OPEN, the rest through the protocol."""
+        if self._fast:
+            self._frames(data)
+        elif self._head is not None and self._protocol.state is _CONNECTING:
+            self._request_bytes(data)
+        else:
+            self._feed(data)
+
+    def _request_bytes(self, data: bytes) -> None:
+        """Feed the request up to its blank line; the bytes after it go through the fast path once OPEN."""
+        head = self._head
+        assert head is not None
+        seen = len(head)
+        head += data
+        end = head.find(b"\r\n\r\n", max(0, seen - 3))
+        if end < 0:
+            if len(head) > _HEAD_MAX:
+                self._head = None  # not a request we will ever accept: the protocol alone handles the rest
+            self._feed(data)
+            return
+        self._head = None
+        cut = end + 4 - seen
+        self._feed(data[:cut])
+        self._fast = self._protocol.state is _OPEN
+        if len(data) > cut:
+            self.receive(data[cut:])
+
+    def _frames(self, data: bytes) -> None:
+        """Cut whole frames (fast path): audio frames to the call, any other frame whole to the protocol."""
+        buf = self._partial + data if self._partial else data
+        size, pos, call = len(buf), 0, self.call
+        while size - pos >= 2:
+            second = buf[pos + 1]
+            length, head = second & 0x7F, 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 4], "big"), 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length, head = int.from_bytes(buf[pos + 2 : pos + 10], "big"), 10
+            masked = second & 0x80
+            head += 4 if masked else 0
+            if length > self._max_size:  # the protocol fails the connection (1009) from the header alone
+                self._slow(buf[pos:])
+                return
+            end = pos + head + length
+            if end > size:
+                break
+            if buf[pos] == _FIN_BINARY and masked and call is not None and self._fragment_opcode is None:
+                call.on_binary(apply_mask(buf[pos + head : end], buf[pos + head - 4 : pos + head]))
+            else:
+                self._feed(buf[pos:end])
+                if self._protocol.state is not _OPEN:  # closing: what follows is the protocol's
+                    self._slow(buf[end:])
+                    return
+            pos = end
+        self._partial = buf[pos:] if pos < size else b""
+
+    def _slow(self, rest: bytes) -> None:
+        self._fast, self._partial = False, b""
+        if rest:
+            self._feed(rest)
+
+    def _feed(self, data: bytes) -> None:
+        """Bytes through the ServerProtocol: parse, answer what it answers, feed the call."""
         proto = self._protocol
         proto.receive_data(data)
         events = proto.events_received()

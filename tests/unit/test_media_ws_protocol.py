@@ -194,3 +194,70 @@ async def test_one_reader_at_a_time_and_a_cancelled_reader_frees_its_place(serve
     call.on_binary(b"\x01\x00" * 320)
     chunk = await asyncio.wait_for(anext(second), 5.0)
     assert int(chunk.samples[0]) == 1
+
+
+def _upgrade(server: AudioServer) -> bytes:
+    path = server.stream_url(UUID_A).split(f":{server.port}", 1)[1]
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+
+
+def _wire(*frames: Frame, mask: bool = True) -> bytes:
+    return b"".join(f.serialize(mask=mask, extensions=[]) for f in frames)
+
+
+def _close_code(written: bytes) -> int:
+    assert written[0] == 0x88, written[:8]
+    return int.from_bytes(written[2:4], "big")
+
+
+@pytest.mark.parametrize("piece", [1, 3, 700, 100_000])
+async def test_audio_frames_of_any_size_around_control_frames_in_any_cut(server: AudioServer, piece: int) -> None:
+    """The fast path (frames cut by the connection) with frames in the request's own segment, 20 and 100 ms
+    frames (7- and 4-byte headers with the mask), a ping and a text frame between them, cut anywhere."""
+    call = server.open_call(UUID_A)
+    connection, transport = await connected(server)
+    pcm = np.arange(1600, dtype="<i2").tobytes()
+    frames = [
+        Frame(Opcode.TEXT, b"meta"),
+        Frame(Opcode.BINARY, pcm[:640]),
+        Frame(Opcode.PING, b"hi"),
+        Frame(Opcode.BINARY, pcm),
+        Frame(Opcode.BINARY, pcm[:100]),  # 7-bit length
+        Frame(Opcode.TEXT, b"later"),  # counted and ignored
+        Frame(Opcode.BINARY, pcm[640:1280]),
+    ]
+    data = _upgrade(server) + _wire(*frames)
+    for i in range(0, len(data), piece):
+        deliver(connection, data[i : i + piece])
+    assert call.metadata == "meta"
+    assert call.stats.frames == 4 and call.stats.text_frames == 1
+    got = b"".join(c.samples.astype("<i2").tobytes() for c in call.take_ready(10))
+    assert got == pcm[:640] + pcm + pcm[:100] + pcm[640:1280]
+    assert bytes(transport.written).endswith(b"\x8a\x02hi")  # the pong
+    assert connection._fast, "the audio went through the fast path"
+    connection.abort()
+
+
+@pytest.mark.parametrize(
+    ("frames", "mask", "code"),
+    [
+        ([Frame(Opcode.BINARY, bytes(40_000))], True, 1009),  # over max_size (2 x max_frame_bytes)
+        ([Frame(Opcode.BINARY, bytes(640))], False, 1002),  # a client frame must be masked
+        ([Frame(Opcode.BINARY, bytes(64), fin=False), Frame(Opcode.BINARY, bytes(64))], True, 1002),  # no CONT
+    ],
+)
+async def test_frames_the_fast_path_must_not_take_still_fail_the_connection(
+    server: AudioServer, frames: list[Frame], mask: bool, code: int
+) -> None:
+    call = server.open_call(UUID_A)
+    connection, transport = await connected(server)
+    deliver(connection, _upgrade(server))
+    transport.written.clear()
+    deliver(connection, _wire(*frames, mask=mask) + _wire(Frame(Opcode.BINARY, bytes(640))))
+    assert _close_code(bytes(transport.written)) == code
+    assert call.stats.frames == 0  # nothing after the failure reached the call
+    assert transport.eof_written
+    connection.abort()
