@@ -185,6 +185,21 @@ class AsrSettings(_Section):
     )
     min_new_tokens: int = Field(12, ge=1, description="Decoding budget added to every request, tokens.")
     max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
+    batch_pad_max_s: float = Field(
+        5.0,
+        ge=0,
+        le=30,
+        description="Requests whose padded encoder inputs differ by up to this share a batch (each padded to the "
+        "longest: more encoder work, one decoder pass instead of several), seconds.",
+    )
+    batch_gather_ms: int = Field(
+        40,
+        ge=0,
+        le=1000,
+        description="A streaming, turn or service request waits up to this long (from when it was queued or the "
+        "previous batch ended, the later) for requests of other calls to share its batch (AMD and barge-in never "
+        "wait), ms.",
+    )
     min_input_s: float = Field(
         5.0,
         ge=0,
@@ -543,9 +558,6 @@ class DialogSettings(_Section):
         gt=0,
         le=30,
         description="Streaming: the audio buffer is cut at a committed word end once longer than this, seconds.",
-    )
-    stream_deadline_ms: int = Field(
-        1500, gt=0, description="Streaming: a partial recognition still queued this long is dropped, ms."
     )
     stream_preroll_ms: int = Field(200, ge=0, description="Streaming: audio kept before a VAD speech onset, ms.")
     early_intents: list[str] = Field(

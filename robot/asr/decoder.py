@@ -41,8 +41,10 @@ class DecodeRequest:
     word_timestamps: bool = False
 
     @property
-    def batch_key(self) -> tuple[int, int]:
-        return (self.padded_frames, len(self.prompt))
+    def batch_key(self) -> int:
+        """Requests decode together only with prompts of one length (CTranslate2 wants <|startoftranscript|> at one
+        index); their encoder inputs are padded to the batch's longest (`WhisperBatchDecoder.run`)."""
+        return len(self.prompt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class DecodeResult:
     no_speech_prob: float
     score: float  # CTranslate2's length-normalised log probability of the hypothesis
     words: tuple[Word, ...] = ()
+    samples: int = 0  # length of the audio recognised (a refreshed request's newest window)
 
 
 def as_float_audio(audio: npt.NDArray[Any], where: str = "audio") -> AudioArray:
@@ -122,34 +125,40 @@ class WhisperBatchDecoder:
     def token_budget(self, n_samples: int) -> int:
         return token_budget(n_samples, self.settings)
 
-    def features(self, request: DecodeRequest) -> npt.NDArray[np.float32]:
-        """Log-mel of the audio zero-padded to `padded_frames` (as faster-whisper does for 30 s, but shorter)."""
-        target = request.padded_frames * HOP
-        audio = np.pad(request.audio, (0, max(0, target - request.audio.size)))
+    def features(self, request: DecodeRequest, frames: int | None = None) -> npt.NDArray[np.float32]:
+        """Log-mel of the audio zero-padded to `frames` (default `padded_frames`; as faster-whisper does for 30 s,
+        but shorter)."""
+        frames = request.padded_frames if frames is None else frames
+        if frames < request.padded_frames:
+            raise ValueError(f"cannot pad a request of {request.padded_frames} frames to {frames}")
+        audio = np.pad(request.audio, (0, max(0, frames * HOP - request.audio.size)))
         mel: npt.NDArray[np.float32] = self._features(audio, padding=HOP)
-        return mel[:, : request.padded_frames]
+        return mel[:, :frames]
 
     def run(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
-        """Decode requests that share a batch key in one encode + one generate call."""
+        """Decode requests whose prompts have one length in one encode + one generate call: every encoder input is
+        padded to the longest `padded_frames` of the batch, and each request's tokens are cut to its own budget,
+        so a request's result is the one it gets alone at that padding."""
         if len({r.batch_key for r in requests}) != 1:
-            raise ValueError("a batch must share one (padded_frames, prompt length) key")
-        mels = np.stack([self.features(r) for r in requests])
+            raise ValueError("a batch must share one prompt length")
+        frames = max(r.padded_frames for r in requests)
+        mels = np.stack([self.features(r, frames) for r in requests])
         # on a GPU, keep the encoder output on the host when some requests need alignment, so that it can be sliced
         to_cpu = self.model.model.device != "cpu" and any(r.word_timestamps for r in requests)
         encoder_output = self.model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)), to_cpu=to_cpu
         )
         prompts = [list(r.prompt) for r in requests]
-        budget = max(self.token_budget(r.audio.size) for r in requests)
-        generated = self._generate(encoder_output, prompts, budget)
-        tokens = [tuple(int(t) for t in g.sequences_ids[0] if t < self.tokenizer.eot) for g in generated]
+        budgets = [self.token_budget(r.audio.size) for r in requests]
+        generated = self._generate(encoder_output, prompts, max(budgets))
+        tokens = [self._tokens(g, own) for g, own in zip(generated, budgets, strict=True)]
         scores = [float(g.scores[0]) if g.scores else 0.0 for g in generated]
         if self.settings.loop_retry:
-            self._retry_loops(mels, prompts, budget, tokens, scores)
+            self._retry_loops(mels, prompts, budgets, tokens, scores)
         words: dict[int, tuple[Word, ...]] = {}
         wanted = [i for i, r in enumerate(requests) if r.word_timestamps and tokens[i]]
         if wanted:
-            words = self._align(encoder_output, requests, tokens, wanted)
+            words = self._align(encoder_output, requests, frames, tokens, wanted)
         return [
             DecodeResult(
                 tokens=tokens[i],
@@ -157,9 +166,15 @@ class WhisperBatchDecoder:
                 no_speech_prob=float(g.no_speech_prob),
                 score=scores[i],
                 words=words.get(i, ()),
+                samples=requests[i].audio.size,
             )
             for i, g in enumerate(generated)
         ]
+
+    def _tokens(self, generated: Any, budget: int) -> tuple[int, ...]:
+        """The text tokens of a hypothesis, at most `budget` of them (greedy decoding is causal: a request sharing a
+        batch with a longer one gets the first tokens it would get alone)."""
+        return tuple(int(t) for t in generated.sequences_ids[0] if t < self.tokenizer.eot)[:budget]
 
     def _generate(self, features: Any, prompts: list[list[int]], budget: int, *, anti_loop: bool = False) -> list[Any]:
         s = self.settings
@@ -181,7 +196,7 @@ class WhisperBatchDecoder:
         self,
         mels: npt.NDArray[np.float32],
         prompts: list[list[int]],
-        budget: int,
+        budgets: list[int],
         tokens: list[tuple[int, ...]],
         scores: list[float],
     ) -> None:
@@ -194,15 +209,17 @@ class WhisperBatchDecoder:
         if not looping:
             return
         features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mels[looping]))
+        budget = max(budgets[i] for i in looping)
         again = self._generate(features, [prompts[i] for i in looping], budget, anti_loop=True)
         for i, g in zip(looping, again, strict=True):
-            tokens[i] = tuple(int(t) for t in g.sequences_ids[0] if t < self.tokenizer.eot)
+            tokens[i] = self._tokens(g, budgets[i])
             scores[i] = float(g.scores[0]) if g.scores else 0.0
 
     def _align(
         self,
         encoder_output: Any,
         requests: Sequence[DecodeRequest],
+        frames: int,
         tokens: Sequence[tuple[int, ...]],
         wanted: list[int],
     ) -> dict[int, tuple[Word, ...]]:
@@ -210,7 +227,7 @@ class WhisperBatchDecoder:
             encoder_output = ctranslate2.StorageView.from_array(
                 np.ascontiguousarray(np.asarray(encoder_output)[wanted])
             )
-        content_frames = [min(requests[i].padded_frames, math.ceil(requests[i].audio.size / HOP)) for i in wanted]
+        content_frames = [min(frames, math.ceil(requests[i].audio.size / HOP)) for i in wanted]
         alignments = self.model.model.align(
             encoder_output, self._sot, [list(tokens[i]) for i in wanted], content_frames, median_filter_width=7
         )

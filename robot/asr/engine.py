@@ -2,7 +2,9 @@
 
 Use `await AsrEngine.load(settings)` on the event loop (the model loads in a thread), then
 `await engine.transcribe(audio, priority=Priority.AMD)`. Requests from many calls that wait at the same time
-are decoded together in one CTranslate2 encode + generate (see robot.asr.scheduler). The event loop only
+are decoded together in one CTranslate2 encode + generate (see robot.asr.scheduler): those whose prompts have one
+length, their encoder inputs padded to the longest (asr.batch_pad_max_s at most), streaming and turn requests
+waiting asr.batch_gather_ms for the other calls' requests. The event loop only
 awaits futures; features, encoder, decoder and alignment all run in the worker thread.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import IntEnum
@@ -20,7 +23,7 @@ from typing import Any
 import numpy.typing as npt
 from faster_whisper import WhisperModel
 
-from robot.asr.decoder import DecodeRequest, DecodeResult, WhisperBatchDecoder, as_float_audio
+from robot.asr.decoder import HOP, SAMPLE_RATE, DecodeRequest, DecodeResult, WhisperBatchDecoder, as_float_audio
 from robot.asr.guard import collapse_loops, rejection_reason
 from robot.asr.scheduler import BatchScheduler, Job, SchedulerStats
 from robot.clock import Clock, SystemClock
@@ -87,6 +90,8 @@ class AsrEngine:
             max_batch=settings.max_batch,
             queue_max=settings.queue_max,
             workers=settings.workers,
+            size_slack=round(settings.batch_pad_max_s * SAMPLE_RATE / HOP),
+            gather_s=settings.batch_gather_ms / 1000,
             clock=self.clock,
         )
         self._skipped_no_speech = 0
@@ -119,12 +124,44 @@ class AsrEngine:
         """Queue one window; the future resolves to the raw result, or None if refused (queue full) or dropped
         (deadline, a `clock.monotonic()` value, passed before its turn). Usable from any thread."""
         request = self.decoder.request(as_float_audio(audio), prompt, word_timestamps=word_timestamps)
+        return self._submit(request, priority, deadline)
+
+    def submit_latest(
+        self,
+        source: Callable[[], tuple[npt.NDArray[Any], str]],
+        *,
+        priority: Priority,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> Future[DecodeResult | None]:
+        """Like `submit`, but the window is `source()` -> (audio, prompt) as it is each time batches are formed
+        while the request waits (called here first, then in the worker thread: it must only read a snapshot, e.g.
+        a numpy array the owner replaces rather than mutates). A streaming iteration that waited for the engine
+        thus decodes the newest audio; `DecodeResult.samples` says how much of it."""
+
+        def refresh() -> tuple[DecodeRequest, int, int]:
+            audio, prompt = source()
+            request = self.decoder.request(as_float_audio(audio), prompt, word_timestamps=word_timestamps)
+            return request, request.batch_key, request.padded_frames
+
+        return self._submit(refresh()[0], priority, deadline, refresh)
+
+    def _submit(
+        self,
+        request: DecodeRequest,
+        priority: Priority,
+        deadline: float | None,
+        refresh: Callable[[], tuple[DecodeRequest, int, int]] | None = None,
+    ) -> Future[DecodeResult | None]:
         job: Job[DecodeRequest, DecodeResult] = Job(
             payload=request,
             priority=int(priority),
             batch_key=request.batch_key,
             deadline=deadline,
             refusable=priority >= Priority.DIALOG,
+            size=request.padded_frames,
+            patient=priority >= Priority.DIALOG,
+            refresh=refresh,
         )
         self._scheduler.submit(job)
         return job.future
@@ -164,6 +201,20 @@ class AsrEngine:
             audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=word_timestamps
         )
         return None if result is None else self._to_transcript(result)
+
+    async def transcribe_latest(
+        self,
+        source: Callable[[], tuple[npt.NDArray[Any], str]],
+        *,
+        priority: Priority,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> tuple[Transcript, int] | None:
+        """`transcribe` of the newest window `source()` gives when the request's batch starts (see `submit_latest`):
+        the transcript and the number of samples it covers; None when refused or dropped."""
+        future = self.submit_latest(source, priority=priority, deadline=deadline, word_timestamps=word_timestamps)
+        result = await asyncio.wrap_future(future)
+        return None if result is None else (self._to_transcript(result), result.samples)
 
     def transcribe_sync(
         self,

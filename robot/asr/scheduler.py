@@ -1,10 +1,15 @@
 """A bounded priority queue of inference jobs served by worker threads that run them in batches.
 
 The scheduler knows nothing about Whisper: a job carries an opaque payload, a priority (lower is served first),
-an optional monotonic deadline and a `batch_key`; only jobs with equal keys are run together (same padded
-audio length and same prompt length, so one job's result never depends on which other jobs shared its batch).
-Results travel through `concurrent.futures.Future`, which the event loop awaits with `asyncio.wrap_future`:
-the loop never runs inference and never blocks on it.
+an optional monotonic deadline, a `batch_key` and a `size`. Only jobs with equal keys run together (for Whisper:
+the same prompt length), and only when their sizes differ by at most `size_slack` (for Whisper: padded encoder
+frames; the runner pads a batch to its largest member, so a job's result is the one it gets alone at that padding).
+A `patient` job (streaming partials, turn transcriptions) waits up to `gather_s` after its submission, and after
+the end of the previous batch, for others to share its batch: calls whose iterations came back together are
+decoded together again, instead of the calls left out of a batch going alone the moment it ends, just before the
+others resubmit (a big batch, then a small one, for ever). `select_batch` is the pure decision; the worker
+threads only apply it. Results travel through `concurrent.futures.Future`, which the event loop awaits with
+`asyncio.wrap_future`: the loop never runs inference and never blocks on it.
 """
 
 from __future__ import annotations
@@ -36,8 +41,65 @@ class Job(Generic[P, R]):
     batch_key: Hashable
     deadline: float | None = None
     refusable: bool = True
+    size: int = 0  # the runner pads a batch to its largest member (see `size_slack`)
+    patient: bool = False  # may wait up to `gather_s` after submission for others to join its batch
+    # called (lock held, worker thread) each time batches are formed while the job waits: the newest payload, key
+    # and size, so a streaming iteration decodes the audio there is when its batch starts, never a stale window
+    refresh: Callable[[], tuple[P, Hashable, int]] | None = None
     future: Future[R | None] = field(default_factory=Future)
     seq: int = 0
+    submitted_at: float = 0.0  # clock.monotonic() when queued
+
+
+@dataclass(frozen=True, slots=True)
+class Selection(Generic[P, R]):
+    """What a free worker does now: run `batch`, or (`batch` empty, `wait_s` set) look again after `wait_s`
+    unless a job arrives first. `expired` passed their deadline; `keep` stay queued."""
+
+    batch: list[Job[P, R]]
+    keep: list[Job[P, R]]
+    expired: list[Job[P, R]]
+    wait_s: float | None = None
+
+
+def select_batch(
+    pending: Sequence[Job[P, R]],
+    now: float,
+    *,
+    max_batch: int,
+    size_slack: int = 0,
+    gather_s: float = 0.0,
+    idle_since: float = float("-inf"),
+) -> Selection[P, R]:
+    """Pure: the best job (priority, then arrival) and, in that order, the waiting jobs with its key whose sizes stay
+    within `size_slack` of the batch's; a patient best job with fewer than `max_batch` companions waits until
+    `gather_s` after its submission and after `idle_since` (when the worker's last batch ended). Cancelled jobs are
+    forgotten; expired ones are handed back to be resolved."""
+    expired: list[Job[P, R]] = []
+    alive: list[Job[P, R]] = []
+    for job in pending:
+        if job.future.cancelled():
+            continue
+        if job.deadline is not None and now > job.deadline:
+            expired.append(job)
+        else:
+            alive.append(job)
+    alive.sort(key=lambda j: (j.priority, j.seq))
+    if not alive:
+        return Selection([], [], expired)
+    head = alive[0]
+    batch, low, high = [head], head.size, head.size
+    for job in alive[1:]:
+        if len(batch) >= max_batch:
+            break
+        if job.batch_key == head.batch_key and max(high, job.size) - min(low, job.size) <= size_slack:
+            batch.append(job)
+            low, high = min(low, job.size), max(high, job.size)
+    waited = now - max(head.submitted_at, idle_since)
+    if head.patient and len(batch) < max_batch and waited < gather_s:
+        return Selection([], alive, expired, wait_s=gather_s - waited)
+    chosen = {id(j) for j in batch}
+    return Selection(batch, [j for j in alive if id(j) not in chosen], expired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +129,19 @@ class BatchScheduler(Generic[P, R]):
         max_batch: int,
         queue_max: int,
         workers: int = 1,
+        size_slack: int = 0,
+        gather_s: float = 0.0,
         clock: Clock | None = None,
         name: str = "asr-worker",
     ) -> None:
         if max_batch < 1 or queue_max < 1 or workers < 1:
             raise ValueError("max_batch, queue_max and workers must be >= 1")
+        if size_slack < 0 or gather_s < 0:
+            raise ValueError("size_slack and gather_s must be >= 0")
         self._run_batch = run_batch
         self._max_batch = max_batch
+        self._size_slack = size_slack
+        self._gather_s = gather_s
         self._queue_max = queue_max
         self._clock: Clock = clock or SystemClock()
         self._cond = threading.Condition()
@@ -83,6 +151,7 @@ class BatchScheduler(Generic[P, R]):
         self._submitted = self._served = self._batches = 0
         self._dropped = self._refused = self._failed = 0
         self._busy_s = 0.0
+        self._idle_since = float("-inf")  # when the last batch ended
         self._sizes: deque[int] = deque(maxlen=1000)
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(workers)]
         self.worker_idents: set[int] = set()
@@ -102,6 +171,7 @@ class BatchScheduler(Generic[P, R]):
                 return False
             self._seq += 1
             job.seq = self._seq
+            job.submitted_at = self._clock.monotonic()
             self._pending.append(job)
             self._cond.notify()
             return True
@@ -135,29 +205,35 @@ class BatchScheduler(Generic[P, R]):
             if thread is not threading.current_thread():
                 thread.join(timeout)
 
-    def _take_batch(self) -> list[Job[P, R]]:
-        """Called with the lock held: drop expired/cancelled jobs, then take the best job and the best
-        waiting jobs with the same key."""
-        now = self._clock.monotonic()
-        alive: list[Job[P, R]] = []
-        for job in self._pending:
-            if job.future.cancelled():
+    def _take_batch(self) -> list[Job[P, R]] | float:
+        """Called with the lock held: refresh the jobs that can be, apply `select_batch`; returns the batch to run,
+        or how long to wait."""
+        for job in list(self._pending):
+            if job.refresh is None or job.future.done():
                 continue
-            if job.deadline is not None and now > job.deadline:
-                self._dropped += 1
+            try:
+                job.payload, job.batch_key, job.size = job.refresh()
+            except Exception as err:  # a bad newest window fails its own job, not the worker
+                self._pending.remove(job)
+                self._failed += 1
                 if job.future.set_running_or_notify_cancel():
-                    job.future.set_result(None)
-                continue
-            alive.append(job)
-        alive.sort(key=lambda j: (j.priority, j.seq))
-        if not alive:
-            self._pending = []
-            return []
-        key = alive[0].batch_key
-        batch = [j for j in alive if j.batch_key == key][: self._max_batch]
-        chosen = {id(j) for j in batch}
-        self._pending = [j for j in alive if id(j) not in chosen]
-        return [j for j in batch if j.future.set_running_or_notify_cancel()]
+                    job.future.set_exception(err if isinstance(err, AsrError) else AsrError(f"request refresh: {err}"))
+        selection = select_batch(
+            self._pending,
+            self._clock.monotonic(),
+            max_batch=self._max_batch,
+            size_slack=self._size_slack,
+            gather_s=self._gather_s,
+            idle_since=self._idle_since,
+        )
+        for job in selection.expired:
+            self._dropped += 1
+            if job.future.set_running_or_notify_cancel():
+                job.future.set_result(None)
+        self._pending = selection.keep
+        if selection.wait_s is not None:
+            return selection.wait_s
+        return [j for j in selection.batch if j.future.set_running_or_notify_cancel()]
 
     def _work(self) -> None:
         self.worker_idents.add(threading.get_ident())
@@ -167,9 +243,12 @@ class BatchScheduler(Generic[P, R]):
                     self._cond.wait()
                 if self._closed:
                     return
-                batch = self._take_batch()
-            if batch:
-                self._run(batch)
+                taken = self._take_batch()
+                if isinstance(taken, float):  # gathering: a new job or the end of the wait wakes us
+                    self._cond.wait(taken)
+                    continue
+            if taken:
+                self._run(taken)
 
     def _run(self, batch: list[Job[P, R]]) -> None:
         started = self._clock.monotonic()
@@ -189,6 +268,7 @@ class BatchScheduler(Generic[P, R]):
             self._batches += 1
             self._served += len(batch)
             self._sizes.append(len(batch))
-            self._busy_s += self._clock.monotonic() - started
+            self._idle_since = self._clock.monotonic()
+            self._busy_s += self._idle_since - started
         for job, result in zip(batch, results, strict=True):
             job.future.set_result(result)

@@ -1,11 +1,14 @@
 """One call's live recogniser: VAD-gated caller audio in, committed and partial words out, as the caller talks.
 
 The `CallListener` feeds it the audio of each speech segment (from a short pre-roll before the VAD onset) and
-calls `iterate_if_due()` after each chunk: once `stream_chunk_ms` of new audio has arrived and no request of this
-call is in flight, the whole buffer (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine with the
-committed text as prompt, at Priority.PARTIAL (so iterations of all calls that wait at the same moment are decoded
-in one batch; one request per call at a time, never one per 20 ms frame). A partial the engine drops (past
-stream_deadline_ms in its queue) doubles this call's interval, up to 4 x stream_chunk_ms, until one is served.
+calls `iterate()` when `due()`: once `stream_chunk_ms` of new audio has arrived and no request of this call is in
+flight, an iteration (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine at Priority.PARTIAL, one
+request per call at a time, never one per 20 ms frame. The request carries no fixed window: the engine reads the
+call's buffer and committed-text prompt when the request's batch is formed (`transcribe_latest`), so an iteration
+that waited behind other calls decodes the newest audio instead of a stale window, and it is never dropped for
+waiting (the iterations of all calls that wait together are decoded in one batch, see robot.asr.scheduler). A
+partial the engine refuses (queue full) doubles this call's interval, up to 4 x stream_chunk_ms, until one is
+served.
 When the caller stops (`finalize()`: the end of a turn, or the listener's end-of-speech silence), the buffer is
 recognised once more at Priority.DIALOG (no deadline: its words would be lost), with the whole of its speech, and
 every word of that last hypothesis is committed.
@@ -50,6 +53,18 @@ class Transcriber(Protocol):
         word_timestamps: bool = False,
     ) -> Transcript | None: ...
 
+    async def transcribe_latest(
+        self,
+        source: Callable[[], tuple[npt.NDArray[Any], str]],
+        *,
+        priority: Priority,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> tuple[Transcript, int] | None:
+        """robot.asr.engine.AsrEngine.transcribe_latest: the window is `source()` when the batch starts; returns the
+        transcript and the number of samples it covers."""
+        ...
+
 
 UpdateSink = Callable[[StreamUpdate, bool], None]
 
@@ -57,7 +72,7 @@ UpdateSink = Callable[[StreamUpdate, bool], None]
 @dataclass(slots=True)
 class LiveStats:
     iterations: int = 0  # recognitions sent (partials and finals)
-    dropped: int = 0  # requests the engine refused or dropped past their deadline
+    dropped: int = 0  # requests the engine refused (queue full) or that failed
     audio_s: float = 0.0  # audio sent for recognition, seconds (buffer lengths added up)
 
 
@@ -99,20 +114,32 @@ class LiveRecognizer:
         return self.active and not self.busy and self._new_s >= self._interval_s
 
     async def iterate(self) -> StreamUpdate | None:
-        """One LocalAgreement iteration on the buffer; None when the engine dropped it (or nothing to do)."""
+        """One LocalAgreement iteration on the buffer as it is when the engine takes it; None when the engine
+        refused it (or nothing to do)."""
         async with self._lock:
             if not self.active:
                 return None
-            audio, prompt = self.agreement.request()
             self._new_s = 0.0
-            deadline = self._clock.monotonic() + self.settings.stream_deadline_ms / 1000
-            words = await self._recognize(audio, prompt, Priority.PARTIAL, deadline)
+            self.stats.iterations += 1
+            try:
+                # the buffer array is replaced on each feed, never mutated, and the prompt changes only in accept(),
+                # which waits for this request: the worker thread reads a consistent snapshot
+                got = await self._asr.transcribe_latest(
+                    self.agreement.request, priority=Priority.PARTIAL, word_timestamps=True
+                )
+            except AsrError as err:
+                log.warning("live recognition failed: %s", err)
+                got = None
             base = self.settings.stream_chunk_ms / 1000
-            if words is None:  # the engine is behind: ask less often until it answers again
+            if got is None:  # the engine is swamped: ask less often until it answers again
+                self.stats.dropped += 1
                 self._interval_s = min(4 * base, 2 * self._interval_s)
                 return None
+            transcript, samples = got
+            self.stats.audio_s += samples / RATE
+            self._new_s = self.agreement.buffer_seconds - samples / RATE  # fed while the engine worked
             self._interval_s = base
-            update = self.agreement.accept(words)
+            update = self.agreement.accept(list(transcript.words))
             self.on_update(update, False)
             return update
 

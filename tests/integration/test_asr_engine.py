@@ -5,6 +5,7 @@ import threading
 import time
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +75,31 @@ def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngin
         assert batched.text == one.text
         assert batched.no_speech_prob == pytest.approx(one.no_speech_prob, abs=1e-4)
     assert len({r.tokens for r in alone}) > 1  # different clips/prompts really decode differently
+
+
+def test_a_shorter_request_padded_into_a_batch_gets_what_it_gets_alone_at_that_padding(engine: AsrEngine) -> None:
+    """Different encoder lengths share a batch (padded to the longest) and different token budgets share one
+    generate (each request cut to its own): results equal those of each request alone at the batch's padding."""
+    decoder = engine.decoder
+    short = decoder.request(window(read_wav("tts_allo.wav"), 0.5), PROMPTS[0], word_timestamps=True)
+    long = decoder.request(window(read_wav("tts_vm_julien.wav"), 7.0), PROMPTS[1], word_timestamps=True)
+    assert short.padded_frames < long.padded_frames and short.batch_key == long.batch_key
+    assert decoder.token_budget(short.audio.size) < decoder.token_budget(long.audio.size)
+    together = decoder.run([short, long])
+    alone = [decoder.run([replace(short, padded_frames=long.padded_frames)])[0], decoder.run([long])[0]]
+    for batched, one in zip(together, alone, strict=True):
+        assert batched.tokens == one.tokens and batched.text == one.text
+        assert [(w.text, w.start, w.end) for w in batched.words] == [(w.text, w.start, w.end) for w in one.words]
+        assert batched.samples == one.samples
+    assert len(together[0].tokens) <= decoder.token_budget(short.audio.size)
+    before = engine.stats()
+    occupy(engine)
+    futures = [
+        engine.submit(w.audio, priority=Priority.AMD, prompt=p) for w, p in ((short, PROMPTS[0]), (long, PROMPTS[1]))
+    ]
+    through_engine = [f.result(WAIT) for f in futures]
+    assert engine.stats().batches == before.batches + 2, "the two lengths were decoded in one batch"
+    assert [r.tokens for r in through_engine if r is not None] == [r.tokens for r in together]
 
 
 def test_prompts_line_up_the_start_of_transcript(engine: AsrEngine) -> None:

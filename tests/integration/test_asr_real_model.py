@@ -5,12 +5,15 @@ AMD runs on recorded prompts reach the expected verdict. A few seconds each."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from robot.amd.detector import AmdDetector
 from robot.amd.keywords import Family, KeywordSet, load_keywords
+from robot.asr.decoder import DecodeRequest
 from robot.asr.engine import AsrEngine, Priority
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
@@ -79,3 +82,23 @@ async def test_amd_on_recorded_prompts_with_words(
     result = await detector.detect_file(Path(STARTER / clip))
     assert result.verdict.result is expected, (result.transcript, result.verdict.reasons)
     assert any("phrases" in r for r in result.verdict.reasons), result.verdict.reasons
+
+
+def test_real_windows_batched_with_a_longer_one_equal_their_results_alone_at_that_padding(engine: AsrEngine) -> None:
+    """Cross-call batching pads shorter windows to the batch's longest: on real speech, each window's words and
+    times are the ones it gets alone at that padding (exact), so a result never depends on its batch companions."""
+    decoder = engine.decoder
+
+    def request(clip: str, seconds: float) -> DecodeRequest:
+        samples = read_wav_16k(STARTER / clip)[: int(seconds * TARGET_RATE)]
+        return decoder.request(samples.astype(np.float32) / 32768, word_timestamps=True)
+
+    longest = request("ast_vm-rec-unv.wav", 7.0)
+    windows = [request("ast_vm-nobodyavail.wav", 2.7), request("ast_vm-mailboxfull.wav", 4.2)]
+    together = decoder.run([*windows, longest])
+    for window, batched in zip(windows, together, strict=False):
+        assert window.padded_frames < longest.padded_frames
+        alone = decoder.run([replace(window, padded_frames=longest.padded_frames)])[0]
+        assert batched.text and batched.tokens == alone.tokens
+        assert [(w.text, w.start, w.end) for w in batched.words] == [(w.text, w.start, w.end) for w in alone.words]
+        assert [w.probability for w in batched.words] == pytest.approx([w.probability for w in alone.words], abs=1e-4)

@@ -6,7 +6,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from robot.asr.scheduler import BatchScheduler, Job
+from robot.asr.scheduler import BatchScheduler, Job, select_batch
 from robot.clock import ManualClock
 from robot.errors import AsrError
 
@@ -172,3 +172,138 @@ def test_close_resolves_queued_jobs_and_refuses_new_ones() -> None:
     assert queued.future.result(WAIT) in (None, "QUEUED")
     with pytest.raises(AsrError, match="closed"):
         scheduler.submit(job("late", 1))
+
+
+# --- select_batch: the pure decision, on plain `now` values (no threads, no sleeps) -----------------------------
+
+
+def queued(
+    payload: str, priority: int, *, key: str = "k", size: int = 0, patient: bool = False, at: float = 0.0, seq: int = 0
+) -> Job[str, str]:
+    j: Job[str, str] = Job(payload=payload, priority=priority, batch_key=key, size=size, patient=patient)
+    j.submitted_at, j.seq = at, seq
+    return j
+
+
+def names(jobs: list[Job[str, str]]) -> list[str]:
+    return [j.payload for j in jobs]
+
+
+def test_sizes_within_the_slack_share_a_batch_others_wait() -> None:
+    pending = [
+        queued("head", 3, size=500, seq=1),
+        queued("longer", 3, size=900, seq=2),
+        queued("too-long", 3, size=1100, seq=3),
+        queued("shorter", 3, size=400, seq=4),
+        queued("other-prompt", 3, key="k2", size=500, seq=5),
+    ]
+    sel = select_batch(pending, 10.0, max_batch=8, size_slack=500)
+    # too-long would stretch the batch to 1100 - 500 = 600 > 500; shorter keeps it within 900 - 400 = 500
+    assert names(sel.batch) == ["head", "longer", "shorter"]
+    assert names(sel.keep) == ["too-long", "other-prompt"]
+    assert sel.wait_s is None
+    no_slack = select_batch(pending, 10.0, max_batch=8, size_slack=0)
+    assert names(no_slack.batch) == ["head"], "without slack only equal sizes batch (the old behaviour)"
+
+
+def test_a_patient_job_gathers_companions_until_its_wait_ends() -> None:
+    first = queued("call-1", 3, size=600, patient=True, at=10.0, seq=1)
+    sel = select_batch([first], 10.01, max_batch=8, size_slack=300, gather_s=0.04)
+    assert sel.batch == [] and names(sel.keep) == ["call-1"]
+    assert sel.wait_s == pytest.approx(0.03)
+    second = queued("call-2", 3, size=700, patient=True, at=10.02, seq=2)
+    sel = select_batch([first, second], 10.039, max_batch=8, size_slack=300, gather_s=0.04)
+    assert sel.batch == [] and sel.wait_s == pytest.approx(0.001), "the wait counts from the oldest job's arrival"
+    sel = select_batch([first, second], 10.041, max_batch=8, size_slack=300, gather_s=0.04)
+    assert names(sel.batch) == ["call-1", "call-2"] and sel.keep == []
+
+
+def test_calls_left_out_of_a_batch_wait_for_those_that_were_in_it() -> None:
+    """Calls 3-4 queued during the previous batch (long ago); calls 1-2 resubmit just after it ends: without the
+    wait from the batch's end, 3-4 would go alone at once and 1-2 next, split for ever."""
+    left_out = [queued(f"call-{i}", 3, patient=True, at=5.0, seq=i) for i in (3, 4)]
+    sel = select_batch(left_out, 10.0, max_batch=8, gather_s=0.04, idle_since=10.0)
+    assert sel.batch == [] and sel.wait_s == pytest.approx(0.04)
+    back = [queued(f"call-{i}", 3, patient=True, at=10.02, seq=10 + i) for i in (1, 2)]
+    sel = select_batch([*left_out, *back], 10.041, max_batch=8, gather_s=0.04, idle_since=10.0)
+    assert names(sel.batch) == ["call-3", "call-4", "call-1", "call-2"]
+
+
+def test_a_full_batch_or_an_impatient_job_goes_at_once() -> None:
+    calls = [queued(f"call-{i}", 3, patient=True, at=10.0, seq=i) for i in range(3)]
+    full = select_batch(calls, 10.0, max_batch=3, gather_s=0.04)
+    assert names(full.batch) == ["call-0", "call-1", "call-2"] and full.wait_s is None
+    amd = queued("amd", 1, at=10.0, seq=9)
+    sel = select_batch([*calls[:2], amd], 10.0, max_batch=8, gather_s=0.04)
+    assert names(sel.batch) == ["amd", "call-0", "call-1"], "AMD never waits; same-key partials ride along"
+
+
+def test_expired_and_cancelled_jobs_leave_the_queue() -> None:
+    late = queued("late", 3, seq=1)
+    late.deadline = 9.0
+    gone = queued("gone", 1, seq=2)
+    assert gone.future.cancel()
+    kept = queued("kept", 3, seq=3)
+    sel = select_batch([late, gone, kept], 10.0, max_batch=8)
+    assert names(sel.expired) == ["late"] and names(sel.batch) == ["kept"] and sel.keep == []
+    empty = select_batch([late], 10.0, max_batch=8)
+    assert empty.batch == [] and empty.keep == [] and empty.wait_s is None
+
+
+def test_the_scheduler_pads_by_size_and_gathers_on_its_clock() -> None:
+    """The threaded scheduler applies select_batch: the gathering wait ends on the injected clock's time."""
+    clock = ManualClock()
+    runner = GatedRunner()
+    runner.gate.set()
+    scheduler: BatchScheduler[str, str] = BatchScheduler(
+        runner, max_batch=8, queue_max=64, size_slack=200, gather_s=0.05, clock=clock
+    )
+    try:
+        a = Job(payload="a", priority=3, batch_key="k", size=500, patient=True)
+        b = Job(payload="b", priority=3, batch_key="k", size=700, patient=True)
+        scheduler.submit(a)  # without gathering the worker would take it alone before b arrives
+        scheduler.submit(b)
+        clock.advance(0.06)
+        scheduler.submit(Job(payload="c", priority=3, batch_key="other", patient=True))  # wakes the worker
+        assert a.future.result(WAIT) == "A" and b.future.result(WAIT) == "B"
+        assert runner.batches[0] == ["a", "b"]
+    finally:
+        scheduler.close()
+
+
+def test_a_refreshable_job_runs_on_the_payload_there_is_when_its_batch_forms() -> None:
+    runner = GatedRunner()
+    scheduler = make(runner, max_batch=8)
+    try:
+        block_worker(scheduler, runner)
+        buffer = ["audio-0.6s"]
+        live = Job(payload=buffer[-1], priority=3, batch_key="k", refresh=lambda: (buffer[-1], "k", 0))
+        scheduler.submit(live)
+        buffer.append("audio-1.8s")  # fed while the job waited behind the first batch
+        runner.gate.set()
+        assert live.future.result(WAIT) == "AUDIO-1.8S"
+        assert runner.batches[1] == ["audio-1.8s"]
+    finally:
+        scheduler.close()
+
+
+def test_a_refresh_that_fails_fails_its_own_job_only() -> None:
+    runner = GatedRunner()
+    scheduler = make(runner)
+    try:
+        block_worker(scheduler, runner)
+
+        def broken() -> tuple[str, str, int]:
+            raise ValueError("audio is 31.00 s long; windows are limited to 30 s")
+
+        bad = Job(payload="old", priority=3, batch_key="k", refresh=broken)
+        good = job("good", 3)
+        scheduler.submit(bad)
+        scheduler.submit(good)
+        runner.gate.set()
+        with pytest.raises(AsrError, match="limited to 30 s"):
+            bad.future.result(WAIT)
+        assert good.future.result(WAIT) == "GOOD"
+        assert scheduler.stats().failed == 1
+    finally:
+        scheduler.close()

@@ -3,7 +3,7 @@ scripted VAD and a scripted transcriber standing in for robot.asr (the other end
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,18 @@ class ScriptedAsr:
         heard = [u for u in self.utterances if u.start >= lo - 0.25 and u.start < hi]
         words = tuple(Word(u.text, max(0.0, u.start - start), min(u.end, hi) - start) for u in heard)
         return Transcript(" ".join(u.text for u in heard), words)
+
+    async def transcribe_latest(
+        self,
+        source: Callable[[], tuple[npt.NDArray[Any], str]],
+        *,
+        priority: Priority,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> tuple[Transcript, int] | None:
+        audio, prompt = source()  # an idle engine: the batch forms at once
+        transcript = await self.transcribe(audio, priority=priority, prompt=prompt, word_timestamps=word_timestamps)
+        return None if transcript is None else (transcript, audio.size)
 
 
 @dataclass

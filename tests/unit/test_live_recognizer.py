@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,11 +21,14 @@ pytestmark = pytest.mark.unit
 
 
 class Engine:
-    """Answers requests in order from `answers` (None = dropped past its deadline) and records them."""
+    """Answers requests in order from `answers` (None = refused: queue full) and records them. A `transcribe_latest`
+    request reads its window when `gate` opens (as the real engine does when the request's batch is formed)."""
 
     def __init__(self, answers: list[list[Word] | None]) -> None:
         self.answers = answers
         self.requests: list[tuple[Priority, float | None, float, str]] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     async def transcribe(
         self,
@@ -39,6 +44,21 @@ class Engine:
         self.requests.append((priority, deadline, audio.size / 16000, prompt))
         words = self.answers.pop(0)
         return None if words is None else Transcript(" ".join(w.text for w in words), tuple(words))
+
+    async def transcribe_latest(
+        self,
+        source: Callable[[], tuple[npt.NDArray[Any], str]],
+        *,
+        priority: Priority,
+        deadline: float | None = None,
+        word_timestamps: bool = False,
+    ) -> tuple[Transcript, int] | None:
+        await self.gate.wait()
+        audio, prompt = source()
+        transcript = await self.transcribe(
+            audio, priority=priority, prompt=prompt, deadline=deadline, word_timestamps=word_timestamps
+        )
+        return None if transcript is None else (transcript, audio.size)
 
 
 def _speech(seconds: float) -> npt.NDArray[np.int16]:
@@ -57,7 +77,7 @@ async def test_iterations_every_chunk_and_backoff_while_the_engine_drops() -> No
     live.feed(3.4, _speech(0.1))
     assert live.due() and await live.iterate() is None
     live.feed(3.5, _speech(0.5))
-    assert not live.due(), "dropped: the interval doubled"
+    assert not live.due(), "refused: the interval doubled"
     live.feed(4.0, _speech(0.5))
     assert live.due() and await live.iterate() is None
     live.feed(4.5, _speech(1.5))
@@ -69,7 +89,29 @@ async def test_iterations_every_chunk_and_backoff_while_the_engine_drops() -> No
     update = await live.iterate()
     assert update is not None and [(w.text, w.start) for w in update.committed] == [("non", 3.1), ("merci", 3.4)]
     assert [r[0] for r in engine.requests] == [Priority.PARTIAL] * 4
-    assert all(r[1] == pytest.approx(1000.0 + 1.5) for r in engine.requests), "stream_deadline_ms from the clock"
+    assert all(r[1] is None for r in engine.requests), "partials never expire: they decode the newest audio"
+
+
+async def test_an_iteration_that_waits_for_the_engine_decodes_the_newest_audio() -> None:
+    hyp = [Word("non", 0.1, 0.4), Word("merci", 0.4, 0.8)]
+    engine = Engine([hyp, hyp])
+    live = LiveRecognizer(DialogSettings(stream_chunk_ms=500), engine, ManualClock())
+    live.feed(3.0, _speech(0.6))
+    engine.gate.clear()  # the engine is busy with other calls' batch
+    waiting = asyncio.ensure_future(live.iterate())
+    await asyncio.sleep(0)
+    assert live.busy and not live.due()
+    live.feed(3.6, _speech(0.3))  # arrives while the request waits in the queue
+    live.feed(3.9, _speech(0.3))
+    engine.gate.set()
+    assert await waiting is not None
+    assert engine.requests[-1][2] == pytest.approx(1.2), "the whole buffer as it was when the batch formed"
+    assert live.stats.audio_s == pytest.approx(1.2)
+    assert not live.due(), "the audio fed while it waited was decoded: nothing new"
+    live.feed(4.2, _speech(0.5))
+    assert live.due()
+    update = await live.iterate()
+    assert update is not None and update.committed_text == "non merci"
 
 
 async def test_finalize_commits_the_rest_at_dialog_priority_without_deadline() -> None:
