@@ -238,7 +238,11 @@ async def _run_level(
             )
         )
     out = {"concurrent_calls": calls} | summarise(results, engine, time.monotonic() - started)
+    after = engine.stats()
     out["asr_batches"] -= before.batches
+    out["asr_requests"] = after.served - before.served
+    out["asr_mean_batch"] = round(out["asr_requests"] / max(1, out["asr_batches"]), 2)
+    out["asr_busy_s"] = round(after.busy_s - before.busy_s, 1)  # engine time spent decoding during this level
     return out
 
 
