@@ -64,6 +64,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "padded 5 s, 5 s steps + loop re-decode": {"min_input_s": 5.0, "pad_multiple_s": 5.0},
     "padded 5 s, 2 s tail + loop re-decode (default)": {"min_input_s": 5.0, "min_tail_s": 2.0},
     "padded 5 s, 4 s tail + loop re-decode": {"min_input_s": 5.0, "min_tail_s": 4.0},
+    # beam search on the default input (CTranslate2 defaults: patience 1, length penalty 1); run with
+    # --variants "<default>" "<beam rows>" so greedy is measured in the same run
+    **{
+        f"padded 5 s, 2 s tail + loop re-decode, beam {k}": {"min_input_s": 5.0, "min_tail_s": 2.0, "beam_size": k}
+        for k in (2, 3, 5)
+    },
 }
 
 

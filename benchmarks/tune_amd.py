@@ -5,9 +5,10 @@
 
 Each configuration is a set of `amd` settings overrides; every configuration runs the real detector (VAD, tones,
 classifier, file-mode virtual clock) on every clip of the split. The ASR runs once per distinct window and is cached
-(greedy decoding is deterministic), so a grid of configurations costs little more than one evaluation. Prints one
-line per configuration: accuracy, humans called machines, operator recall, decision p50/p95. Never run it on `test`:
-report `test` once, with `robot amd-eval --split test`, after choosing.
+(decoding is deterministic; the key holds the window and every `asr` setting), so a grid of configurations costs
+little more than one evaluation. Prints one line per configuration: accuracy, humans called machines, operator
+recall, decision p50/p95. Never run it on `test`: report `test` once, with `robot amd-eval --split test`, after
+choosing.
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ class CachedAsr:
         self.path = cache_path
         self.cache: dict[str, Any] = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
         self.misses = 0
+        # the transcript of a window depends on the model and every decoding option (beam size, padding, budget,
+        # guard...): they are part of the key, so a cache written with other options is never reused
+        self._options = engine.settings.model_dump_json().encode()
 
     async def transcribe(self, audio: npt.NDArray[Any], *, priority: Priority) -> Transcript | None:
-        key = hashlib.sha1(np.ascontiguousarray(audio).tobytes()).hexdigest()
+        key = hashlib.sha1(self._options + np.ascontiguousarray(audio).tobytes()).hexdigest()
         if key not in self.cache:
             self.misses += 1
             result = await self.engine.transcribe(audio, priority=priority)
