@@ -9,9 +9,10 @@ that waited behind other calls decodes the newest audio instead of a stale windo
 waiting (the iterations of all calls that wait together are decoded in one batch, see robot.asr.scheduler). A
 partial the engine refuses (queue full) doubles this call's interval, up to 4 x stream_chunk_ms, until one is
 served.
-When the caller stops (`finalize()`: the end of a turn, or the listener's end-of-speech silence), the buffer is
-recognised once more at Priority.DIALOG (no deadline: its words would be lost), with the whole of its speech, and
-every word of that last hypothesis is committed.
+When the caller stops (`finalize()`: the end of a turn, or the listener's end-of-speech silence), an iteration still
+in flight is cancelled (its words come with the final pass anyway, and the turn never waits behind other calls'
+partials), then the buffer is recognised once more at Priority.DIALOG (no deadline: its words would be lost), with
+the whole of its speech, and every word of that last hypothesis is committed.
 
 Every update goes to `on_update(update, final)`; stream times throughout.
 """
@@ -73,6 +74,7 @@ UpdateSink = Callable[[StreamUpdate, bool], None]
 class LiveStats:
     iterations: int = 0  # recognitions sent (partials and finals)
     dropped: int = 0  # requests the engine refused (queue full) or that failed
+    cancelled: int = 0  # iterations still in flight when the caller stopped (the final pass replaced them)
     audio_s: float = 0.0  # audio sent for recognition, seconds (buffer lengths added up)
 
 
@@ -87,6 +89,7 @@ class LiveRecognizer:
         self._asr = asr
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._partial: asyncio.Future[tuple[Transcript, int] | None] | None = None  # the iteration in flight
         self._new_s = 0.0  # audio appended since the last request was made, seconds
         self._interval_s = settings.stream_chunk_ms / 1000  # doubles while the engine drops our partials
 
@@ -121,15 +124,23 @@ class LiveRecognizer:
                 return None
             self._new_s = 0.0
             self.stats.iterations += 1
+            # the buffer array is replaced on each feed, never mutated, and the prompt changes only in accept(),
+            # which waits for this request: the worker thread reads a consistent snapshot
+            self._partial = asyncio.ensure_future(
+                self._asr.transcribe_latest(self.agreement.request, priority=Priority.PARTIAL, word_timestamps=True)
+            )
             try:
-                # the buffer array is replaced on each feed, never mutated, and the prompt changes only in accept(),
-                # which waits for this request: the worker thread reads a consistent snapshot
-                got = await self._asr.transcribe_latest(
-                    self.agreement.request, priority=Priority.PARTIAL, word_timestamps=True
-                )
+                got = await self._partial
+            except asyncio.CancelledError:
+                if not self._partial.cancelled():
+                    raise  # this task itself was cancelled
+                self.stats.cancelled += 1
+                return None  # finalize() took over
             except AsrError as err:
                 log.warning("live recognition failed: %s", err)
                 got = None
+            finally:
+                self._partial = None
             base = self.settings.stream_chunk_ms / 1000
             if got is None:  # the engine is swamped: ask less often until it answers again
                 self.stats.dropped += 1
@@ -145,6 +156,8 @@ class LiveRecognizer:
 
     async def finalize(self) -> StreamUpdate | None:
         """The caller stopped: commit what is left of the buffer (see the module docstring)."""
+        if self._partial is not None:
+            self._partial.cancel()  # a queued request leaves the engine's queue; a running one's result is ignored
         async with self._lock:
             if not self.active:
                 return None

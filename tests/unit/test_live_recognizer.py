@@ -125,3 +125,18 @@ async def test_finalize_commits_the_rest_at_dialog_priority_without_deadline() -
     assert update is not None and update.committed_text == "rappelez demain"
     assert engine.requests[-1][:3] == (Priority.DIALOG, None, pytest.approx(1.0))
     assert finals == [False, True] and not live.active and await live.finalize() is None
+
+
+async def test_finalize_cancels_an_iteration_still_waiting_for_the_engine() -> None:
+    engine = Engine([[Word("ne", 0.0, 0.2), Word("m'appelez", 0.2, 0.7), Word("plus", 0.7, 1.0)]])
+    finals: list[bool] = []
+    live = LiveRecognizer(DialogSettings(), engine, ManualClock(), lambda _u, final: finals.append(final))
+    live.feed(2.0, _speech(1.0))
+    engine.gate.clear()  # the engine is busy with other calls' partials
+    waiting = asyncio.ensure_future(live.iterate())
+    await asyncio.sleep(0)
+    update = await live.finalize()  # does not wait for the engine to reach the partial
+    assert await waiting is None and live.stats.cancelled == 1 and live.stats.dropped == 0
+    assert update is not None and update.committed_text == "ne m'appelez plus"
+    assert [r[0] for r in engine.requests] == [Priority.DIALOG], "the partial never reached the engine"
+    assert finals == [True]
