@@ -161,7 +161,14 @@ class AsrSettings(_Section):
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="Inference device.")
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float32, float16...).")
     cpu_threads: int = Field(2, ge=0, description="CTranslate2 intra-op threads (0 = library default).")
-    beam_size: int = Field(1, ge=1, description="Beam size (1 = greedy).")
+    beam_size: int = Field(1, ge=1, description="Beam size of dialog, streaming and barge-in decoding (1 = greedy).")
+    amd_beam_size: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Beam size of the AMD transcript only (1 = greedy; benchmarks/results/asr_decoding_beam.json), "
+        "hypotheses.",
+    )
     language: str = Field("fr", description="Spoken language code.")
     download_root: Path | None = Field(None, description="Where downloaded models are cached (None = HF cache).")
     local_files_only: bool = Field(False, description="Never try to download the model.")

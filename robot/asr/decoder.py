@@ -39,12 +39,14 @@ class DecodeRequest:
     prompt: tuple[int, ...]
     padded_frames: int
     word_timestamps: bool = False
+    beam_size: int = 1
 
     @property
-    def batch_key(self) -> int:
+    def batch_key(self) -> tuple[int, int]:
         """Requests decode together only with prompts of one length (CTranslate2 wants <|startoftranscript|> at one
-        index); their encoder inputs are padded to the batch's longest (`WhisperBatchDecoder.run`)."""
-        return len(self.prompt)
+        index) and one beam size (one generate call); their encoder inputs are padded to the batch's longest
+        (`WhisperBatchDecoder.run`)."""
+        return len(self.prompt), self.beam_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +115,25 @@ class WhisperBatchDecoder:
                 prompt = [self.tokenizer.sot_prev, *context[-keep:]]
         return (*prompt, *self._sot, self.tokenizer.no_timestamps)
 
-    def request(self, audio: AudioArray, previous_text: str = "", *, word_timestamps: bool = False) -> DecodeRequest:
+    def request(
+        self,
+        audio: AudioArray,
+        previous_text: str = "",
+        *,
+        word_timestamps: bool = False,
+        beam_size: int | None = None,
+    ) -> DecodeRequest:
+        """A request for `audio`; `beam_size` defaults to `asr.beam_size`."""
         if audio.size == 0:
             raise ValueError("audio is empty")
         if audio.size > MAX_FRAMES * HOP:
             raise ValueError(f"audio is {audio.size / SAMPLE_RATE:.2f} s long; windows are limited to 30 s")
         s = self.settings
         frames = padded_frames(audio.size, s.pad_multiple_s, s.min_input_s, s.min_tail_s)
-        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps)
+        beam = s.beam_size if beam_size is None else beam_size
+        if beam < 1:
+            raise ValueError(f"beam_size must be >= 1, got {beam}")
+        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps, beam)
 
     def token_budget(self, n_samples: int) -> int:
         return token_budget(n_samples, self.settings)
@@ -140,7 +153,8 @@ class WhisperBatchDecoder:
         padded to the longest `padded_frames` of the batch, and each request's tokens are cut to its own budget,
         so a request's result is the one it gets alone at that padding."""
         if len({r.batch_key for r in requests}) != 1:
-            raise ValueError("a batch must share one prompt length")
+            raise ValueError("a batch must share one prompt length and one beam size")
+        beam = requests[0].beam_size
         frames = max(r.padded_frames for r in requests)
         mels = np.stack([self.features(r, frames) for r in requests])
         # on a GPU, keep the encoder output on the host when some requests need alignment, so that it can be sliced
@@ -150,11 +164,11 @@ class WhisperBatchDecoder:
         )
         prompts = [list(r.prompt) for r in requests]
         budgets = [self.token_budget(r.audio.size) for r in requests]
-        generated = self._generate(encoder_output, prompts, max(budgets))
+        generated = self._generate(encoder_output, prompts, max(budgets), beam)
         tokens = [self._tokens(g, own) for g, own in zip(generated, budgets, strict=True)]
         scores = [float(g.scores[0]) if g.scores else 0.0 for g in generated]
         if self.settings.loop_retry:
-            self._retry_loops(mels, prompts, budgets, tokens, scores)
+            self._retry_loops(mels, prompts, budgets, tokens, scores, beam)
         words: dict[int, tuple[Word, ...]] = {}
         wanted = [i for i, r in enumerate(requests) if r.word_timestamps and tokens[i]]
         if wanted:
@@ -173,15 +187,18 @@ class WhisperBatchDecoder:
 
     def _tokens(self, generated: Any, budget: int) -> tuple[int, ...]:
         """The text tokens of a hypothesis, at most `budget` of them (greedy decoding is causal: a request sharing a
-        batch with a longer one gets the first tokens it would get alone)."""
+        batch with a longer one gets the first tokens it would get alone; a beam search can only differ from the
+        one it runs alone when it runs up to the request's own budget, i.e. on a loop)."""
         return tuple(int(t) for t in generated.sequences_ids[0] if t < self.tokenizer.eot)[:budget]
 
-    def _generate(self, features: Any, prompts: list[list[int]], budget: int, *, anti_loop: bool = False) -> list[Any]:
+    def _generate(
+        self, features: Any, prompts: list[list[int]], budget: int, beam_size: int, *, anti_loop: bool = False
+    ) -> list[Any]:
         s = self.settings
         result: list[Any] = self.model.model.generate(
             features,
             prompts,
-            beam_size=s.beam_size,
+            beam_size=beam_size,
             max_length=len(prompts[0]) + budget,
             return_scores=True,
             return_no_speech_prob=True,
@@ -199,6 +216,7 @@ class WhisperBatchDecoder:
         budgets: list[int],
         tokens: list[tuple[int, ...]],
         scores: list[float],
+        beam_size: int,
     ) -> None:
         """Decode again, with n-gram blocking, the requests whose text loops (in place; rare once padded)."""
         looping = [
@@ -210,7 +228,7 @@ class WhisperBatchDecoder:
             return
         features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mels[looping]))
         budget = max(budgets[i] for i in looping)
-        again = self._generate(features, [prompts[i] for i in looping], budget, anti_loop=True)
+        again = self._generate(features, [prompts[i] for i in looping], budget, beam_size, anti_loop=True)
         for i, g in zip(looping, again, strict=True):
             tokens[i] = self._tokens(g, budgets[i])
             scores[i] = float(g.scores[0]) if g.scores else 0.0

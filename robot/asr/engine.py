@@ -112,6 +112,11 @@ class AsrEngine:
     def worker_thread_ids(self) -> frozenset[int]:
         return frozenset(self._scheduler.worker_idents)
 
+    def beam_size(self, priority: Priority) -> int:
+        """The AMD transcript decodes with `asr.amd_beam_size`; everything else (dialog, streaming, barge-in,
+        service) with `asr.beam_size`. Requests of different beam sizes never share a batch."""
+        return self.settings.amd_beam_size if priority == Priority.AMD else self.settings.beam_size
+
     def submit(
         self,
         audio: npt.NDArray[Any],
@@ -123,7 +128,9 @@ class AsrEngine:
     ) -> Future[DecodeResult | None]:
         """Queue one window; the future resolves to the raw result, or None if refused (queue full) or dropped
         (deadline, a `clock.monotonic()` value, passed before its turn). Usable from any thread."""
-        request = self.decoder.request(as_float_audio(audio), prompt, word_timestamps=word_timestamps)
+        request = self.decoder.request(
+            as_float_audio(audio), prompt, word_timestamps=word_timestamps, beam_size=self.beam_size(priority)
+        )
         return self._submit(request, priority, deadline)
 
     def submit_latest(
@@ -139,9 +146,13 @@ class AsrEngine:
         a numpy array the owner replaces rather than mutates). A streaming iteration that waited for the engine
         thus decodes the newest audio; `DecodeResult.samples` says how much of it."""
 
-        def refresh() -> tuple[DecodeRequest, int, int]:
+        beam = self.beam_size(priority)
+
+        def refresh() -> tuple[DecodeRequest, tuple[int, int], int]:
             audio, prompt = source()
-            request = self.decoder.request(as_float_audio(audio), prompt, word_timestamps=word_timestamps)
+            request = self.decoder.request(
+                as_float_audio(audio), prompt, word_timestamps=word_timestamps, beam_size=beam
+            )
             return request, request.batch_key, request.padded_frames
 
         return self._submit(refresh()[0], priority, deadline, refresh)
@@ -151,7 +162,7 @@ class AsrEngine:
         request: DecodeRequest,
         priority: Priority,
         deadline: float | None,
-        refresh: Callable[[], tuple[DecodeRequest, int, int]] | None = None,
+        refresh: Callable[[], tuple[DecodeRequest, tuple[int, int], int]] | None = None,
     ) -> Future[DecodeResult | None]:
         job: Job[DecodeRequest, DecodeResult] = Job(
             payload=request,

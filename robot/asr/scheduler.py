@@ -2,8 +2,9 @@
 
 The scheduler knows nothing about Whisper: a job carries an opaque payload, a priority (lower is served first),
 an optional monotonic deadline, a `batch_key` and a `size`. Only jobs with equal keys run together (for Whisper:
-the same prompt length), and only when their sizes differ by at most `size_slack` (for Whisper: padded encoder
-frames; the runner pads a batch to its largest member, so a job's result is the one it gets alone at that padding).
+the same prompt length and beam size), and only when their sizes differ by at most `size_slack` (for Whisper: padded
+encoder frames; the runner pads a batch to its largest member, so a job's result is the one it gets alone at that
+padding).
 A `patient` job (streaming partials, turn transcriptions) waits up to `gather_s` after its submission, and after
 the end of the previous batch, for others to share its batch: calls whose iterations came back together are
 decoded together again, instead of the calls left out of a batch going alone the moment it ends, just before the

@@ -102,6 +102,44 @@ def test_a_shorter_request_padded_into_a_batch_gets_what_it_gets_alone_at_that_p
     assert [r.tokens for r in through_engine if r is not None] == [r.tokens for r in together]
 
 
+def test_amd_beam_requests_batch_together_never_with_greedy_ones(engine: AsrEngine) -> None:
+    """asr.amd_beam_size applies to AMD requests only; beam requests of several calls share one batch and get what
+    they get alone; a greedy dialog request waiting with them runs in its own batch."""
+    beam = AsrEngine(engine.settings.model_copy(update={"amd_beam_size": 3}), engine.model)
+    try:
+        assert [beam.beam_size(p) for p in (Priority.AMD, Priority.DIALOG, Priority.BARGEIN)] == [3, 1, 1]
+        clips = [window(read_wav(name)) for name in CLIPS]
+        alone = [
+            beam.submit(c, priority=Priority.AMD, prompt=p).result(WAIT) for c, p in zip(clips, PROMPTS, strict=True)
+        ]
+        before = beam.stats()
+        occupy(beam)
+        futures = [beam.submit(c, priority=Priority.AMD, prompt=p) for c, p in zip(clips, PROMPTS, strict=True)]
+        dialog = beam.submit(clips[0], priority=Priority.DIALOG, prompt=PROMPTS[0])
+        together = [f.result(WAIT) for f in futures]
+        greedy = dialog.result(WAIT)
+        after = beam.stats()
+        assert after.max_batch_size == 4 and after.batches == before.batches + 3
+        assert [r.tokens for r in together if r is not None] == [r.tokens for r in alone if r is not None]
+        assert len([r for r in together if r is not None]) == len(CLIPS)
+        greedy_alone = [
+            engine.submit(c, priority=Priority.DIALOG, prompt=p).result(WAIT)
+            for c, p in zip(clips, PROMPTS, strict=True)
+        ]
+        assert greedy is not None and greedy_alone[0] is not None and greedy.tokens == greedy_alone[0].tokens
+        # the beam really searches: on these clips it ends elsewhere than greedy decoding
+        assert [r.tokens for r in alone if r is not None] != [r.tokens for r in greedy_alone if r is not None]
+        decoder = beam.decoder
+        mixed = [decoder.request(clips[0], beam_size=3), decoder.request(clips[1], beam_size=1)]
+        assert mixed[0].batch_key != mixed[1].batch_key
+        with pytest.raises(ValueError, match="beam size"):
+            decoder.run(mixed)
+        with pytest.raises(ValueError, match="beam_size"):
+            decoder.request(clips[0], beam_size=0)
+    finally:
+        beam.close()
+
+
 def test_prompts_line_up_the_start_of_transcript(engine: AsrEngine) -> None:
     sot = engine.decoder.tokenizer.sot
     lengths = {engine.decoder.prompt_tokens(p).index(sot) for p in PROMPTS}
