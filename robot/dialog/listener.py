@@ -422,13 +422,27 @@ class CallListener:
             future=future,
             settle=settle,
         )
-        if self._segment_onset is not None and self._segment_onset >= since - 1e-6:
-            wait.start, wait.in_speech = self._segment_onset, True
-        elif self._segment_onset is None and self._last_segment is not None and self._last_segment[0] >= since - 1e-6:
-            wait.start, wait.last_end = self._last_segment
+        wait.start = self._first_onset_since(since)
+        if wait.start is not None:  # speech since `since` already: every segment of it belongs to the turn
+            if self._segment_onset is not None:
+                wait.in_speech = True
+            elif self._last_segment is not None:
+                wait.last_end = self._last_segment[1]
         self._wait = wait
         self._settle_early()
         return await future
+
+    def _first_onset_since(self, since: float) -> float | None:
+        """VAD onset of the first speech segment that began at or after `since` (stream seconds), if any. A turn
+        awaited after a barge-in starts at the barge-in's onset: the caller may be in a later segment by then
+        ("Arrêtez de m'appeler, | s'il vous plaît"), and the earlier one is part of the answer."""
+        first = None
+        for event in reversed(self.speech_log):
+            if isinstance(event, SpeechStarted):
+                if event.t < since - 1e-6:
+                    break
+                first = event.t
+        return first
 
     def _turn_vad(self, event: SpeechStarted | SpeechEnded) -> None:
         wait = self._wait
