@@ -32,6 +32,8 @@ CASES = [
     ("Ne m'appelez plus !", Intent.STOP_CALLING_ME),
     ("Retirez-moi de votre liste", Intent.STOP_CALLING_ME),
     ("Arrêtez de m'appeler", Intent.STOP_CALLING_ME),
+    ("arrêter de m'appeler si le vous plaît.", Intent.STOP_CALLING_ME),  # Whisper base, homophone of "Arrêtez"
+    ("Vous pouvez cesser de me contacter.", Intent.STOP_CALLING_ME),
     ("Non, et ne me rappelez plus jamais", Intent.STOP_CALLING_ME),
     ("Supprimez mon numéro", Intent.STOP_CALLING_ME),
     ("bonjour", None),
