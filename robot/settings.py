@@ -532,6 +532,12 @@ class DialogSettings(_Section):
         400, gt=0, description="Words policy: a barge-in ASR request older than this is dropped, ms."
     )
     turn_asr_deadline_ms: int = Field(3000, gt=0, description="End-of-turn transcription deadline, ms.")
+    turn_preroll_ms: int = Field(
+        500,
+        ge=0,
+        description="End-of-turn transcription: audio taken before the turn's first VAD onset (Silero reports "
+        "onsets 0.2-0.4 s after a telephone voice begins: a shorter pre-roll cuts the first word), ms.",
+    )
     max_turn_ms: int = Field(15000, gt=0, description="A caller turn longer than this is cut and transcribed, ms.")
     bargein_resume: bool = Field(
         True, description="vad policy: resume a prompt broken by a backchannel ('mmh', 'oui') where it stopped."

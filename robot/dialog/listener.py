@@ -506,7 +506,7 @@ class CallListener:
     async def _whole_turn(self, start: float, end: float) -> Transcript | None:
         """One transcription of the turn's audio (Priority.DIALOG); None without ASR, on failure or too late."""
         return await self._transcribe(
-            max(0.0, start - 0.2),
+            max(0.0, start - self.settings.turn_preroll_ms / 1000),
             end + 0.2,
             Priority.DIALOG,
             self.settings.turn_asr_deadline_ms,
