@@ -8,13 +8,17 @@ connections; its CPU is not counted). Variants:
 - websockets-sansio: an asyncio.BufferedProtocol around websockets' Sans-I/O ServerProtocol, recv_into one shared
   buffer (the design of robot.media.ws_protocol.StreamConnection, without routing/auth/decoding/queue);
 - aiohttp: aiohttp.web WebSocketResponse (its C/Cython frame reader) + `async for msg in ws`;
+- robot-stream-connection: robot.media.ws_protocol.StreamConnection itself (its own frame cutting for audio frames,
+  websockets' ServerProtocol for the rest), with a call object that only counts;
+- websockets-sansio+uvloop: the same on uvloop's event loop (libuv, C) instead of asyncio's selector loop;
 - picows: picows.ws_create_server, a WSListener.on_ws_frame callback (Cython parser; no Task per connection).
 Frame sizes: --frame-ms 20 (640 B at 16 kHz, 50 frames/s per stream) and larger multiples of 20 ms (mod_audio_stream's
 STREAM_BUFFER_SIZE): same audio, fewer frames.
 
 .venv/bin/python benchmarks/ws_receive.py [--calls 500] [--frame-ms 20,100] [--seconds 10] [--repeat 3]
     [--libs websockets,websockets-sansio,aiohttp,picows] [-o benchmarks/results/ws_receive.json]
-A library that is not installed is reported as skipped (picows is not a robot dependency: pip install picows).
+A library that is not installed is reported as skipped (picows and uvloop are not robot dependencies: e.g.
+pip install --target /tmp/extra picows uvloop, then PYTHONPATH=/tmp/extra .venv/bin/python benchmarks/ws_receive.py).
 """
 
 from __future__ import annotations
@@ -31,8 +35,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-LIBS = ("websockets", "websockets-sansio", "aiohttp", "picows")
-MODULE_OF = {"websockets": "websockets", "websockets-sansio": "websockets", "aiohttp": "aiohttp", "picows": "picows"}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # robot-stream-connection imports the robot package
+
+LIBS = ("websockets", "websockets-sansio", "robot-stream-connection", "websockets-sansio+uvloop", "aiohttp", "picows")
+MODULE_OF = {
+    "websockets": "websockets",
+    "websockets-sansio": "websockets",
+    "robot-stream-connection": "robot",
+    "websockets-sansio+uvloop": "uvloop",
+    "aiohttp": "aiohttp",
+    "picows": "picows",
+}
 BYTES_PER_MS = 32  # 16 kHz mono s16
 SETTLE_S = 2.0
 SPREAD = 20  # groups of streams whose frames leave at different times within a period
@@ -106,6 +119,47 @@ async def serve_websockets_sansio(host: str) -> tuple[Any, int]:
     return server, server.sockets[0].getsockname()[1]
 
 
+async def serve_robot(host: str) -> tuple[Any, int]:
+    """robot.media.ws_protocol.StreamConnection (its fast path) with a router that accepts every path and a call
+    that only counts (no routing, auth, decoding or queue: those are in `robot bench load --mode plumbing`)."""
+    import logging
+
+    from robot.media.ws_protocol import ReadBuffer, StreamConnection
+
+    class CountingCall:
+        def on_binary(self, payload: bytes) -> None:
+            Counter.frames += 1
+
+        def on_text(self, text: str) -> None:
+            pass
+
+    class Router:
+        def route(self, connection: StreamConnection, request: object) -> CountingCall:
+            return CountingCall()
+
+        def accepted(self, connection: StreamConnection, call: object) -> None:
+            Counter.connected()
+
+        def connection_closed(self, connection: StreamConnection) -> None:
+            pass
+
+    router, buffer, log = Router(), ReadBuffer(), logging.getLogger("ws_receive")
+
+    def factory() -> StreamConnection:
+        return StreamConnection(
+            router,  # type: ignore[arg-type]
+            buffer,
+            max_size=1 << 16,
+            open_timeout_s=10.0,
+            close_timeout_s=2.0,
+            ping_interval_s=None,
+            ws_logger=log,
+        )
+
+    server = await asyncio.get_running_loop().create_server(factory, host, 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
 async def serve_aiohttp(host: str) -> tuple[Any, int]:
     from aiohttp import WSMsgType, web
 
@@ -147,6 +201,8 @@ async def serve_picows(host: str) -> tuple[Any, int]:
 SERVERS = {
     "websockets": serve_websockets,
     "websockets-sansio": serve_websockets_sansio,
+    "robot-stream-connection": serve_robot,
+    "websockets-sansio+uvloop": serve_websockets_sansio,
     "aiohttp": serve_aiohttp,
     "picows": serve_picows,
 }
@@ -323,7 +379,12 @@ def main() -> int:
     parser.add_argument("-o", "--output", type=Path, default=None)
     args = parser.parse_args()
     if args.cmd == "serve":
-        asyncio.run(run_server(args.lib, args.host, args.calls, args.seconds))
+        if args.lib.endswith("+uvloop"):
+            import uvloop
+
+            uvloop.run(run_server(args.lib, args.host, args.calls, args.seconds))
+        else:
+            asyncio.run(run_server(args.lib, args.host, args.calls, args.seconds))
         return 0
     args.load_before = os.getloadavg()[0]
     result = asyncio.run(main_async(args))
