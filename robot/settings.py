@@ -130,8 +130,11 @@ class MediaSettings(_Section):
         "(fewer frames) but each extra 20 ms adds up to 20 ms to when barge-in, VAD and AMD decisions are known "
         "(the decisions themselves, in stream time, do not change).",
     )
-    buffer_frames: int = Field(
-        250, gt=0, description="Per-call queue of audio frames before the oldest are dropped, frames."
+    buffer_s: float = Field(
+        5.0,
+        gt=0,
+        description="Per-call queue of received audio before the oldest frames are dropped, seconds (counted in "
+        "frames of stream_buffer_ms).",
     )
     restart_stream: bool = Field(True, description="Restart uuid_audio_stream when the WebSocket drops.")
     max_stream_restarts: int = Field(5, ge=0, description="Stream restarts per call at most, restarts.")
@@ -147,7 +150,8 @@ class MediaSettings(_Section):
     ping_interval_s: float | None = Field(
         None,
         gt=0,
-        description="WebSocket keepalive ping interval, seconds (None = off: audio arrives every 20 ms anyway).",
+        description="WebSocket keepalive ping interval, seconds (None = off: audio arrives every stream_buffer_ms "
+        "anyway).",
     )
 
 

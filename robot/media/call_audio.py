@@ -1,8 +1,9 @@
 """One call's incoming audio: a bounded queue of 16 kHz chunks fed by the WebSocket reader, read by the call.
 
-The reader (AudioServer) never waits on the consumer: when `buffer_frames` chunks are waiting, the OLDEST is
-dropped and counted in `stats.dropped_frames`. Stream time `t` comes from sample counts, so it keeps running across
-drops and across reconnections (a new connection for the same call resumes feeding the same CallAudio).
+The reader (AudioServer) never waits on the consumer: when `buffer_frames` chunks are waiting (media.buffer_s of
+audio in frames of media.stream_buffer_ms), the OLDEST is dropped and counted in `stats.dropped_frames`. Stream
+time `t` comes from sample counts, so it keeps running across drops and across reconnections (a new connection for
+the same call resumes feeding the same CallAudio).
 
 A frame wakes the consumer only when it is waiting (one future per wait, set by the first frame that arrives), so
 frames that arrive together cost one wake-up, and there is no batching delay.

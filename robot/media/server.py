@@ -123,7 +123,7 @@ class AudioServer:
                 call_uuid,
                 rate=rate if rate is not None else self.settings.stream_rate,
                 max_frame_bytes=self.settings.max_frame_bytes,
-                buffer_frames=self.settings.buffer_frames,
+                buffer_frames=max(1, round(self.settings.buffer_s * 1000 / self.settings.stream_buffer_ms)),
                 clock=self._clock,
             )
             self._calls[call_uuid] = call

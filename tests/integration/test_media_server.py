@@ -35,7 +35,7 @@ def media_settings(**overrides: object) -> MediaSettings:
 
 @pytest.fixture
 async def server() -> AsyncIterator[AudioServer]:
-    srv = AudioServer(media_settings(buffer_frames=1000))
+    srv = AudioServer(media_settings(buffer_s=100.0))
     await srv.start()
     yield srv
     await srv.close()
@@ -131,7 +131,7 @@ async def test_replayed_capture_16k_is_accepted_bit_exact(server: AudioServer, f
 
 
 async def test_replayed_capture_8k_is_resampled_to_16k(fixtures_dir: Path) -> None:
-    srv = AudioServer(media_settings(stream_rate=8000, buffer_frames=1000))
+    srv = AudioServer(media_settings(stream_rate=8000, buffer_s=100.0))
     await srv.start()
     try:
         call = srv.open_call(UUID_B)
@@ -207,7 +207,7 @@ async def test_bad_frames_are_counted_and_the_call_goes_on(server: AudioServer) 
 
 async def test_slow_consumer_drops_oldest_without_hurting_another_call() -> None:
     clock = ManualClock()
-    srv = AudioServer(media_settings(buffer_frames=10), clock=clock)
+    srv = AudioServer(media_settings(buffer_s=0.2, stream_buffer_ms=20), clock=clock)
     await srv.start()
     try:
         slow, fast = srv.open_call(UUID_A), srv.open_call(UUID_B)

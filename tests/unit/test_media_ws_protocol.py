@@ -96,7 +96,7 @@ def capture_with_valid_token(server: AudioServer, capture: bytes) -> bytes:
 
 @pytest.fixture
 async def server() -> Any:
-    srv = AudioServer(MediaSettings.model_validate({"port": 0, "buffer_frames": 1000}))
+    srv = AudioServer(MediaSettings.model_validate({"port": 0, "buffer_s": 100.0}))
     await srv.start()
     yield srv
     await srv.close()
