@@ -136,7 +136,10 @@ class StreamingVad:
     def _step(self, prob: float, start: float, end: float, *, assisted: bool) -> list[SpeechStarted | SpeechEnded]:
         threshold = self.settings.threshold
         if not self.in_speech:
-            if prob < threshold and not assisted:
+            # a run opens at a window >= threshold and goes on while >= the negative threshold (the same hysteresis
+            # as inside speech, and as Silero's reference get_speech_timestamps applies from its first trigger)
+            floor = threshold if self._run_start is None else threshold - self.settings.neg_threshold_offset
+            if prob < floor and not assisted:
                 self._run_start = None
                 return []
             if self._run_start is None:

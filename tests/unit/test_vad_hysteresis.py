@@ -108,3 +108,19 @@ def test_chunks_given_together_get_the_events_each_would_get_alone() -> None:
     assert got == expected
     assert sum(len(events) for events in got) == 6  # three segments, each opened and closed
     assert together.process_many([]) == []
+
+
+def test_a_run_that_crossed_the_threshold_goes_on_above_the_negative_threshold() -> None:
+    """A soft "Non merci," (Silero 0.4-0.55 on a synthetic telephone voice after a call's earlier audio): one window
+    over the threshold, then windows between the negative threshold and the threshold. The run it opened goes on
+    (the hysteresis used inside speech) and opens speech at its first window; it used to restart at every window
+    under 0.5, so the VAD only heard the louder words after the pause."""
+    probs = [0.1] * 3 + [0.52, 0.46, 0.42, 0.49, 0.38] + [0.1] * 12
+    vad = StreamingVad(SETTINGS, ScriptedProbabilities(probs))
+    assert feed(vad, len(probs)) == [SpeechStarted(t=0.096), SpeechEnded(t=0.256, duration=0.16)]
+
+
+def test_windows_under_the_threshold_alone_never_open_speech() -> None:
+    probs = [0.1] * 3 + [0.49, 0.46, 0.42, 0.49, 0.38] + [0.1] * 12 + [0.9, 0.34, 0.9, 0.3] + [0.1] * 3
+    vad = StreamingVad(SETTINGS, ScriptedProbabilities(probs))
+    assert feed(vad, len(probs)) == []
