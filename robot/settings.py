@@ -276,7 +276,8 @@ class VadSettings(_Section):
         0.15,
         ge=0,
         le=1,
-        description="Inside speech, silence means probability below threshold minus this (hysteresis), probability.",
+        description="Inside speech, and in a run that crossed the threshold but has not yet lasted min_speech_ms, "
+        "silence means probability below threshold minus this (hysteresis), probability.",
     )
 
 
