@@ -48,9 +48,31 @@ class LevelGate:
         past = np.concatenate([self._history, levels])
         keep = self.floor_windows - 1
         self._history = past[-keep:] if keep else past[:0]
-        floors = np.empty(levels.size, dtype=np.float64)
-        offset = past.size - levels.size
-        for i in range(levels.size):
-            end = offset + i + 1
-            floors[i] = np.percentile(past[max(0, end - self.floor_windows) : end], self.floor_percentile)
+        floors = self._floors(past, levels.size)
         return np.asarray((probabilities >= self.min_probability) & (levels >= floors + self.margin_db), dtype=np.bool_)
+
+    def _floors(self, past: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.float64]:
+        """The floor of each of the last `count` windows of `past`: the percentile of the floor_windows levels
+        ending at it (fewer at the start of a call). One vectorised percentile for the windows with a full history
+        (every window after the first 2 s): this runs for every window of every call in AMD."""
+        ends = past.size - count + np.arange(1, count + 1)
+        floors = np.empty(count, dtype=np.float64)
+        full = ends >= self.floor_windows
+        if full.any():
+            starts = ends[full] - self.floor_windows
+            rows = past[starts[:, None] + np.arange(self.floor_windows)]
+            floors[full] = _row_percentile(rows, self.floor_percentile)
+        for i in np.flatnonzero(~full):
+            floors[i] = np.percentile(past[: ends[i]], self.floor_percentile)
+        return floors
+
+
+def _row_percentile(rows: npt.NDArray[np.float64], q: float) -> npt.NDArray[np.float64]:
+    """np.percentile(rows, q, axis=1) (linear interpolation) through np.partition: a fraction of its cost on the
+    few short rows of one frame."""
+    position = q / 100.0 * (rows.shape[1] - 1)
+    lo = int(np.floor(position))
+    hi = min(lo + 1, rows.shape[1] - 1)
+    part = np.partition(rows, (lo, hi), axis=1)
+    low, high = part[:, lo], part[:, hi]
+    return np.asarray(low + (high - low) * (position - lo), dtype=np.float64)

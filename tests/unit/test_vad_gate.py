@@ -97,3 +97,24 @@ def test_streaming_vad_hears_an_assisted_greeting_silero_alone_misses() -> None:
         SpeechStarted(t=pytest.approx(30 * 0.032)),
         SpeechEnded(t=pytest.approx(38 * 0.032), duration=pytest.approx(8 * 0.032)),
     ]
+
+
+def test_floors_match_a_percentile_window_by_window_across_the_start_of_a_call() -> None:
+    """The vectorised floors equal the plain definition (the percentile of the last floor_windows levels, fewer at
+    the start), whatever the sizes of the batches the windows come in."""
+    rng = np.random.default_rng(7)
+    windows = (rng.standard_normal((150, 512)) * rng.uniform(0.001, 0.3, (150, 1))).astype(np.float32)
+    probabilities = rng.uniform(0, 1, 150).astype(np.float32)
+    levels = window_levels(windows)
+    expected = [
+        probabilities[i] >= 0.1 and levels[i] >= np.percentile(levels[max(0, i - 61) : i + 1], 10.0) + 15.0
+        for i in range(150)
+    ]
+    for sizes in ([150], [1] * 150, [3, 7, 50, 1, 89]):
+        gate = LevelGate(min_probability=0.1, margin_db=15.0)
+        got: list[bool] = []
+        start = 0
+        for n in sizes:
+            got += gate.assisted(windows[start : start + n], probabilities[start : start + n]).tolist()
+            start += n
+        assert got == expected
