@@ -130,6 +130,14 @@ class MediaSettings(_Section):
         "(fewer frames) but each extra 20 ms adds up to 20 ms to when barge-in, VAD and AMD decisions are known "
         "(the decisions themselves, in stream time, do not change).",
     )
+    analysis_threads: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Threads of the audio-analysis worker (VAD and tones of every call), threads; each call stays on "
+        "one. Silero and the FFTs release the GIL, so a second thread can use a second core; the event loop and the "
+        "ASR share the same cores.",
+    )
     buffer_s: float = Field(
         5.0,
         gt=0,

@@ -354,11 +354,12 @@ async def run_analysis(
         "per_call": "AMD (VAD + tones + classifier, no ASR) to its verdict, then listening (VAD + barge-in policy, "
         "a prompt always playing); the talker answers 2.7 s every 4 s",
         "frame_ms": settings.media.stream_buffer_ms,
+        "analysis_threads": settings.media.analysis_threads,
         "machine": _machine(),
     }
     async with SimProcess(settings.sim.host) as sim:
         for side in ("worker", "baseline_per_frame_executor") if baseline else ("worker",):
-            worker = AnalysisWorker()
+            worker = AnalysisWorker(threads=settings.media.analysis_threads)
             try:
                 async with Bench(settings, sim, broadcast_every_s) as bench:
                     calls = AnalysisCalls(settings, vad_model, bench, worker)

@@ -91,7 +91,7 @@ class RobotApp:
         self.keywords: KeywordSet | None = None
         self.prompts = PromptLibrary()
         self._voicemail: tuple[Path | None, float] = (None, VOICEMAIL_PROMPT_DEFAULT_S)  # start() reads it
-        self.analysis = AnalysisWorker(clock=self.clock)  # VAD + tones of every call (robot.media.analysis)
+        self.analysis = AnalysisWorker(clock=self.clock, threads=settings.media.analysis_threads)  # VAD + tones
         self._scenarios: dict[Path, Scenario] = {}
         self._outbound = (
             OutboundServer(

@@ -79,7 +79,7 @@ class AnalysisError(MediaError):
 class Lane(Generic[R]):
     """One call's way into the worker. Loop side only: `push`, `results`, `analyse`, `close`."""
 
-    def __init__(self, worker: AnalysisWorker, analyse: BatchAnalyser[R], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, worker: _Shard, analyse: BatchAnalyser[R], loop: asyncio.AbstractEventLoop) -> None:
         self._worker = worker
         self._analyse = analyse
         self._loop = loop
@@ -155,16 +155,30 @@ class Lane(Generic[R]):
 
 
 class AnalysisWorker:
-    """The thread that analyses every call's audio. Start it once per process; `close()` joins it."""
+    """The threads that analyse every call's audio (one by default). Start it once per process; `close()` joins them.
 
-    def __init__(self, *, clock: Clock | None = None, name: str = "audio-analysis") -> None:
-        self._clock = clock or SystemClock()
-        self._name = name
-        self._cond = threading.Condition()
-        self._pending: dict[Lane[Any], list[AudioChunk]] = {}
+    With `threads` > 1 each new lane goes to the next thread in turn and stays there (its chunks stay in order): the
+    Silero and FFT calls release the GIL, so a second thread can use a second core."""
+
+    def __init__(self, *, clock: Clock | None = None, name: str = "audio-analysis", threads: int = 1) -> None:
+        if threads < 1:
+            raise ValueError(f"AnalysisWorker: threads must be >= 1, got {threads}")
+        clock = clock or SystemClock()
+        self._shards = [_Shard(clock, name if threads == 1 else f"{name}-{i}") for i in range(threads)]
+        self._next = 0
         self._closed = False
-        self._thread: threading.Thread | None = None
-        self.stats = WorkerStats()
+
+    @property
+    def stats(self) -> WorkerStats:
+        """Every thread's counts added up (busy_s: thread-seconds; max_lanes: the largest of one iteration)."""
+        parts = [shard.stats for shard in self._shards]
+        return WorkerStats(
+            iterations=sum(p.iterations for p in parts),
+            frames=sum(p.frames for p in parts),
+            deliveries=sum(p.deliveries for p in parts),
+            busy_s=sum(p.busy_s for p in parts),
+            max_lanes=max(p.max_lanes for p in parts),
+        )
 
     def lane(self, analyse: Analyser[R] | None = None, *, batch: BatchAnalyser[R] | None = None) -> Lane[R]:
         """A lane for one call (call it on the event loop that will read the results), with a per-chunk analyser
@@ -175,13 +189,36 @@ class AnalysisWorker:
             batch = _per_chunk(analyse)
         if self._closed:
             raise MediaError("the analysis worker is closed")
+        shard = self._shards[self._next]
+        self._next = (self._next + 1) % len(self._shards)
+        shard.start()
+        return Lane(shard, batch, asyncio.get_running_loop())
+
+    def close(self) -> None:
+        """Stop the threads; readers still waiting for results get a MediaError."""
+        self._closed = True
+        for shard in self._shards:
+            shard.close()
+
+
+class _Shard:
+    """One analysis thread and the chunks its lanes pushed since its last iteration."""
+
+    def __init__(self, clock: Clock, name: str) -> None:
+        self._clock = clock
+        self._name = name
+        self._cond = threading.Condition()
+        self._pending: dict[Lane[Any], list[AudioChunk]] = {}
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.stats = WorkerStats()
+
+    def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
             self._thread.start()
-        return Lane(self, batch, asyncio.get_running_loop())
 
     def close(self) -> None:
-        """Stop the thread; readers still waiting for results get a MediaError."""
         with self._cond:
             self._closed = True
             waiting, self._pending = list(self._pending), {}

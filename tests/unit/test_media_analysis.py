@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -246,3 +246,33 @@ async def test_closing_the_worker_wakes_a_reader_still_waiting() -> None:
         await reader
     gate.release()
     await closing
+
+
+async def test_several_threads_share_the_calls_and_keep_each_calls_order() -> None:
+    worker = AnalysisWorker(clock=ManualClock(), threads=2)
+    seen: dict[int, set[str]] = {}
+
+    def tagged(lane_no: int) -> Callable[[Int16Array], int]:
+        def analyse(samples: Int16Array) -> int:
+            seen.setdefault(lane_no, set()).add(threading.current_thread().name)
+            return int(samples[0])
+
+        return analyse
+
+    try:
+        lanes = [worker.lane(tagged(i)) for i in range(6)]
+        for step in range(20):
+            for lane in lanes:
+                lane.push([chunk(step)])
+        for lane in lanes:
+            got: list[int] = []
+            while lane.pending:
+                got += [r for _, r in await lane.results()]
+            assert got == list(range(20))
+        assert worker.stats.frames == 120
+    finally:
+        worker.close()
+    assert all(len(names) == 1 for names in seen.values()), "a call stays on one thread"
+    assert {next(iter(names)) for names in seen.values()} == {"audio-analysis-0", "audio-analysis-1"}
+    with pytest.raises(ValueError, match="threads"):
+        AnalysisWorker(threads=0)
