@@ -285,11 +285,22 @@ class ScenarioRunner:
     async def _wait_playback(self, name: str, playback: Playback) -> float:
         """Wait until the prompt ends or is barged in; the stream time it stopped."""
         prompt = playback.prompt
-        left_s = prompt.duration_s - playback.position_s(self.listener.audio_time)
         ended = asyncio.ensure_future(playback.ended.wait())
         barged = asyncio.ensure_future(playback.barge_event.wait())
+        loop = asyncio.get_running_loop()  # the waits below run on the loop's clock: so does the give-up time
+        give_up_at: float | None = None  # the call's audio may stall: never wait for ever
         try:
-            await asyncio.wait({ended, barged}, timeout=left_s + PLAYBACK_GRACE_S, return_when="FIRST_COMPLETED")
+            while True:
+                # the prompt's end is due in STREAM time: when the robot's audio lags (a busy box), so does the
+                # prompt as the caller hears it, and the wait stretches with it
+                left_s = max(0.0, prompt.duration_s - playback.position_s(self.listener.audio_time))
+                now = loop.time()
+                give_up_at = give_up_at if give_up_at is not None else now + 2 * left_s + 3 * PLAYBACK_GRACE_S
+                timeout = min(left_s + PLAYBACK_GRACE_S, max(0.0, give_up_at - now))
+                done, _ = await asyncio.wait({ended, barged}, timeout=timeout, return_when="FIRST_COMPLETED")
+                overdue = playback.position_s(self.listener.audio_time) >= prompt.duration_s + PLAYBACK_GRACE_S
+                if done or overdue or loop.time() >= give_up_at:
+                    break
         finally:
             ended.cancel()
             barged.cancel()
