@@ -4,6 +4,7 @@ robot takes the call over (scenario, AMD off by default) and drives it over its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid as uuidlib
 from collections.abc import AsyncIterator
@@ -44,6 +45,7 @@ class HandoffRig:
     carrier: EslClient  # the outside world placing the inbound calls
     call_log: Path
     scenario: Path
+    sims: list[SimServer]
 
     async def inbound_call(self, robot_scenario: Path) -> tuple[str, str]:
         """Place a call that the dialplan hands to the robot; returns (A uuid, B uuid = the robot's call)."""
@@ -87,31 +89,35 @@ class ObservedApp(RobotApp):
 
 
 @asynccontextmanager
-async def handoff_rig(tmp_path: Path, tiny_model_dir: Path) -> AsyncIterator[HandoffRig]:
+async def handoff_rig(tmp_path: Path, tiny_model_dir: Path, *, switches: int = 1) -> AsyncIterator[HandoffRig]:
+    """The robot against `switches` simulators (esl.endpoints when more than one); calls come from the LAST one."""
     scenario = tmp_path / "handoff.yaml"
     scenario.write_text(SCENARIO, encoding="utf-8")
-    async with SimServer(SimSettings(port=0)) as sim:
+    async with contextlib.AsyncExitStack() as stack:
+        sims = [await stack.enter_async_context(SimServer(SimSettings(port=0))) for _ in range(switches)]
+        sim = sims[-1]
+        esl: dict[str, Any] = {"port": sim.port, "outbound_port": 0}
+        if switches > 1:
+            esl["endpoints"] = [{"host": "127.0.0.1", "port": s.port} for s in sims]
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             asr={"model": str(tiny_model_dir), "local_files_only": True},
             media={"port": 0},
-            esl={"port": sim.port, "outbound_port": 0},
+            esl=esl,
             log={"call_log": tmp_path / "calls.jsonl"},
             campaign={"metrics_port": 0},
             dialog={"audio_dir": REPO / "audio", "scenario": scenario},
         )
-        async with ObservedApp(settings) as app:
-            sim.scripts["handoff_e2e"] = CalleeScript(
-                name="handoff_e2e",
-                dialplan_socket=f"127.0.0.1:{app.handoff_port} async full",
-                hangup_after_ms=60_000,  # a silent caller: the prompt plays to its end, the answer times out
-            )
-            carrier = EslClient(EslSettings(port=sim.port))
-            await carrier.start()
-            try:
-                yield HandoffRig(sim, app, carrier, settings.log.call_log, scenario)
-            finally:
-                await carrier.close()
+        app = await stack.enter_async_context(ObservedApp(settings))
+        sim.scripts["handoff_e2e"] = CalleeScript(
+            name="handoff_e2e",
+            dialplan_socket=f"127.0.0.1:{app.handoff_port} async full",
+            hangup_after_ms=60_000,  # a silent caller: the prompt plays to its end, the answer times out
+        )
+        carrier = EslClient(EslSettings(port=sim.port))
+        await carrier.start()
+        stack.push_async_callback(carrier.close)
+        yield HandoffRig(sim, app, carrier, settings.log.call_log, scenario, sims)
 
 
 async def test_handed_off_call_runs_the_scenario(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -166,38 +172,12 @@ async def test_missing_scenario_hangs_up_with_an_error_and_spares_other_calls(
 async def test_a_hand_off_from_the_second_server_is_driven_on_that_server(tmp_path: Path, tiny_model_dir: Path) -> None:
     """esl.endpoints lists two switches; the call comes from the second one's dialplan: the robot plays and hangs
     up there (controlling it through the first server would answer -ERR No such channel)."""
-    scenario = tmp_path / "handoff.yaml"
-    scenario.write_text(SCENARIO, encoding="utf-8")
-    async with SimServer(SimSettings(port=0)) as fs1, SimServer(SimSettings(port=0)) as fs2:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            asr={"model": str(tiny_model_dir), "local_files_only": True},
-            media={"port": 0},
-            esl={
-                "outbound_port": 0,
-                "endpoints": [{"host": "127.0.0.1", "port": fs1.port}, {"host": "127.0.0.1", "port": fs2.port}],
-            },
-            log={"call_log": tmp_path / "calls.jsonl"},
-            campaign={"metrics_port": 0},
-            dialog={"audio_dir": REPO / "audio", "scenario": scenario},
-        )
-        async with ObservedApp(settings) as app:
-            fs2.scripts["handoff_e2e"] = CalleeScript(
-                name="handoff_e2e",
-                dialplan_socket=f"127.0.0.1:{app.handoff_port} async full",
-                hangup_after_ms=60_000,
-            )
-            carrier = EslClient(EslSettings(port=fs2.port))
-            await carrier.start()
-            try:
-                rig = HandoffRig(fs2, app, carrier, settings.log.call_log, scenario)
-                a_uuid, b_uuid = await rig.inbound_call(scenario)
-                await rig.ended(b_uuid)
-                plays = fs2.playbacks(a_uuid)
-                log = rig.log(b_uuid)
-                assert fs1.call(a_uuid) is None
-            finally:
-                await carrier.close()
+    async with handoff_rig(tmp_path, tiny_model_dir, switches=2) as r:
+        a_uuid, b_uuid = await r.inbound_call(r.scenario)
+        await r.ended(b_uuid)
+        plays = r.sim.playbacks(a_uuid)
+        log = r.log(b_uuid)
+        assert r.sims[0].call(a_uuid) is None
 
     assert [p.file for p in plays] == [str(PROMPT)] and plays[0].status == "done"
     assert log[-1]["event"] == "hangup" and log[-1]["cause"] == "NORMAL_CLEARING"
