@@ -64,6 +64,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "padded 5 s, 5 s steps + loop re-decode": {"min_input_s": 5.0, "pad_multiple_s": 5.0},
     "padded 5 s, 2 s tail + loop re-decode (default)": {"min_input_s": 5.0, "min_tail_s": 2.0},
     "padded 5 s, 4 s tail + loop re-decode": {"min_input_s": 5.0, "min_tail_s": 4.0},
+    "padded 3 s, 2 s tail + loop re-decode": {"min_input_s": 3.0, "min_tail_s": 2.0},
+    "padded 4 s, 2 s tail + loop re-decode": {"min_input_s": 4.0, "min_tail_s": 2.0},
+    "padded 3 s, 1 s tail + loop re-decode": {"min_input_s": 3.0, "min_tail_s": 1.0},
     # beam search on the default input (CTranslate2 defaults: patience 1, length penalty 1); run with
     # --variants "<default>" "<beam rows>" so greedy is measured in the same run
     **{

@@ -172,7 +172,13 @@ class AsrSettings(_Section):
     )
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="Inference device.")
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, int8_float32, float16...).")
-    cpu_threads: int = Field(2, ge=0, description="CTranslate2 intra-op threads (0 = library default).")
+    cpu_threads: int = Field(
+        1,
+        ge=0,
+        description="CTranslate2 intra-op threads per worker (0 = library default); on 2 cores, 2 workers x 1 thread "
+        "serve 8 requests together in 1.4 s where 1 worker x 2 threads takes 1.9 s "
+        "(benchmarks/results/asr_workers.json), threads.",
+    )
     beam_size: int = Field(1, ge=1, description="Beam size of dialog, streaming and barge-in decoding (1 = greedy).")
     amd_beam_size: int = Field(
         1,
@@ -184,7 +190,12 @@ class AsrSettings(_Section):
     language: str = Field("fr", description="Spoken language code.")
     download_root: Path | None = Field(None, description="Where downloaded models are cached (None = HF cache).")
     local_files_only: bool = Field(False, description="Never try to download the model.")
-    workers: int = Field(1, ge=1, description="Inference worker threads.")
+    workers: int = Field(
+        2,
+        ge=1,
+        description="Inference worker threads, each with its own model replica (memory x workers); free workers share "
+        "the waiting requests and decode at the same time, workers.",
+    )
     queue_max: int = Field(64, ge=1, description="Pending inference requests before new low-priority ones are refused.")
     no_speech_prob_max: float = Field(
         0.6, ge=0, le=1, description="Segments with a higher no_speech_prob are discarded, probability."
@@ -580,12 +591,21 @@ class DialogSettings(_Section):
         600, gt=0, description="Streaming: new speech audio between two recognitions of a call's buffer, ms."
     )
     stream_buffer_s: float = Field(
-        6.0,
+        2.0,
         gt=0,
         le=30,
         description="Streaming: the audio buffer is cut at a committed word end once longer than this, seconds.",
     )
     stream_preroll_ms: int = Field(200, ge=0, description="Streaming: audio kept before a VAD speech onset, ms.")
+    stream_policy: Literal["localagreement", "alignatt"] = Field(
+        "alignatt",
+        description="Streaming commit policy: localagreement (a word is committed once two consecutive hypotheses "
+        "agree on it) or alignatt (committed from one hypothesis once its aligned audio ends before the last "
+        "stream_alignatt_guard_ms of the buffer: one iteration sooner, less checked).",
+    )
+    stream_alignatt_guard_ms: int = Field(
+        400, ge=0, description="AlignAtt: a word aligned into the last this-many ms of the buffer waits, ms."
+    )
     early_intents: list[str] = Field(
         default_factory=lambda: ["stop_calling_me", "not_interested", "call_back_later"],
         description="Intents that end the caller's turn as soon as committed words show them (no end-of-turn "

@@ -54,7 +54,7 @@ class AlignAttAgreement(OnlineAgreement):
 
 
 def make_policy(
-    name: str, *, guard_s: float, prompt_chars: int, trim_s: float, min_probability: float = 0.0
+    name: str, *, guard_s: float, trim_s: float, prompt_chars: int = 200, min_probability: float = 0.0
 ) -> OnlineAgreement:
     """`localagreement` (LocalAgreement-2) or `alignatt`."""
     if name == "localagreement":

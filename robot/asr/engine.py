@@ -70,6 +70,7 @@ def load_whisper(settings: AsrSettings) -> WhisperModel:
             device=settings.device,
             compute_type=settings.compute_type,
             cpu_threads=settings.cpu_threads,
+            num_workers=settings.workers,  # one model replica per worker thread, so workers decode in parallel
             download_root=str(settings.download_root) if settings.download_root else None,
             local_files_only=settings.local_files_only,
         )

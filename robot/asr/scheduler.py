@@ -71,11 +71,14 @@ def select_batch(
     size_slack: int = 0,
     gather_s: float = 0.0,
     idle_since: float = float("-inf"),
+    idle_workers: int = 1,
 ) -> Selection[P, R]:
     """Pure: the best job (priority, then arrival) and, in that order, the waiting jobs with its key whose sizes stay
     within `size_slack` of the batch's; a patient best job with fewer than `max_batch` companions waits until
     `gather_s` after its submission and after `idle_since` (when the worker's last batch ended). Cancelled jobs are
-    forgotten; expired ones are handed back to be resolved."""
+    forgotten; expired ones are handed back to be resolved. With `idle_workers` > 1 free workers, a worker takes its
+    share of the compatible jobs (ceil(compatible / idle_workers), at most `max_batch`), so that the others run the
+    rest at the same time instead of one worker taking them all while the others wait."""
     expired: list[Job[P, R]] = []
     alive: list[Job[P, R]] = []
     for job in pending:
@@ -91,13 +94,15 @@ def select_batch(
     head = alive[0]
     batch, low, high = [head], head.size, head.size
     for job in alive[1:]:
-        if len(batch) >= max_batch:
+        if len(batch) >= max_batch * max(1, idle_workers):
             break
         if job.batch_key == head.batch_key and max(high, job.size) - min(low, job.size) <= size_slack:
             batch.append(job)
             low, high = min(low, job.size), max(high, job.size)
+    compatible = len(batch)
+    del batch[min(max_batch, -(-compatible // max(1, idle_workers))) :]
     waited = now - max(head.submitted_at, idle_since)
-    if head.patient and len(batch) < max_batch and waited < gather_s:
+    if head.patient and compatible < max_batch and waited < gather_s:
         return Selection([], alive, expired, wait_s=gather_s - waited)
     chosen = {id(j) for j in batch}
     return Selection(batch, [j for j in alive if id(j) not in chosen], expired)
@@ -153,6 +158,7 @@ class BatchScheduler(Generic[P, R]):
         self._dropped = self._refused = self._failed = 0
         self._busy_s = 0.0
         self._idle_since = float("-inf")  # when the last batch ended
+        self._running = 0  # workers running a batch
         self._sizes: deque[int] = deque(maxlen=1000)
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(workers)]
         self.worker_idents: set[int] = set()
@@ -226,6 +232,7 @@ class BatchScheduler(Generic[P, R]):
             size_slack=self._size_slack,
             gather_s=self._gather_s,
             idle_since=self._idle_since,
+            idle_workers=len(self._threads) - self._running,
         )
         for job in selection.expired:
             self._dropped += 1
@@ -234,7 +241,9 @@ class BatchScheduler(Generic[P, R]):
         self._pending = selection.keep
         if selection.wait_s is not None:
             return selection.wait_s
-        return [j for j in selection.batch if j.future.set_running_or_notify_cancel()]
+        batch = [j for j in selection.batch if j.future.set_running_or_notify_cancel()]
+        self._running += bool(batch)
+        return batch
 
     def _work(self) -> None:
         self.worker_idents.add(threading.get_ident())
@@ -249,7 +258,12 @@ class BatchScheduler(Generic[P, R]):
                     self._cond.wait(taken)
                     continue
             if taken:
-                self._run(taken)
+                try:
+                    self._run(taken)
+                finally:
+                    with self._cond:
+                        self._running -= 1
+                        self._cond.notify()  # a job that waited for an idle worker's share may go now
 
     def _run(self, batch: list[Job[P, R]]) -> None:
         started = self._clock.monotonic()

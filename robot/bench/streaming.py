@@ -259,6 +259,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--early-calls-max", type=int, default=4, help="Also run without early intents up to this many calls."
     )
+    parser.add_argument(
+        "--also-policy",
+        choices=("localagreement", "alignatt"),
+        default=None,
+        help="Also run every level with this commit policy (dialog.stream_policy), as the variant ours_<policy>.",
+    )
     parser.add_argument("--out", type=Path, default=None, help="Also write the JSON report here.")
     parser.set_defaults(func=cmd_bench_streaming)
 
@@ -278,6 +284,8 @@ def cmd_bench_streaming(args: argparse.Namespace, settings: Settings) -> int:
             offline.append(CallResult(text, committed=[heard.text if heard is not None else ""]).recall)
         ours = settings.dialog
         variants = {"ours": ours, "ours_no_early_intents": ours.model_copy(update={"early_intents": []})}
+        if args.also_policy and args.also_policy != ours.stream_policy:
+            variants[f"ours_{args.also_policy}"] = ours.model_copy(update={"stream_policy": args.also_policy})
         if not args.no_baseline:
             variants["baseline_1s_chunks"] = ours.model_copy(update={"stream_chunk_ms": 1000, "early_intents": []})
         for calls in args.calls:
@@ -294,6 +302,8 @@ def cmd_bench_streaming(args: argparse.Namespace, settings: Settings) -> int:
         "model": asr.model,
         "compute_type": asr.compute_type,
         "cpu_threads": asr.cpu_threads,
+        "asr_workers": asr.workers,
+        "stream_policy": settings.dialog.stream_policy,
         "stream_chunk_ms": settings.dialog.stream_chunk_ms,
         "stream_buffer_s": settings.dialog.stream_buffer_s,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",

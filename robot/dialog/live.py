@@ -1,14 +1,14 @@
 """One call's live recogniser: VAD-gated caller audio in, committed and partial words out, as the caller talks.
 
-The `CallListener` feeds it the audio of each speech segment (from a short pre-roll before the VAD onset) and
-calls `iterate()` when `due()`: once `stream_chunk_ms` of new audio has arrived and no request of this call is in
-flight, an iteration (OnlineAgreement, LocalAgreement-2) goes to the shared AsrEngine at Priority.PARTIAL, one
-request per call at a time, never one per 20 ms frame. The request carries no fixed window: the engine reads the
-call's buffer and committed-text prompt when the request's batch is formed (`transcribe_latest`), so an iteration
-that waited behind other calls decodes the newest audio instead of a stale window, and it is never dropped for
-waiting (the iterations of all calls that wait together are decoded in one batch, see robot.asr.scheduler). A
-partial the engine refuses (queue full) doubles this call's interval, up to 4 x stream_chunk_ms, until one is
-served.
+The `CallListener` feeds it the audio of each speech segment (from a short pre-roll before the VAD onset) and calls
+`iterate()` when `due()`: once `stream_chunk_ms` of new audio has arrived and no request of this call is in flight,
+an iteration (LocalAgreement-2, or AlignAtt: `dialog.stream_policy`) goes to the shared AsrEngine at
+Priority.PARTIAL, one request per call at a time, never one per 20 ms frame. The request carries no fixed window:
+the engine reads the call's buffer and committed-text prompt when the request's batch is formed
+(`transcribe_latest`), so an iteration that waited behind other calls decodes the newest audio instead of a stale
+window, and it is never dropped for waiting (the iterations of all calls that wait together are decoded in one
+batch, see robot.asr.scheduler). A partial the engine refuses (queue full) doubles this call's interval, up to 4 x
+stream_chunk_ms, until one is served.
 When the caller stops (`finalize()`: the end of a turn, or the listener's end-of-speech silence), an iteration still
 in flight is cancelled (its words come with the final pass anyway, and the turn never waits behind other calls'
 partials), then the buffer is recognised once more at Priority.DIALOG (no deadline: its words would be lost), with
@@ -28,8 +28,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from robot.asr.alignatt import make_policy
 from robot.asr.engine import Priority
-from robot.asr.streaming import OnlineAgreement, StreamUpdate
+from robot.asr.streaming import StreamUpdate
 from robot.clock import Clock
 from robot.errors import AsrError
 from robot.events import Transcript, Word
@@ -83,7 +84,11 @@ class LiveRecognizer:
         self, settings: DialogSettings, asr: Transcriber, clock: Clock, on_update: UpdateSink | None = None
     ) -> None:
         self.settings = settings
-        self.agreement = OnlineAgreement(trim_s=settings.stream_buffer_s)
+        self.agreement = make_policy(
+            settings.stream_policy,
+            guard_s=settings.stream_alignatt_guard_ms / 1000,
+            trim_s=settings.stream_buffer_s,
+        )
         self.on_update: UpdateSink = on_update or (lambda _u, _f: None)
         self.stats = LiveStats()
         self._asr = asr

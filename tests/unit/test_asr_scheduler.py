@@ -307,3 +307,20 @@ def test_a_refresh_that_fails_fails_its_own_job_only() -> None:
         assert scheduler.stats().failed == 1
     finally:
         scheduler.close()
+
+
+def test_idle_workers_share_the_compatible_jobs() -> None:
+    """Two free workers: the first takes half of the 7 waiting partials (4), the other the rest, at the same time;
+    one free worker takes all of them; the share never exceeds max_batch."""
+    calls = [queued(f"call-{i}", 3, patient=True, at=10.0, seq=i) for i in range(7)]
+    two = select_batch(calls, 10.1, max_batch=8, gather_s=0.04, idle_workers=2)
+    assert names(two.batch) == ["call-0", "call-1", "call-2", "call-3"]
+    assert names(two.keep) == ["call-4", "call-5", "call-6"]
+    rest = select_batch(two.keep, 10.1, max_batch=8, gather_s=0.04, idle_workers=1)
+    assert names(rest.batch) == ["call-4", "call-5", "call-6"]
+    one = select_batch(calls, 10.1, max_batch=8, gather_s=0.04, idle_workers=1)
+    assert len(one.batch) == 7
+    capped = select_batch(calls * 3, 10.1, max_batch=4, gather_s=0.04, idle_workers=2)
+    assert len(capped.batch) == 4, "a share is at most max_batch"
+    early = select_batch(calls[:2], 10.0, max_batch=8, gather_s=0.04, idle_workers=2)
+    assert early.batch == [] and early.wait_s == pytest.approx(0.04), "a patient head still gathers first"

@@ -61,6 +61,9 @@ class Engine:
         return None if transcript is None else (transcript, audio.size)
 
 
+LOCAL_AGREEMENT = DialogSettings(stream_chunk_ms=500, stream_policy="localagreement", stream_buffer_s=6.0)
+
+
 def _speech(seconds: float) -> npt.NDArray[np.int16]:
     return np.full(round(seconds * 16000), 1000, dtype=np.int16)
 
@@ -69,9 +72,7 @@ async def test_iterations_every_chunk_and_backoff_while_the_engine_drops() -> No
     hyp = [Word("non", 0.1, 0.4), Word("merci", 0.4, 0.8)]
     engine = Engine([None, None, hyp, hyp])
     updates: list[tuple[StreamUpdate, bool]] = []
-    live = LiveRecognizer(
-        DialogSettings(stream_chunk_ms=500), engine, ManualClock(), lambda u, f: updates.append((u, f))
-    )
+    live = LiveRecognizer(LOCAL_AGREEMENT, engine, ManualClock(), lambda u, f: updates.append((u, f)))
     live.feed(3.0, _speech(0.4))
     assert not live.due(), "less than stream_chunk_ms of new audio"
     live.feed(3.4, _speech(0.1))
@@ -95,7 +96,7 @@ async def test_iterations_every_chunk_and_backoff_while_the_engine_drops() -> No
 async def test_an_iteration_that_waits_for_the_engine_decodes_the_newest_audio() -> None:
     hyp = [Word("non", 0.1, 0.4), Word("merci", 0.4, 0.8)]
     engine = Engine([hyp, hyp])
-    live = LiveRecognizer(DialogSettings(stream_chunk_ms=500), engine, ManualClock())
+    live = LiveRecognizer(LOCAL_AGREEMENT, engine, ManualClock())
     live.feed(3.0, _speech(0.6))
     engine.gate.clear()  # the engine is busy with other calls' batch
     waiting = asyncio.ensure_future(live.iterate())
@@ -140,3 +141,23 @@ async def test_finalize_cancels_an_iteration_still_waiting_for_the_engine() -> N
     assert update is not None and update.committed_text == "ne m'appelez plus"
     assert [r[0] for r in engine.requests] == [Priority.DIALOG], "the partial never reached the engine"
     assert finals == [True]
+
+
+async def test_alignatt_commits_from_one_hypothesis_what_lies_before_the_guard_band() -> None:
+    """The default policy: words whose aligned end is older than stream_alignatt_guard_ms are committed from the
+    first hypothesis that holds them; the word still being said waits; the buffer is cut past committed words once
+    longer than stream_buffer_s, so the next request decodes only the rest."""
+    first = [Word("non", 0.1, 0.4), Word("merci", 0.4, 0.8), Word("ça", 0.9, 1.15)]
+    second = [Word("ça", 0.0, 0.35), Word("m'intéresse", 0.35, 1.0)]
+    engine = Engine([first, second])
+    settings = DialogSettings(stream_chunk_ms=500, stream_buffer_s=1.0)
+    assert settings.stream_policy == "alignatt" and settings.stream_alignatt_guard_ms == 400
+    live = LiveRecognizer(settings, engine, ManualClock())
+    live.feed(3.0, _speech(1.2))
+    update = await live.iterate()
+    assert update is not None and update.committed_text == "non merci" and update.partial_text == "ça"
+    assert live.agreement.buffer_offset == pytest.approx(3.8), "cut after 'merci' (buffer > 1 s)"
+    live.feed(4.2, _speech(0.6))
+    update = await live.iterate()
+    assert engine.requests[-1][2] == pytest.approx(1.0) and engine.requests[-1][3] == "non merci"
+    assert update is not None and update.committed_text == "ça" and update.partial_text == "m'intéresse"
