@@ -606,6 +606,13 @@ class DialogSettings(_Section):
     stream_alignatt_guard_ms: int = Field(
         400, ge=0, description="AlignAtt: a word aligned into the last this-many ms of the buffer waits, ms."
     )
+    stream_alignatt_min_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="AlignAtt: a word below this probability also waits for a second hypothesis to repeat it "
+        "(0 = pure AlignAtt), probability.",
+    )
     early_intents: list[str] = Field(
         default_factory=lambda: ["stop_calling_me", "not_interested", "call_back_later"],
         description="Intents that end the caller's turn as soon as committed words show them (no end-of-turn "

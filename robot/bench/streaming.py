@@ -6,7 +6,7 @@ production; the live recogniser, robot.dialog.live) fed in real time, 20 ms chun
 one long French answer (6-9 s: espeak-ng + MBROLA mb-fr4, telephone band; needs espeak-ng, mbrola-fr4 and sox)
 after a random 0-1 s of silence, then 2 s of silence, then waits (15 s at most) for its turn's answer. All calls
 of a level start together and share one AsrEngine, so their iterations are batched; a level of fewer calls than
-answers runs waves until every answer was played (1 call: 4 calls in a row).
+answers runs waves until every answer was played (1 call: 8 calls in a row).
 Measured per committed word: lag = stream time when it was committed - the word's end (its aligned time), for all
 words and for those committed while the caller still talked (not by the end-of-speech flush); per answer: recall =
 share of the reference words found in the committed text (normalised); `offline_recall` is the same for one
@@ -16,7 +16,8 @@ early (not_interested, call_back_later), `settling_answer_after_speech_start_ms`
 start of the speech; the `ours_no_early_intents` run (same chunks, turns always wait for the end-of-turn silence,
 which comes at the first pause of end_of_turn_silence_ms) gives the latency saved.
 BASELINE, run in the same process on the same audio: whisper_streaming's setting, LocalAgreement-2 iterations
-every 1 s of new audio (min-chunk-size 1 s), no early intents, otherwise the same path.
+every 1 s of new audio (min-chunk-size 1 s), buffer trimmed beyond 15 s, no early intents, otherwise the same path
+(whatever dialog.stream_policy / stream_buffer_s / stream_chunk_ms ours uses).
 """
 
 from __future__ import annotations
@@ -61,8 +62,17 @@ ANSWERS = (
     "je serai chez moi, vers onze heures.",
     "Oui pourquoi pas, envoyez-moi l'étude par courrier, mon adresse n'a pas changé depuis l'année dernière. "
     "Je la lirai ce week-end avec mon mari.",
+    "Ne m'appelez plus jamais, retirez mon numéro de votre liste, c'est la troisième fois cette semaine que "
+    "vous me dérangez pendant le repas.",
+    "Attendez, qui êtes-vous exactement et comment avez-vous eu mon numéro ? Je ne me souviens pas avoir "
+    "demandé à être contacté par votre société.",
+    "Je suis occupé pour le moment, je conduis. Rappelez-moi plutôt la semaine prochaine, en début "
+    "d'après-midi, ce sera plus simple pour moi.",
+    "D'accord, ça m'intéresse, mais je voudrais d'abord connaître le prix exact et la durée de l'engagement "
+    "avant de vous donner mon accord.",
 )
-SETTLING = (ANSWERS[0], ANSWERS[2])  # not_interested, call_back_later: early_intents by default
+# not_interested, call_back_later, stop_calling_me, call_back_later: early_intents by default
+SETTLING = (ANSWERS[0], ANSWERS[2], ANSWERS[4], ANSWERS[6])
 CHUNK_S = 0.02
 ANSWER_WAIT_S = 15.0  # after the audio, how long a call waits for its turn's answer
 Int16Array = npt.NDArray[np.int16]
@@ -174,6 +184,11 @@ def _ms(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def _intent_name(text: str) -> str:
+    intent = detect_intent(text).intent
+    return "none" if intent is None else intent.value
+
+
 def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> dict[str, Any]:
     lags = [lag for r in results for lag in r.lags_s]
     stats = engine.stats()
@@ -193,6 +208,8 @@ def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> di
         ),
         "early_turns": sum(r.early for r in results),
         "intents": sorted(r.intent for r in results),
+        # the intent the text of the answer has (detect_intent on the reference) = the one the call ended with
+        "intents_right": sum(r.intent == _intent_name(r.reference) for r in results),
         "recall_min": round(min(r.recall for r in results), 3),
         "recall_mean": round(sum(r.recall for r in results) / len(results), 3),
         "answer_s_max": round(max(r.speech_s for r in results), 2),
@@ -202,6 +219,15 @@ def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> di
         "asr_dropped_deadline": stats.dropped_deadline,
         "wall_s": round(wall_s, 1),
         "example": " ".join(results[0].committed),
+        "per_answer": [
+            {
+                "answer": ANSWERS.index(r.reference),
+                "recall": round(r.recall, 3),
+                "intent": r.intent,
+                "committed": " ".join(r.committed),
+            }
+            for r in results
+        ],
     }
 
 
@@ -228,7 +254,7 @@ async def _run_level(
     before = engine.stats()
     started = time.monotonic()
     results: list[CallResult] = []
-    for wave in range(max(1, len(ANSWERS) // calls)):  # at least every answer once: 1 call = 4 calls in a row
+    for wave in range(max(1, len(ANSWERS) // calls)):  # at least every answer once: 1 call = 8 calls in a row
         results += await asyncio.gather(
             *(
                 run_call(
@@ -269,6 +295,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=cmd_bench_streaming)
 
 
+# whisper_streaming's defaults: LocalAgreement-2, --min-chunk-size 1 s, buffer trimmed at 15 s
+WHISPER_STREAMING = {
+    "stream_policy": "localagreement",
+    "stream_chunk_ms": 1000,
+    "stream_buffer_s": 15.0,
+    "early_intents": [],
+}
+
+
 def cmd_bench_streaming(args: argparse.Namespace, settings: Settings) -> int:
     asr = settings.asr.model_copy(update={"model": args.model} if args.model else {})
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -287,7 +322,7 @@ def cmd_bench_streaming(args: argparse.Namespace, settings: Settings) -> int:
         if args.also_policy and args.also_policy != ours.stream_policy:
             variants[f"ours_{args.also_policy}"] = ours.model_copy(update={"stream_policy": args.also_policy})
         if not args.no_baseline:
-            variants["baseline_1s_chunks"] = ours.model_copy(update={"stream_chunk_ms": 1000, "early_intents": []})
+            variants["baseline_1s_chunks"] = ours.model_copy(update=WHISPER_STREAMING)
         for calls in args.calls:
             level = {}
             for name, dialog in variants.items():

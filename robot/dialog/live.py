@@ -87,6 +87,7 @@ class LiveRecognizer:
         self.agreement = make_policy(
             settings.stream_policy,
             guard_s=settings.stream_alignatt_guard_ms / 1000,
+            min_probability=settings.stream_alignatt_min_probability,
             trim_s=settings.stream_buffer_s,
         )
         self.on_update: UpdateSink = on_update or (lambda _u, _f: None)
