@@ -8,7 +8,7 @@ same frequency (+-1.5 %) form a segment; its edges are trimmed to blocks holding
 so start and duration are measured to about one hop (16 ms); duration limits get half a hop of slack. A segment
 is reported when it ends (at most ~80 ms later).
 
-Decisions (defaults from AmdSettings, see robot/settings.py):
+Decisions (defaults from AmdSettings, see robot/settings/amd.py):
 - beep: one segment with beep_min_hz <= f <= beep_max_hz and beep_min_ms <= duration <= beep_max_ms.
 - SIT: three segments in a row (gaps <= 100 ms) at 913.8/985.2, 1370.6/1428.5, then 1776.7 Hz (+-1.2 %), each
   200-450 ms (nominal 274 or 380 ms). A lone segment matching the first SIT tone is reported as a beep only once no

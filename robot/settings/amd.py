@@ -1,0 +1,176 @@
+"""Settings section of answering-machine detection (amd)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from robot.settings.base import _Section
+
+
+class AmdSettings(_Section):
+    """Answering-machine detection. Times are ms after CHANNEL_ANSWER unless said otherwise; the decision rules that
+    use them are in robot/amd/classifier.py."""
+
+    enabled: bool = Field(True, description="Run AMD on outbound calls.")
+    on_handoff: bool = Field(False, description="Also run AMD on calls handed off by the dialplan (inbound).")
+    window_ms: int = Field(2300, gt=0, description="Audio after CHANNEL_ANSWER used for the decision, ms.")
+    keywords_file: Path = Field(Path("amd_keywords.yaml"), description="French AMD phrase families (YAML).")
+    machine_action: Literal["hangup", "voicemail_drop"] = Field(
+        "hangup", description="What to do on MACHINE: hang up, or wait for the beep and play a message."
+    )
+    voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
+    wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
+    use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
+    max_asr_requests: int = Field(
+        2,
+        ge=1,
+        le=4,
+        description="Transcripts asked per call at most: an early one (the first greeting ended, or "
+        "early_asr_speech_ms of speech) and one at the decision point when speech came after it, requests.",
+    )
+    early_asr_speech_ms: int = Field(
+        1500,
+        gt=0,
+        description="Speech still going on after this long is transcribed at once (its words may decide early), ms.",
+    )
+    early_asr_silence_ms: int = Field(
+        200, ge=0, description="Silence after speech that asks for an early transcript of it, ms."
+    )
+    file_asr_latency_ms: int = Field(
+        400,
+        ge=0,
+        description="AMD on files (robot amd, amd-eval): the transcript reaches the decision this much audio time "
+        "after it is asked, whatever this machine's speed (the `robot bench amd` p95 target), ms.",
+    )
+    vad_threshold: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="VAD speech probability threshold during AMD (below vad.threshold: a missed greeting costs "
+        "more than a noise blip; tune split: 0.25 finds quiet telephone-band openers 0.35 missed), probability.",
+    )
+    vad_assist: bool = Field(
+        True,
+        description="Energy assist for the AMD VAD (robot/asr/vad_gate.py): a window with a speech probability of at "
+        "least vad_assist_probability and a level vad_assist_margin_db above the line's noise floor counts as speech "
+        "(tune split: 3 of 57 telephone-band synthetic humans were never heard by Silero alone).",
+    )
+    vad_assist_probability: float = Field(
+        0.1, ge=0, le=1, description="Lowest speech probability an assisted window may have, probability."
+    )
+    vad_assist_margin_db: float = Field(
+        15.0,
+        gt=0,
+        description="Level above the noise floor (10th percentile of the last 2 s) of an assisted window, dB.",
+    )
+    no_speech_timeout_ms: int = Field(
+        4000, gt=0, description="No speech at all by then -> NO_ANSWER (silent-first humans get until then), ms."
+    )
+    late_speech_window_ms: int = Field(
+        1500, gt=0, description="When speech starts late, the decision waits this long after its onset, ms."
+    )
+    machine_speech_ms: int = Field(
+        2400,
+        gt=0,
+        description="Continuous speech this long, reached by the deadline (window_ms, or late_speech_window_ms "
+        "after a late onset), is a machine greeting (early decision), ms.",
+    )
+    human_max_greeting_ms: int = Field(
+        1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
+    )
+    after_greeting_silence_ms: int = Field(
+        1200,
+        gt=0,
+        description="Silence after a short greeting that lets AMD decide HUMAN early, and the hold after any "
+        "greeting (voicemail beeps come up to ~1.2 s after the greeting; on the tune split 1000 decided 0.08 s "
+        "earlier at the same accuracy, not worth a missed beep), ms.",
+    )
+    hold_after_greeting: bool = Field(
+        True,
+        description="A greeting that ended less than after_greeting_silence_ms before the deadline holds the "
+        "decision until that much silence (lets a voicemail's beep arrive; at most max_extension_ms).",
+    )
+    long_greeting_ms: int = Field(
+        3500,
+        gt=0,
+        description="An utterance (speech joined across pauses shorter than utterance_gap_ms) this long is a "
+        "machine greeting, ms. An open segment counts up to now, and the VAD closes it vad.min_silence_ms late "
+        "(tune split with whisper-base transcripts: 3000 and 3200 decide 0.2-0.3 s sooner at the same accuracy but "
+        "call twice as many people machines).",
+    )
+    utterance_gap_ms: int = Field(
+        500,
+        ge=0,
+        description="Pauses shorter than this join speech segments into one utterance (a recorded greeting's "
+        "pauses between sentences; humans repeating 'allô' pause longer), ms.",
+    )
+    max_extension_ms: int = Field(
+        2200,
+        ge=0,
+        description="Longest wait past the deadline (window_ms, or late_speech_window_ms after a late onset) while "
+        "speech goes on (long_greeting_ms rule) or a greeting just ended (hold_after_greeting), ms.",
+    )
+    machine_score_min: float = Field(
+        2.0, gt=0, description="Fused evidence score at or above which the verdict is MACHINE, points."
+    )
+    human_score_max: float = Field(
+        0.0,
+        description="Fused evidence score at or below which the verdict is HUMAN (between: low-confidence "
+        "HUMAN, biased toward humans), points.",
+    )
+    strong_phrase_points: float = Field(3.0, gt=0, description="Score of one strong phrase of a family, points.")
+    weak_phrase_points: float = Field(1.0, gt=0, description="Score of one weak phrase of a family, points.")
+    operator_score_min: float = Field(
+        3.0, gt=0, description="Operator-announcement phrase score that gives OPERATOR, points."
+    )
+    operator_weak_score_min: float = Field(
+        2.0,
+        gt=0,
+        description="At a decision point, operator phrase points (weak ones summed) that give OPERATOR when they "
+        "outweigh the voicemail points and no human phrase was heard; fewer still turn a MACHINE verdict into "
+        "OPERATOR, points.",
+    )
+    early_machine_phrase_score: float = Field(
+        3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
+    )
+    beep_min_ms: int = Field(80, gt=0, description="Shortest tone taken as a voicemail beep, ms.")
+    beep_max_ms: int = Field(
+        1200, gt=0, description="Longest tone taken as a beep (French ringback is 1500 ms and is ignored), ms."
+    )
+    beep_min_hz: float = Field(
+        450.0, gt=0, description="Lowest beep frequency (excludes the 425 Hz French ringback/dial tone), Hz."
+    )
+    beep_max_hz: float = Field(2100.0, gt=0, description="Highest beep frequency, Hz.")
+    tone_purity_min: float = Field(
+        0.85,
+        gt=0,
+        le=1,
+        description="Share of the 80 Hz-Nyquist energy a tone's 5 FFT bins (15.6 Hz each) must hold to count as a "
+        "single tone (speech and dual-tone ringback stay below), ratio.",
+    )
+    tone_min_dbfs: float = Field(-45.0, le=0, description="Quietest block level analysed for tones, dBFS (RMS).")
+    machine_end_silence_ms: int = Field(
+        4000, gt=0, description="Wait-for-beep mode: silence after the greeting taken as its end (no beep), ms."
+    )
+    min_words_per_second_machine: float = Field(
+        3.2,
+        gt=0,
+        description="Speech rate (transcript words per speech second) typical of recorded greetings, "
+        "words/s; adds fast_speech_points when reached over at least 1 s of speech.",
+    )
+    fast_speech_points: float = Field(
+        0.0,
+        ge=0,
+        description="Score added by the speech-rate rule (0 = rule off: with real transcripts, people's long openers "
+        "reach recorded-greeting rates; tune split), points.",
+    )
+
+    @property
+    def longest_decision_s(self) -> float:
+        """The latest a verdict can come, in audio seconds after the answer: speech starting just before
+        no_speech_timeout_ms, its late window, the longest extension, a tone still sounding and the transcript."""
+        latest = max(self.window_ms, self.no_speech_timeout_ms + self.late_speech_window_ms)
+        return (latest + self.max_extension_ms + self.beep_max_ms + self.file_asr_latency_ms) / 1000.0
