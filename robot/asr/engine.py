@@ -1,4 +1,5 @@
-"""The ASR engine: one faster-whisper model behind a bounded, prioritised, batching worker.
+"""The ASR engine: one faster-whisper model (`asr.workers` replicas of `asr.cpu_threads` threads each) behind a
+bounded, prioritised queue served by one batching worker thread per replica.
 
 Use `await AsrEngine.load(settings)` on the event loop (the model loads in a thread), then
 `await engine.transcribe(audio, priority=Priority.AMD)`. Requests from many calls that wait at the same time

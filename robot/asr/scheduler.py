@@ -119,7 +119,7 @@ class SchedulerStats:
     failed: int
     p50_batch_size: float
     max_batch_size: int
-    busy_s: float
+    busy_s: float  # time spent running batches, added up over the worker threads (2 busy workers: 2 s per second)
 
 
 BatchRunner = Callable[[Sequence[P]], Sequence[R]]
