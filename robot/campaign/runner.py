@@ -1,5 +1,6 @@
 """Campaign runner: pacing (at most C calls in flight, at most R new calls per second), retries, pause/resume,
-switch outages, signals and crash reconciliation.
+switch outages, signals and crash reconciliation. Closing attempts (a call's outcome, crash reconciliation) is in
+robot.campaign.closing; the run's state, waiting and switch outages in robot.campaign.runner_state.
 
 The dialer side (AttemptRequest, CallOutcome, NotDialled and the optional SwitchLink / OutcomeLookup / Hangup
 features) is described in robot.campaign.dialing.
@@ -21,13 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from robot.campaign.closing import AttemptClosing
 from robot.campaign.dialing import (
     AttemptRequest,
     CallOutcome,
@@ -41,32 +41,9 @@ from robot.campaign.dialing import (
     build_dial_string,
 )
 from robot.campaign.policy import RunPolicy
-from robot.campaign.progress import ProgressFeed, ProgressHook
-from robot.campaign.rules import (
-    STOPPED,
-    NumberHistory,
-    decide_after_attempt,
-    legal_earliest,
-    next_allowed_at,
-    outcome_key,
-)
-from robot.campaign.store import (
-    AttemptRecord,
-    AttemptResult,
-    CampaignCounts,
-    CampaignRecord,
-    CampaignStatus,
-    CampaignStore,
-    ContactNext,
-    ContactRecord,
-    NumberTimes,
-    owner_is_dead,
-    process_owner,
-)
-from robot.clock import Clock
-from robot.errors import AttemptNotInFlight, RobotError
-from robot.events import AmdResult
-from robot.metrics import RobotMetrics
+from robot.campaign.rules import NumberHistory, legal_earliest, next_allowed_at
+from robot.campaign.runner_state import _local
+from robot.campaign.store import AttemptRecord, CampaignCounts, CampaignStatus, ContactNext, ContactRecord, NumberTimes
 
 __all__ = [
     "AttemptRequest",
@@ -83,65 +60,10 @@ __all__ = [
     "build_dial_string",
 ]
 
-log = logging.getLogger(__name__)
-Sleep = Callable[[float], Awaitable[None]]
 HANGUP_WAIT_S = 15.0  # after hanging the calls up (stop), how long their outcomes may take to come back
-CRASH_CAUSE = "UNKNOWN_CRASH"
-LOOKUP_TRIES = 3  # asking the switch about a call left by a crash, in a row
-UNREACHABLE_WAIT_S = 900.0  # a call whose server cannot be asked is asked again (each renewal) this long, then unknown
-LOST = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down (robot.calls.session)
-UNFINISHED = "answered_unfinished"
-UNDECIDED = (None, AmdResult.UNKNOWN, AmdResult.NO_ANSWER)  # AMD without audio: what a lost link leaves
 
 
-def _local(ts: float, tz: ZoneInfo | None = None) -> str:
-    return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %H:%M")
-
-
-NoticeHook = Callable[[str], None]
-
-
-class CampaignRunner:
-    def __init__(
-        self,
-        store: CampaignStore,
-        dialer: Dialer,
-        campaign: CampaignRecord,
-        policy: RunPolicy,
-        clock: Clock,
-        *,
-        sleep: Sleep = asyncio.sleep,
-        on_progress: ProgressHook | None = None,
-        on_notice: NoticeHook | None = None,
-        metrics: RobotMetrics | None = None,
-        owner: str | None = None,
-        worker: bool = False,
-    ) -> None:
-        self.store, self.dialer, self.campaign, self.policy = store, dialer, campaign, policy
-        self.clock, self._sleep, self.metrics = clock, sleep, metrics
-        self._on_notice = on_notice or (lambda text: log.info("%s", text))
-        self.owner = owner or process_owner()
-        self.worker = worker  # one of several processes on the campaign: no exclusive lease (robot.campaign.store)
-        self.bucket = TokenBucket(policy.cps, max(1.0, policy.cps), clock)
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._dnc: set[str] = set()
-        self._lease_renewed_at = float("-inf")
-        self._wake = asyncio.Event()
-        self._stop_at: float | None = None  # monotonic deadline of the grace period once stopping
-        self._hangup_sent_at: float | None = None
-        self.waiting_since: float | None = None  # wall time the switch was found down
-        self.held_lease = False
-        self._idle_announced: float | None = None
-        self.max_in_flight_seen = 0
-        self._unresolved: dict[int, tuple[AttemptRecord, float]] = {}  # crash calls no server could be asked about
-        self._progress_feed = None if on_progress is None else ProgressFeed(on_progress, self._counts)
-
-    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.to_thread(fn, *args)
-
-    async def _counts(self) -> tuple[CampaignRecord, CampaignCounts]:
-        return self.campaign, await self._db(self.store.counts, self.campaign.id)
-
+class CampaignRunner(AttemptClosing):
     def request_stop(self, *, now: bool = False) -> None:
         """Stop dialling; calls in flight get the grace period (or none with `now`, as a second signal)."""
         deadline = self.clock.monotonic() + (0.0 if now else self.policy.grace_s)
@@ -261,42 +183,6 @@ class CampaignRunner:
             await self._wait(min(self.policy.idle_poll_s, self._stop_at - now))
         return True
 
-    async def _switch_up(self) -> bool:
-        """True when calls may be placed; else notes the outage, waits a little and returns False."""
-        down = self.dialer.switch_down_since() if isinstance(self.dialer, SwitchLink) else None
-        if down is None:
-            if self.waiting_since is not None:
-                gone = self.clock.wall() - self.waiting_since
-                self._notice(f"FreeSWITCH is back after {gone:.1f} s: dialling again")
-                self.waiting_since = None
-                await self._db(self.store.set_note, self.campaign.id, None)
-            return True
-        if self.waiting_since is None:
-            self.waiting_since = down
-            text = f"waiting for FreeSWITCH (since {_local(down)})"
-            self._notice(f"{text}: no new calls until it is back")
-            await self._db(self.store.set_note, self.campaign.id, text)
-        await self._wait(min(self.policy.idle_poll_s, 1.0))
-        return False
-
-    async def _wait(self, seconds: float) -> None:
-        """Until a call ends, a stop is requested or `seconds` pass (injected sleep)."""
-        if self._wake.is_set():
-            self._wake.clear()
-            return
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        woken = asyncio.ensure_future(self._wake.wait())
-        try:
-            done, _ = await asyncio.wait({sleeper, woken, *self._in_flight}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            woken.cancel()
-        self._wake.clear()
-        for task in done:
-            if task is not sleeper and task is not woken:
-                self._in_flight.discard(task)
-                task.result()  # a bug in _call must not pass silently
-
     async def _renew_lease(self, *, force: bool = False) -> None:
         """Every ttl/3: the campaign lease (alone) or the worker heartbeat, and the contacts' leases; a worker then
         takes over the calls of workers that are gone and closes them by the crash rules."""
@@ -309,19 +195,6 @@ class CampaignRunner:
             if not force:
                 stale = (await self._orphans()) if self.worker else []
                 await self._reconcile(stale + [a for a, _ in self._unresolved.values()])
-
-    async def _orphans(self) -> list[AttemptRecord]:
-        """Calls left in flight by a process that is gone. Alone (campaign lease held), every other owner is gone;
-        as a worker, those whose leases expired or whose process on this host is dead."""
-        now = self.clock.wall()
-
-        def gone(owner: str) -> bool:
-            return True if not self.worker else owner_is_dead(owner)
-
-        taken: list[AttemptRecord] = await self._db(
-            self.store.take_orphans, self.campaign.id, self.owner, now, now + self.policy.lease_ttl_s, gone
-        )
-        return taken
 
     def _allowed(self, contact: ContactRecord, now: float) -> ContactNext | None:
         """None when the contact may be dialled now, else where it goes instead (later, or done) and why."""
@@ -400,126 +273,3 @@ class CampaignRunner:
             self.metrics.calls_in_flight.inc()
         self._progress()
         return True
-
-    async def _call(self, request: AttemptRequest, writes: list[asyncio.Task[Any]]) -> None:
-        try:
-            outcome = await self.dialer.dial(request)
-        except NotDialled as err:
-            log.info("call %s to %s was not placed: %s", request.call_uuid, request.contact.number, err)
-            outcome = None
-        except RobotError as err:
-            log.warning("call %s to %s: dialer error: %s", request.call_uuid, request.contact.number, err)
-            outcome = CallOutcome(request.call_uuid, False, "DIALER_ERROR", disposition=f"DIALER_ERROR: {err}")
-        finally:
-            if self.metrics:
-                self.metrics.calls_in_flight.dec()
-        for result in await asyncio.gather(*writes, return_exceptions=True):
-            if isinstance(result, BaseException):
-                log.error("call %s: storing answer/refusal failed: %s", request.call_uuid, result)
-        try:
-            await self._record(request, outcome)
-        except AttemptNotInFlight as err:
-            # another worker took the call over (this one's lease lapsed) and closed the attempt: its record stands
-            cause = None if outcome is None else outcome.hangup_cause
-            log.warning(
-                "call %s: %s (closed by another worker); outcome %s not recorded", request.call_uuid, err, cause
-            )
-        self._progress()
-
-    async def _record(self, request: AttemptRequest, outcome: CallOutcome | None) -> None:
-        if outcome is None:
-            # due again a moment later (not in a tight loop if the dialer keeps failing before the switch)
-            again = self.clock.wall() + min(self.policy.idle_poll_s, 1.0)
-            await self._db(self.store.cancel_attempt, request.attempt_id, again)
-        else:
-            if self._hangup_sent_at is not None and not outcome.answered:  # we cancelled it while it rang
-                outcome = CallOutcome(request.call_uuid, False, STOPPED, outcome.q850, disposition=STOPPED)
-            elif outcome.answered and outcome.hangup_cause == LOST and outcome.amd_result in UNDECIDED:
-                # answered, then the switch was lost before AMD could tell: a reached contact, as after a crash
-                outcome = CallOutcome(request.call_uuid, True, LOST, ring_s=outcome.ring_s, disposition=UNFINISHED)
-            if self.metrics:
-                self.metrics.originate_results.inc(cause=outcome.hangup_cause or "UNKNOWN")
-            await self._close(request.attempt_id, request.attempt_no, outcome)
-
-    async def _close(self, attempt_id: int, attempts_done: int, outcome: CallOutcome) -> None:
-        key = outcome_key(
-            answered=outcome.answered,
-            hangup_cause=outcome.hangup_cause,
-            amd_result=outcome.amd_result,
-            refusal=outcome.refusal,
-        )
-        decision = decide_after_attempt(
-            key,
-            attempts_done=attempts_done,
-            max_attempts=self.policy.max_attempts,
-            retry_delay_s=self.policy.retry_delay_s,
-        )
-        now = self.clock.wall()
-        nxt = ContactNext(None, decision.reason) if decision.final else ContactNext(now + decision.retry_after_s, key)
-        result = AttemptResult(
-            result=outcome.disposition or key,
-            hangup_cause=outcome.hangup_cause,
-            q850=outcome.q850,
-            amd_result=str(outcome.amd_result) if outcome.amd_result else None,
-            intent=outcome.intent,
-            answered=outcome.answered,
-            refusal=outcome.refusal,
-            ring_s=outcome.ring_s,
-            talk_s=outcome.talk_s,
-        )
-        await self._db(self.store.finish_attempt, attempt_id, result, nxt, now)
-
-    async def _reconcile(self, stale: list[AttemptRecord]) -> bool:
-        """Close the attempts a crashed run (or a worker that is gone) left `dialing`, asking the switch first
-        when the dialer can.
-
-        Waits for the switch while it is down (False: a stop was requested meanwhile). With several servers, one
-        that may hold the call can be down while others are up: the attempt then stays in flight (this process
-        holds its lease) and is asked about again at each lease renewal, for UNREACHABLE_WAIT_S at most."""
-        for attempt in stale:
-            seen: CallOutcome | None = None  # None: the switch knows nothing of it
-            if isinstance(self.dialer, OutcomeLookup):
-                asked = False
-                for _ in range(LOOKUP_TRIES):
-                    while not await self._switch_up():
-                        if self._stop_at is not None:
-                            return False
-                    try:
-                        seen, asked = await self.dialer.lookup(attempt.call_uuid), True
-                        break
-                    except RobotError as err:  # the link dropped meanwhile: ask again once it is back
-                        log.warning("call %s: asking the switch failed: %s", attempt.call_uuid, err)
-                        await self._wait(min(self.policy.idle_poll_s, 1.0))
-                if not asked and self._defer(attempt):
-                    continue
-                self._unresolved.pop(attempt.id, None)
-            answered = attempt.answered or (seen is not None and seen.answered)
-            cause = seen.hangup_cause if seen is not None else CRASH_CAUSE
-            label = UNFINISHED if answered else (seen.disposition if seen is not None else CRASH_CAUSE)
-            outcome = CallOutcome(attempt.call_uuid, answered, cause, disposition=label)
-            done = await self._db(self.store.attempts_of_contact, attempt.contact_id)
-            self._notice(f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash: {outcome.disposition}")
-            await self._close(attempt.id, int(done), outcome)
-        return True
-
-    def _defer(self, attempt: AttemptRecord) -> bool:
-        """True while a call no server could be asked about is kept in flight, to be asked about again."""
-        now = self.clock.wall()
-        first = self._unresolved.get(attempt.id, (attempt, now))[1]
-        if now - first >= UNREACHABLE_WAIT_S:
-            self._unresolved.pop(attempt.id, None)
-            return False
-        if attempt.id not in self._unresolved:
-            self._notice(
-                f"call {attempt.call_uuid} ({attempt.phone}) was in flight at a crash; its server cannot be "
-                "asked now: kept in flight, asked again once it is back"
-            )
-        self._unresolved[attempt.id] = (attempt, first)
-        return True
-
-    def _notice(self, text: str) -> None:
-        self._on_notice(f"campaign {self.campaign.name}: {text}")
-
-    def _progress(self) -> None:
-        if self._progress_feed is not None:
-            self._progress_feed.ask()
