@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from robot.amd.classifier import BeepWaitResult
+from robot.amd.beepwait import BeepWaitResult
 from robot.amd.detector import AmdDetector
 from robot.calls.esl_control import EslCallControl
 from robot.clock import Clock

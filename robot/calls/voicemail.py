@@ -1,6 +1,6 @@
 """Voicemail drop: after a MACHINE verdict, follow the greeting until its beep (or its end) to leave a message.
 
-The decision rules are the pure `robot.amd.classifier.BeepWait`; this module only feeds it with the call's
+The decision rules are the pure `robot.amd.beepwait.BeepWait`; this module only feeds it with the call's
 audio (VAD + tone detector in the process's audio-analysis worker, robot.media.analysis) and returns when the
 message may start; frames read past the decision go back to the stream.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from robot.amd.classifier import BeepWait, BeepWaitOutcome, BeepWaitResult
+from robot.amd.beepwait import BeepWait, BeepWaitOutcome, BeepWaitResult
 from robot.amd.tones import ToneDetector
 from robot.asr.vad import StreamingVad, VadModel
 from robot.events import SpeechEnded, SpeechStarted, ToneDetected

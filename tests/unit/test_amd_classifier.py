@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from robot.amd.classifier import AmdClassifier, BeepWait, BeepWaitOutcome
+from robot.amd.beepwait import BeepWait, BeepWaitOutcome
+from robot.amd.classifier import AmdClassifier
 from robot.amd.features import TimingFeatures
 from robot.amd.keywords import KeywordSet, load_keywords
 from robot.clock import ManualClock
