@@ -5,7 +5,7 @@ ASR: AMD (Silero VAD + tone detector + classifier; no transcript) from the answe
 listener (VAD + barge-in policy) with a prompt always playing, so each of the callee's answers is a barge-in
 (re-armed at once). VAD and tones run in ONE robot.media.analysis.AnalysisWorker for all calls.
 
-Measured per step (robot.bench.load.Bench.measure, plus): robot CPU per call (% of one core), the worker's busy
+Measured per step (robot.bench.load_bench.Bench.measure, plus): robot CPU per call (% of one core), the worker's busy
 share and frames per iteration, and two decision lags on the wall clock, from the arrival of the frame that
 completed the evidence to the decision on the loop: AMD verdicts and barge-ins (audio waiting in a queue shows here;
 the audio-time parts of these decisions are policy, not load). ESL event lag and uuid_broadcast round trip tell
@@ -19,13 +19,15 @@ listener fed frame by frame (CallListener.feed, VAD in the default executor), ba
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol
 
 from robot.amd.detector import AmdDetector
 from robot.amd.tones import ToneDetector
 from robot.asr.vad import SileroModel, StreamingVad
-from robot.bench.loadgen import ms_summary
+from robot.bench.load_bench import SETTLE_S, TURN_PERIOD_S, Bench, _machine
+from robot.bench.loadgen import SimProcess, ms_summary
 from robot.calls.esl_control import EslCallControl
 from robot.clock import SystemClock
 from robot.dialog.bargein import BargeInDecision
@@ -100,7 +102,7 @@ class AnalysisCalls:
     def __init__(self, settings: Settings, vad_model: SileroModel, bench: Any, worker: AnalysisWorker) -> None:
         self.settings = settings
         self.vad_model = vad_model
-        self.bench = bench  # robot.bench.load.Bench: its AudioServer, its list of calls (for drop counts)
+        self.bench = bench  # robot.bench.load_bench.Bench: its AudioServer, its list of calls (for drop counts)
         self.worker = worker
         self.lags = Lags()
         self.samples = [0]
@@ -180,3 +182,43 @@ async def measure_step(bench: Any, calls: AnalysisCalls, worker: AnalysisWorker,
         "busy_pct_one_core": round((worker.stats.busy_s - stats0[2]) / step["window_s"] * 100, 1),
     }
     return step
+
+
+async def run_analysis(
+    settings: Settings, steps: list[int], seconds: float, broadcast_every_s: float, baseline: bool
+) -> dict[str, Any]:
+    vad_model = await asyncio.to_thread(SileroModel)
+    result: dict[str, Any] = {
+        "bench": "load",
+        "mode": "analysis",
+        "steps": steps,
+        "window_s": seconds,
+        "per_call": "AMD (VAD + tones + classifier, no ASR) to its verdict, then listening (VAD + barge-in policy, "
+        "a prompt always playing); the talker answers 2.7 s every 4 s",
+        "frame_ms": settings.media.stream_buffer_ms,
+        "analysis_threads": settings.media.analysis_threads,
+        "machine": _machine(),
+    }
+    async with SimProcess(settings.sim.host) as sim:
+        for side in ("worker", "baseline_per_frame_executor") if baseline else ("worker",):
+            worker = AnalysisWorker(threads=settings.media.analysis_threads)
+            try:
+                async with Bench(settings, sim, broadcast_every_s) as bench:
+                    calls = AnalysisCalls(settings, vad_model, bench, worker)
+                    body = calls.body(baseline=side != "worker")
+                    rows = []
+                    for target in steps:
+                        added = target - len(bench.fleet.uuids)
+                        await bench.fleet.add(added, bench.audio.stream_url, body, spread_s=TURN_PERIOD_S)
+                        await asyncio.sleep(SETTLE_S)
+                        rows.append(await measure_step(bench, calls, worker, seconds))
+                    result[side] = rows
+            finally:
+                worker.close()
+    result["machine"]["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+    if baseline:
+        result["baseline_what"] = (
+            "the previous hot path: one executor future per 20 ms frame per call (VAD + tones for the first "
+            f"{BASELINE_AMD_S} s, no classifier, then CallListener.feed frame by frame)"
+        )
+    return result
