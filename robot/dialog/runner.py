@@ -35,9 +35,10 @@ from robot.calls.control import CallControl
 from robot.clock import Clock
 from robot.dialog.bargein import FRAME_S, BargeInDecision, should_resume
 from robot.dialog.intents import detect_intent, settles_on
-from robot.dialog.listener import CallListener, Turn
+from robot.dialog.listener import CallListener
 from robot.dialog.playback import Playback, Prompt, PromptLibrary, file_of
 from robot.dialog.scenario import Scenario, Step
+from robot.dialog.turns import Turn
 from robot.events import BargeIn
 from robot.settings import DialogSettings
 
