@@ -21,7 +21,7 @@ The voicemail-drop wait after a MACHINE verdict is robot.amd.beepwait.
 
 from __future__ import annotations
 
-from robot.amd.beepwait import BeepWaitResult  # re-exported: robot.calls.app imports it from here
+from robot.amd.beepwait import BeepWaitResult  # re-exported: robot.calls.app/core import it from here
 from robot.amd.features import SpeechTimeline, TimingFeatures
 from robot.amd.fusion import confidence, fuse, fused_score
 from robot.amd.keywords import KeywordScores, KeywordSet
