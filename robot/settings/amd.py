@@ -12,7 +12,7 @@ from robot.settings.base import _Section
 
 class AmdSettings(_Section):
     """Answering-machine detection. Times are ms after CHANNEL_ANSWER unless said otherwise; the decision rules that
-    use them are in robot/amd/classifier.py."""
+    use them are in robot/amd/classifier.py (decision order), timing.py (decision points) and fusion.py (scores)."""
 
     enabled: bool = Field(True, description="Run AMD on outbound calls.")
     on_handoff: bool = Field(False, description="Also run AMD on calls handed off by the dialplan (inbound).")
