@@ -12,9 +12,9 @@ words and for those committed while the caller still talked (not by the end-of-s
 share of the reference words found in the committed text (normalised); `offline_recall` is the same for one
 transcription of each whole answer, so streaming losses (truncation) show as the gap between the two.
 Early intents: each call also awaits its turn as a listening step does; for the answers whose intent can end a turn
-early (not_interested, call_back_later), `settling_answer_after_speech_start_ms` = when the answer was known - the
-start of the speech; the `ours_no_early_intents` run (same chunks, turns always wait for the end-of-turn silence,
-which comes at the first pause of end_of_turn_silence_ms) gives the latency saved.
+early (not_interested, call_back_later, stop_calling_me), `settling_answer_after_speech_start_ms` = when the answer
+was known - the start of the speech; the `ours_no_early_intents` run (same chunks, turns always wait for the end-of-
+turn silence, which comes at the first pause of end_of_turn_silence_ms) gives the latency saved.
 BASELINE, run in the same process on the same audio: whisper_streaming's setting, LocalAgreement-2 iterations
 every 1 s of new audio (min-chunk-size 1 s), buffer trimmed beyond 15 s, no early intents, otherwise the same path
 (whatever dialog.stream_policy / stream_buffer_s / stream_chunk_ms ours uses).
@@ -198,7 +198,7 @@ def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> di
         "committed_while_talking_lag_ms": _ms([lag for r in results for lag in r.live_lags_s]),
         "words": len(lags),
         "words_while_talking": sum(len(r.live_lags_s) for r in results),
-        # answers whose intent can end a turn early (not_interested, call_back_later): answer time - speech start
+        # answers whose intent can end a turn early (SETTLING): answer time - speech start
         "settling_answer_after_speech_start_ms": _ms(
             [
                 r.decided_after_start_s
@@ -208,7 +208,7 @@ def summarise(results: list[CallResult], engine: AsrEngine, wall_s: float) -> di
         ),
         "early_turns": sum(r.early for r in results),
         "intents": sorted(r.intent for r in results),
-        # the intent the text of the answer has (detect_intent on the reference) = the one the call ended with
+        # answers whose call ended with the intent of their text (detect_intent on the reference)
         "intents_right": sum(r.intent == _intent_name(r.reference) for r in results),
         "recall_min": round(min(r.recall for r in results), 3),
         "recall_mean": round(sum(r.recall for r in results) / len(results), 3),
