@@ -13,8 +13,8 @@ share of the reference words found in the committed text (normalised); `offline_
 transcription of each whole answer, so streaming losses (truncation) show as the gap between the two.
 Early intents: each call also awaits its turn as a listening step does; for the answers whose intent can end a turn
 early (not_interested, call_back_later, stop_calling_me), `settling_answer_after_speech_start_ms` = when the answer
-was known - the start of the speech; the `ours_no_early_intents` run (same chunks, turns always wait for the end-of-
-turn silence, which comes at the first pause of end_of_turn_silence_ms) gives the latency saved.
+was known - the start of the speech; the `ours_no_early_intents` run (same chunks, turns always wait for the
+end-of-turn silence, which comes at the first pause of end_of_turn_silence_ms) gives the latency saved.
 BASELINE, run in the same process on the same audio: whisper_streaming's setting, LocalAgreement-2 iterations
 every 1 s of new audio (min-chunk-size 1 s), buffer trimmed beyond 15 s, no early intents, otherwise the same path
 (whatever dialog.stream_policy / stream_buffer_s / stream_chunk_ms ours uses).
