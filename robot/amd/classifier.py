@@ -12,7 +12,8 @@ Rules, in order (every threshold is a field of AmdSettings, in ms or points):
    silence, or the deadline, extended while speech goes on or a greeting just ended). No speech by
    no_speech_timeout_ms -> NO_ANSWER. Before a decision point, a transcript covering all speech so far decides at
    once when the caller's words say human (see _words_decide), or when the fused score (robot.amd.fusion) already
-   reaches machine_score_min with phrase points for it.
+   reaches machine_score_min with phrase points for it. A melody (hold music, a chime: robot.amd.melody) that ended
+   before the first speech adds melody_points and decides melody_speech_ms after the onset unless words outweigh it.
 4. At a decision point, the evidence is fused (robot.amd.fusion: OPERATOR for a carrier announcement, else
    timing points + phrase points; MACHINE from machine_score_min, otherwise HUMAN). The transcript is asked at the
    first decision point or at the (unextended) deadline, whichever comes first.
@@ -48,6 +49,7 @@ class AmdClassifier:
         self._in_flight = False
         self._scores: KeywordScores | None = None
         self._tone_since: float | None = None  # a possible beep/SIT still sounding since then
+        self._melodies: list[ToneDetected] = []  # melodies heard (robot.amd.melody); used when before the greeting
         self._verdict: AmdVerdict | None = None
 
     # -- feeding -------------------------------------------------------------------------------------------
@@ -57,6 +59,8 @@ class AmdClassifier:
     def on_tone(self, tone: ToneDetected) -> None:
         if tone.kind == "sit" and self._sit is None:
             self._sit = tone
+        elif tone.kind == "melody":
+            self._melodies.append(tone)
         elif tone.kind == "beep" and self._beep is None and self._is_beep(tone):
             self._beep = tone
 
@@ -167,6 +171,11 @@ class AmdClassifier:
                 reason = f"no speech in {f.now:.2f}s"
                 return self._verdict_of(AmdResult.NO_ANSWER, 0.8 if not final else 0.6, f, (reason,))
             return None
+        melody = self._melody_before(f)
+        if not final and melody is not None and reaches(f.now - (f.first_onset or 0.0), self._s.melody_speech_ms):
+            fused = fused_score(self._s, f, kw, self._transcript, melody)
+            if fused.score >= self._s.machine_score_min:
+                return self._fuse(f, kw)  # a greeting after music or a chime: a recording
         if not final and self._words_decide(f) and not f.in_speech:
             return self._fuse(f, kw)  # the caller's own words say human: no need to hold for a beep
         if not final and self._machine_already(f, kw):
@@ -184,7 +193,15 @@ class AmdClassifier:
         evidence already reaches machine_score_min with at least one phrase point for it."""
         if kw is None or kw.machine_minus_human <= 0 or self._in_flight or self._stale_transcript(f):
             return False
-        return fused_score(self._s, f, kw, self._transcript).score >= self._s.machine_score_min
+        return fused_score(self._s, f, kw, self._transcript, self._melody_before(f)).score >= self._s.machine_score_min
+
+    def _melody_before(self, f: TimingFeatures) -> ToneDetected | None:
+        """The first melody that ended before the first speech onset (within one 20 ms frame), if any and if
+        melody_points is on."""
+        if self._s.melody_points <= 0 or f.first_onset is None:
+            return None
+        onset = f.first_onset
+        return next((m for m in self._melodies if m.t + m.duration <= onset + 0.02), None)
 
     def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
         since = self._tone_since
@@ -202,7 +219,7 @@ class AmdClassifier:
         return strong or (short and kw.human > 0 and kw.voicemail == 0)
 
     def _fuse(self, f: TimingFeatures, kw: KeywordScores | None) -> AmdVerdict:
-        result, conf, reasons, score = fuse(self._s, f, kw, self._transcript)
+        result, conf, reasons, score = fuse(self._s, f, kw, self._transcript, self._melody_before(f))
         return self._verdict_of(result, conf, f, reasons, score)
 
     def _verdict_of(

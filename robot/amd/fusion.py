@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from robot.amd.features import TimingFeatures
 from robot.amd.keywords import KeywordScores, normalise_words
 from robot.amd.timing import early_continuous, long_greeting, short_greeting_over
-from robot.events import AmdResult, Transcript
+from robot.events import AmdResult, ToneDetected, Transcript
 from robot.settings import AmdSettings
 
 # Timing points added to the fused score (relative weights of the timing evidence).
@@ -38,10 +38,14 @@ class Fused:
 
 
 def fuse(
-    s: AmdSettings, f: TimingFeatures, kw: KeywordScores | None, transcript: Transcript | None
+    s: AmdSettings,
+    f: TimingFeatures,
+    kw: KeywordScores | None,
+    transcript: Transcript | None,
+    melody: ToneDetected | None = None,
 ) -> tuple[AmdResult, float, tuple[str, ...], float]:
     """The verdict at a decision point: (result, confidence, reasons, fused score)."""
-    fused = fused_score(s, f, kw, transcript)
+    fused = fused_score(s, f, kw, transcript, melody)
     # carrier announcements without SIT: weak operator phrases decide alone from operator_weak_score_min,
     # and any operator phrase outweighing the voicemail ones turns a MACHINE verdict into OPERATOR
     operator_wins = kw is not None and kw.human == 0 and kw.operator > kw.voicemail
@@ -60,9 +64,19 @@ def fuse(
     return AmdResult.HUMAN, conf, fused.reasons, fused.score
 
 
-def fused_score(s: AmdSettings, f: TimingFeatures, kw: KeywordScores | None, transcript: Transcript | None) -> Fused:
+def fused_score(
+    s: AmdSettings,
+    f: TimingFeatures,
+    kw: KeywordScores | None,
+    transcript: Transcript | None,
+    melody: ToneDetected | None = None,
+) -> Fused:
+    """Timing points + phrase points + melody_points for a melody (robot.amd.melody) heard before the greeting."""
     score = 0.0
     reasons: list[str] = []
+    if melody is not None and s.melody_points > 0:
+        score += s.melody_points
+        reasons.append(f"melody {melody.t:.2f}-{melody.t + melody.duration:.2f}s before the greeting")
     if early_continuous(s, f):
         score += _POINTS_CONTINUOUS
         reasons.append(f"continuous speech {f.longest_speech * 1000:.0f} ms")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from robot.amd.melody import MelodyTracker, block_pitch
 from robot.events import ToneDetected
 from robot.settings import AmdSettings
 
@@ -39,6 +40,9 @@ SIT_MIN_S = 0.200
 SIT_MAX_S = 0.450
 SIT_MAX_GAP_S = 0.100
 SMALL_BATCH_BLOCKS = 2  # up to this many blocks at once, spectra one by one (cheaper than the batched calls)
+
+
+_Block = tuple[tuple[float, float] | None, float | None]  # (tonal frequency and peak energy, melody pitch)
 
 
 @dataclass(slots=True)
@@ -85,6 +89,8 @@ class ToneDetector:
         self._hann = np.hanning(self.window).astype(np.float64)
         freqs = np.fft.rfftfreq(self.window, 1 / rate)
         self._band = (freqs >= 80) & (freqs <= 0.95 * rate / 2)
+        self._freqs = freqs.astype(np.float64)
+        self._melody = MelodyTracker(HOP_S)
         lo = min(self.beep_min_hz, SIT_SLOTS[0][0] * (1 - 2 * SIT_TOLERANCE))
         hi = min(max(self.beep_max_hz, SIT_SLOTS[2][0] * (1 + 2 * SIT_TOLERANCE)), 0.95 * rate / 2)
         search = np.flatnonzero((freqs >= lo) & (freqs <= hi))
@@ -106,7 +112,7 @@ class ToneDetector:
         self._buffer = np.concatenate((self._buffer, *(np.asarray(c, dtype=np.float64) for c in chunks)))
         size = self._buffer.size
         count = (size - self.window) // self.hop + 1 if size >= self.window else 0
-        tones: list[tuple[float, float] | None] = []
+        tones: list[_Block] = []
         if count:
             step = self._buffer.strides[0]
             frames = np.lib.stride_tricks.as_strided(
@@ -120,7 +126,9 @@ class ToneDetector:
             end += chunk.size
             events: list[ToneDetected] = []
             while block < count and block * self.hop + self.window <= end:
-                self._analyse(tones[block], events)
+                tone, pitch = tones[block]
+                events += self._melody.block(self._block_center(self._block), pitch)
+                self._analyse(tone, events)
                 self._consumed += self.hop
                 self._block += 1
                 block += 1
@@ -141,7 +149,7 @@ class ToneDetector:
 
     def flush(self) -> list[ToneDetected]:
         """End of stream: report a tone still running and any held first SIT tone."""
-        events: list[ToneDetected] = []
+        events: list[ToneDetected] = self._melody.flush()
         self._close_segment(events)
         self._release_pending(events)
         return events
@@ -165,23 +173,23 @@ class ToneDetector:
             if now - self._pending_sit[-1].end > SIT_MAX_GAP_S + WINDOW_S:
                 self._release_pending(events)
 
-    def _tonal_frequencies(self, frames: npt.NDArray[np.float64]) -> list[tuple[float, float] | None]:
-        """(frequency, peak energy) of each block that is TONAL, else None; the spectra of the loud blocks in one
-        FFT call."""
-        out: list[tuple[float, float] | None] = [None] * len(frames)
+    def _tonal_frequencies(self, frames: npt.NDArray[np.float64]) -> list[_Block]:
+        """For each block: (frequency, peak energy) when it is TONAL, else None, and its melody pitch
+        (robot.amd.melody); the spectra of the loud blocks in one FFT call."""
+        out: list[_Block] = [(None, None)] * len(frames)
         if len(frames) <= SMALL_BATCH_BLOCKS:  # one chunk's block or two: numpy's per-call overhead dominates
             for row, frame in enumerate(frames):
                 if float(np.mean(frame * frame)) >= self.min_power:
                     power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
                     power[~self._band] = 0.0
-                    out[row] = self._tonal_frequency(power)
+                    out[row] = (self._tonal_frequency(power), block_pitch(power, self._freqs))
             return out
         loud = np.flatnonzero(np.mean(frames * frames, axis=1) >= self.min_power)
         if loud.size:
             spectra = np.abs(np.fft.rfft(frames[loud] * self._hann, axis=1)) ** 2
             spectra[:, ~self._band] = 0.0
             for index, power in zip(loud, spectra, strict=True):
-                out[int(index)] = self._tonal_frequency(power)
+                out[int(index)] = (self._tonal_frequency(power), block_pitch(power, self._freqs))
         return out
 
     def _tonal_frequency(self, power: npt.NDArray[np.float64]) -> tuple[float, float] | None:

@@ -136,6 +136,18 @@ class AmdSettings(_Section):
     early_machine_phrase_score: float = Field(
         3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
     )
+    melody_points: float = Field(
+        2.0,
+        ge=0,
+        description="Score added by a melody (hold music, an IVR chime: notes of two pitches, robot/amd/melody.py) "
+        "that ended before the first speech: people do not answer with music (0 = rule off), points.",
+    )
+    melody_speech_ms: int = Field(
+        500,
+        gt=0,
+        description="After a melody, the decision comes this long after the first speech onset (the fused score "
+        "then holds melody_points; a transcript with a person's words already in outweighs them), ms.",
+    )
     beep_min_ms: int = Field(80, gt=0, description="Shortest tone taken as a voicemail beep, ms.")
     beep_max_ms: int = Field(
         1200, gt=0, description="Longest tone taken as a beep (French ringback is 1500 ms and is ignored), ms."

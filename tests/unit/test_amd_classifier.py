@@ -442,3 +442,28 @@ def test_second_transcript_when_speech_came_after_an_early_one(keywords: Keyword
     v = clf.poll(2.32)
     assert v is not None and v.result is AmdResult.MACHINE
     assert not clf.needs_transcript(2.4)  # max_asr_requests reached / decided
+
+
+MELODY = ToneDetected("melody", 0.1, 1.2, 660.0)  # hold music or a chime, 0.1-1.3 s
+
+
+def test_melody_before_the_greeting_decides_machine_soon_after_the_onset() -> None:
+    v = Call(timing_only(), [(1.6, 2.4)]).run(tones=(MELODY,))  # a short greeting that alone would be human
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(1.6 + 0.5, abs=2 * STEP)
+    assert "melody" in v.reasons[0]
+    assert Call(timing_only(), [(1.6, 2.4)]).run().result is AmdResult.HUMAN  # the same greeting without it
+
+
+def test_melody_heard_during_the_speech_is_not_evidence() -> None:
+    during = ToneDetected("melody", 1.0, 1.0, 660.0)  # held vowels of the greeting make notes too
+    assert Call(timing_only(), [(0.8, 1.6)]).run(tones=(during,)).result is AmdResult.HUMAN
+
+
+def test_melody_rule_off_and_outweighed_by_a_persons_words(keywords: KeywordSet) -> None:
+    off = AmdClassifier(rules(melody_points=0.0), None)
+    assert Call(off, [(1.6, 2.4)]).run(tones=(MELODY,)).result is AmdResult.HUMAN
+    # the words came before the melody rule's time: "allô" outweighs the melody
+    words = AmdClassifier(rules(melody_speech_ms=1500), keywords)
+    v = Call(words, [(1.6, 2.2)], "Allô ?").run(tones=(MELODY,))
+    assert v.result is AmdResult.HUMAN

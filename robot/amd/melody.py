@@ -1,0 +1,101 @@
+"""Melody before a greeting (pure): hold music or an IVR chime, the notes a recorded greeting may open with.
+
+Fed by robot.amd.tones.ToneDetector with one pitch per 16 ms analysis block (`block_pitch` of its spectrum, or None).
+A block has a pitch when its spectrum is made of a few sharp peaks: the 4 strongest peaks between 200 and 4000 Hz
+(5 bins each, 15.6 Hz bins) hold at least PEAKS_SHARE_MIN of that band's energy (notes and bells; noise and
+unvoiced speech spread their energy), and its strongest peak is outside 380-500 Hz (ringback and dial tones: 425,
+440, 440+480 Hz; a steady tone is one pitch anyway). A NOTE is a run of blocks holding one pitch (+-3 %) for at
+least NOTE_MIN_S. A MELODY is reported (a ToneDetected of kind "melody": start of its first note, duration up to
+the end of its last) once notes of at least two different pitches, each starting within MELODY_GAP_S of the
+previous note's end, add up to MELODY_MIN_S. Speech has notes too (held vowels), so robot.amd.classifier only uses
+a melody that ended before the first speech onset.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from robot.events import ToneDetected
+
+BAND_HZ = (200.0, 4000.0)
+PEAKS = 4
+PEAK_HALF_WIDTH_BINS = 2
+PEAKS_SHARE_MIN = 0.8
+RINGBACK_HZ = (380.0, 500.0)
+SAME_PITCH = 0.03
+NOTE_MIN_S = 0.12
+MELODY_GAP_S = 0.6
+MELODY_MIN_S = 0.4
+
+
+def block_pitch(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> float | None:
+    """The frequency of the strongest peak of a block's power spectrum when the block is peaky (see module doc),
+    else None."""
+    band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
+    p = np.where(band, power, 0.0)
+    total = float(p.sum())
+    if total <= 0.0:
+        return None
+    top = int(np.argmax(p))
+    held = 0.0
+    for _ in range(PEAKS):
+        k = int(np.argmax(p))
+        if p[k] <= 0.0:
+            break
+        lo, hi = max(0, k - PEAK_HALF_WIDTH_BINS), k + PEAK_HALF_WIDTH_BINS + 1
+        held += float(p[lo:hi].sum())
+        p[max(0, lo - 1) : hi + 1] = 0.0
+    pitch = float(freqs[top])
+    if held < PEAKS_SHARE_MIN * total or RINGBACK_HZ[0] <= pitch <= RINGBACK_HZ[1]:
+        return None
+    return pitch
+
+
+class MelodyTracker:
+    """Notes from per-block pitches, and the melody they make (see module doc). Times are block centres, seconds."""
+
+    def __init__(self, hop_s: float) -> None:
+        self._hop = hop_s
+        self._run_start: float | None = None  # the block run holding one pitch
+        self._run_pitch = 0.0
+        self._run_blocks = 0
+        self._notes: list[tuple[float, float, float]] = []  # (start, end, pitch) of the current melody
+        self._reported = False
+
+    def block(self, t: float, pitch: float | None) -> list[ToneDetected]:
+        """One analysis block centred at `t`; returns the melody event when the melody qualifies at this block."""
+        if pitch is not None and self._run_start is not None and abs(pitch - self._run_pitch) <= SAME_PITCH * pitch:
+            self._run_blocks += 1
+            return []
+        found = self._close_run()
+        if pitch is not None:
+            self._run_start, self._run_pitch, self._run_blocks = t, pitch, 1
+        return found
+
+    def flush(self) -> list[ToneDetected]:
+        """End of stream: close the note still held."""
+        return self._close_run()
+
+    def _close_run(self) -> list[ToneDetected]:
+        start, self._run_start = self._run_start, None
+        if start is None or self._run_blocks * self._hop < NOTE_MIN_S - 1e-9:
+            return []
+        begin = start - self._hop / 2
+        end = begin + self._run_blocks * self._hop
+        if self._notes and begin - self._notes[-1][1] > MELODY_GAP_S:
+            self._notes, self._reported = [], False
+        self._notes.append((begin, end, self._run_pitch))
+        if self._reported or not self._qualifies():
+            return []
+        self._reported = True
+        first = self._notes[0]
+        return [ToneDetected("melody", first[0], end - first[0], first[2])]
+
+    def _qualifies(self) -> bool:
+        pitches: list[float] = []
+        for _, _, pitch in self._notes:
+            if not any(abs(pitch - p) <= SAME_PITCH * p for p in pitches):
+                pitches.append(pitch)
+        held = sum(end - start for start, end, _ in self._notes)
+        return len(pitches) >= 2 and held + 1e-9 >= MELODY_MIN_S
