@@ -176,7 +176,7 @@ class AmdClassifier:
             fused = fused_score(self._s, f, kw, self._transcript, melody)
             if fused.score >= self._s.machine_score_min:
                 return self._fuse(f, kw)  # a greeting after music or a chime: a recording
-        if not final and self._words_decide(f) and not f.in_speech:
+        if not final and self._words_decide(f) and (not f.in_speech or self._human_opener(kw)):
             return self._fuse(f, kw)  # the caller's own words say human: no need to hold for a beep
         if not final and self._machine_already(f, kw):
             return self._fuse(f, kw)  # a beep or more speech would only confirm it
@@ -206,6 +206,13 @@ class AmdClassifier:
     def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
         since = self._tone_since
         return since is not None and f.now - since <= self._s.beep_max_ms / 1000.0 + 0.1
+
+    def _human_opener(self, kw: KeywordScores | None) -> bool:
+        """A person's opener ("allô", "à l'appareil", "je vous écoute") and no voicemail phrase at all: decides
+        while they still talk when amd.human_words_in_speech is on (a person's long opener need not end first)."""
+        if kw is None or not self._s.human_words_in_speech:
+            return False
+        return kw.human >= self._s.strong_phrase_points and kw.voicemail == 0 and kw.operator == 0
 
     def _words_decide(self, f: TimingFeatures) -> bool:
         """The transcript holds a human opener ("allô", "je vous écoute", "à l'appareil") and no machine phrase; or,

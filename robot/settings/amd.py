@@ -136,6 +136,12 @@ class AmdSettings(_Section):
     early_machine_phrase_score: float = Field(
         3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
     )
+    human_words_in_speech: bool = Field(
+        True,
+        description="A transcript with a person's opener (a strong human phrase: 'allô', 'à l'appareil', 'je vous "
+        "écoute') and no voicemail or operator phrase decides HUMAN while the person still talks (otherwise the "
+        "decision waits for the end of their speech).",
+    )
     melody_points: float = Field(
         2.0,
         ge=0,

@@ -467,3 +467,16 @@ def test_melody_rule_off_and_outweighed_by_a_persons_words(keywords: KeywordSet)
     words = AmdClassifier(rules(melody_speech_ms=1500), keywords)
     v = Call(words, [(1.6, 2.2)], "Allô ?").run(tones=(MELODY,))
     assert v.result is AmdResult.HUMAN
+
+
+def test_a_persons_opener_decides_human_while_they_still_talk(keywords: KeywordSet) -> None:
+    speech = [(0.3, 3.2)]  # a long opener: "Allô, c'est Camille, je vous écoute"
+    call = Call(AmdClassifier(rules(), keywords), speech, "Allô, c'est Camille, je vous")
+    v = call.run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(0.3 + 1.5, abs=2 * STEP)  # the early transcript, speech still going on
+    assert v.evidence["in_speech"] is True
+    waits = Call(AmdClassifier(rules(human_words_in_speech=False), keywords), speech, "Allô, c'est Camille, je vous")
+    assert waits.run().decided_at > 0.3 + 1.5 + 0.2  # the next decision point (continuous speech, pinned 2 s)
+    machine_words = Call(AmdClassifier(rules(), keywords), speech, "Allô, vous êtes bien sur la messagerie de")
+    assert machine_words.run().result is AmdResult.MACHINE
