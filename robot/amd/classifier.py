@@ -85,8 +85,9 @@ class AmdClassifier:
             return
         self._transcript = transcript
         if self._keywords is not None:
-            self._scores = self._keywords.score(
-                transcript.text, self._s.strong_phrase_points, self._s.weak_phrase_points
+            scores = self._keywords.score(transcript.text, self._s.strong_phrase_points, self._s.weak_phrase_points)
+            self._scores = (
+                scores if self._scores is None or not self._s.keep_phrase_evidence else self._scores.merged(scores)
             )
 
     def _is_beep(self, tone: ToneDetected) -> bool:

@@ -109,6 +109,18 @@ class KeywordScores:
     def machine_minus_human(self) -> float:
         return self.voicemail - self.human
 
+    def merged(self, later: KeywordScores) -> KeywordScores:
+        """The evidence of two transcripts of the same speech (the later one covers more of it): each family keeps
+        its higher score, so a phrase one decoding found and the other garbled still counts once."""
+        known = {(m.phrase, m.start_word) for m in later.matches}
+        kept = tuple(m for m in self.matches if (m.phrase, m.start_word) not in known)
+        return KeywordScores(
+            max(self.voicemail, later.voicemail),
+            max(self.human, later.human),
+            max(self.operator, later.operator),
+            later.matches + kept,
+        )
+
     def describe(self) -> str:
         return ", ".join(f"{m.family}/{m.weight}:{m.phrase.text!r}@{m.start_word}" for m in self.matches)
 

@@ -136,6 +136,12 @@ class AmdSettings(_Section):
     early_machine_phrase_score: float = Field(
         3.0, gt=0, description="Voicemail phrase score that decides MACHINE before the window ends, points."
     )
+    keep_phrase_evidence: bool = Field(
+        True,
+        description="Each phrase family keeps its highest score over the call's transcripts (a later transcript "
+        "of the same speech may garble a phrase an earlier one had); off: the latest transcript replaces the "
+        "earlier ones.",
+    )
     human_words_in_speech: bool = Field(
         True,
         description="A transcript with a person's opener (a strong human phrase: 'allô', 'à l'appareil', 'je vous "

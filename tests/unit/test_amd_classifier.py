@@ -480,3 +480,25 @@ def test_a_persons_opener_decides_human_while_they_still_talk(keywords: KeywordS
     assert waits.run().decided_at > 0.3 + 1.5 + 0.2  # the next decision point (continuous speech, pinned 2 s)
     machine_words = Call(AmdClassifier(rules(), keywords), speech, "Allô, vous êtes bien sur la messagerie de")
     assert machine_words.run().result is AmdResult.MACHINE
+
+
+def test_phrase_evidence_survives_a_later_garbled_transcript(keywords: KeywordSet) -> None:
+    def run(keep: bool) -> AmdVerdict:
+        clf = AmdClassifier(rules(keep_phrase_evidence=keep), keywords)
+        texts = ["Oui, euh, bon", "avec M1, M3"]  # a person's weak words, then the same speech garbled
+        now = 0.0
+        while now < 8.0:
+            now = round(now + STEP, 6)
+            if abs(now - 0.2) < 1e-6:
+                clf.on_speech(SpeechStarted(0.2))
+            if clf.needs_transcript(now):
+                clf.on_asked(now)
+                clf.on_transcript(Transcript(texts.pop(0)))
+            if clf.poll(now) is not None:
+                break
+        assert not texts, clf.verdict  # both transcripts were asked
+        return clf.finish(now)
+
+    kept = run(keep=True)  # long continuous speech (machine points) against the words heard first
+    assert kept.result is AmdResult.HUMAN and "oui" in kept.reasons[-1]
+    assert run(keep=False).result is AmdResult.MACHINE  # the latest transcript alone lost the words

@@ -221,3 +221,13 @@ def test_misheard_announcement_keeps_weak_operator_evidence(keywords: KeywordSet
 def test_whisper_spelling_of_allo_is_human(keywords: KeywordSet) -> None:
     assert families(keywords, "A l'eau, oui") == [("human", "strong", "à l'eau"), ("human", "weak", "oui")]
     assert families(keywords, "Hello !") == [("human", "weak", "hello")]
+
+
+def test_merged_scores_keep_each_familys_best(keywords: KeywordSet) -> None:
+    early = keywords.score("Oui, c'est moi, mais", 3.0, 1.0)  # the first transcript heard the person's opener
+    later = keywords.score("avec M1, M3, je ne suis pas disponible", 3.0, 1.0)  # the next garbled it
+    merged = early.merged(later)
+    assert (merged.human, merged.voicemail, merged.operator) == (early.human, later.voicemail, 0.0)
+    assert {m.phrase.text for m in merged.matches} == {m.phrase.text for m in early.matches + later.matches}
+    same = later.merged(later)  # a phrase found twice at the same place counts once
+    assert same.matches == later.matches and same.voicemail == later.voicemail
