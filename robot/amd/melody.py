@@ -1,14 +1,15 @@
 """Melody before a greeting (pure): hold music or an IVR chime, the notes a recorded greeting may open with.
 
-Fed by robot.amd.tones.ToneDetector with one pitch per 16 ms analysis block (`block_pitch` of its spectrum, or None).
-A block has a pitch when its spectrum is made of a few sharp peaks: the 4 strongest peaks between 200 and 4000 Hz
-(5 bins each, 15.6 Hz bins) hold at least PEAKS_SHARE_MIN of that band's energy (notes and bells; noise and
-unvoiced speech spread their energy), and its strongest peak is outside 380-500 Hz (ringback and dial tones: 425,
-440, 440+480 Hz; a steady tone is one pitch anyway). A NOTE is a run of blocks holding one pitch (+-3 %) for at
-least NOTE_MIN_S. A MELODY is reported (a ToneDetected of kind "melody": start of its first note, duration up to
-the end of its last) once notes of at least two different pitches, each starting within MELODY_GAP_S of the
-previous note's end, add up to MELODY_MIN_S. Speech has notes too (held vowels), so robot.amd.classifier only uses
-a melody that ended before the first speech onset.
+Fed by robot.amd.tones.ToneDetector with the peaks of each 16 ms analysis block (`block_peaks` of its spectrum, or
+None). A block has peaks when its spectrum is made of a few sharp ones: the 4 strongest peaks between 200 and
+4000 Hz (5 bins each, 15.6 Hz bins) hold at least PEAKS_SHARE_MIN of that band's energy (notes and bells; noise and
+unvoiced speech spread their energy), and that band's energy is not mostly between 380 and 500 Hz (ringback and
+dial tones: 425, 440, 440+480 Hz). A NOTE is a run of such blocks, each one's strongest peak within 3 % of one of
+the first block's peaks (a note's strongest partial may change from block to block), lasting at least NOTE_MIN_S;
+its pitch is the first block's strongest peak. A MELODY is reported (a ToneDetected of kind "melody": start of its
+first note, duration up to the end of its last) once notes of at least two different pitches, each starting within
+MELODY_GAP_S of the previous note's end, add up to MELODY_MIN_S. Speech has notes too (held vowels), so
+robot.amd.classifier only uses a melody that ended before the first speech onset.
 """
 
 from __future__ import annotations
@@ -29,27 +30,28 @@ MELODY_GAP_S = 0.6
 MELODY_MIN_S = 0.4
 
 
-def block_pitch(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> float | None:
-    """The frequency of the strongest peak of a block's power spectrum when the block is peaky (see module doc),
-    else None."""
+def block_peaks(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> tuple[float, ...] | None:
+    """The frequencies of the strongest peaks of a block's power spectrum, strongest first, when the block is peaky
+    and not a ringback tone (see module doc), else None."""
     band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
     p = np.where(band, power, 0.0)
     total = float(p.sum())
     if total <= 0.0:
         return None
-    top = int(np.argmax(p))
+    ringback = (freqs >= RINGBACK_HZ[0]) & (freqs <= RINGBACK_HZ[1])
+    if float(p[ringback].sum()) >= PEAKS_SHARE_MIN * total:
+        return None
     held = 0.0
+    peaks: list[float] = []
     for _ in range(PEAKS):
         k = int(np.argmax(p))
         if p[k] <= 0.0:
             break
         lo, hi = max(0, k - PEAK_HALF_WIDTH_BINS), k + PEAK_HALF_WIDTH_BINS + 1
         held += float(p[lo:hi].sum())
+        peaks.append(float(freqs[k]))
         p[max(0, lo - 1) : hi + 1] = 0.0
-    pitch = float(freqs[top])
-    if held < PEAKS_SHARE_MIN * total or RINGBACK_HZ[0] <= pitch <= RINGBACK_HZ[1]:
-        return None
-    return pitch
+    return tuple(peaks) if held >= PEAKS_SHARE_MIN * total else None
 
 
 class MelodyTracker:
@@ -58,19 +60,20 @@ class MelodyTracker:
     def __init__(self, hop_s: float) -> None:
         self._hop = hop_s
         self._run_start: float | None = None  # the block run holding one pitch
-        self._run_pitch = 0.0
+        self._run_peaks: tuple[float, ...] = ()  # the peaks of the run's first block
         self._run_blocks = 0
         self._notes: list[tuple[float, float, float]] = []  # (start, end, pitch) of the current melody
         self._reported = False
 
-    def block(self, t: float, pitch: float | None) -> list[ToneDetected]:
-        """One analysis block centred at `t`; returns the melody event when the melody qualifies at this block."""
-        if pitch is not None and self._run_start is not None and abs(pitch - self._run_pitch) <= SAME_PITCH * pitch:
-            self._run_blocks += 1
+    def block(self, t: float, peaks: tuple[float, ...] | None) -> list[ToneDetected]:
+        """One analysis block centred at `t` with its peaks (`block_peaks`); returns the melody event when the melody
+        qualifies at this block."""
+        if peaks and self._run_start is not None and _near_any(peaks[0], self._run_peaks):
+            self._run_blocks += 1  # the note goes on (its strongest partial may change from block to block)
             return []
         found = self._close_run()
-        if pitch is not None:
-            self._run_start, self._run_pitch, self._run_blocks = t, pitch, 1
+        if peaks:
+            self._run_start, self._run_peaks, self._run_blocks = t, peaks, 1
         return found
 
     def flush(self) -> list[ToneDetected]:
@@ -85,7 +88,7 @@ class MelodyTracker:
         end = begin + self._run_blocks * self._hop
         if self._notes and begin - self._notes[-1][1] > MELODY_GAP_S:
             self._notes, self._reported = [], False
-        self._notes.append((begin, end, self._run_pitch))
+        self._notes.append((begin, end, self._run_peaks[0]))
         if self._reported or not self._qualifies():
             return []
         self._reported = True
@@ -99,3 +102,7 @@ class MelodyTracker:
                 pitches.append(pitch)
         held = sum(end - start for start, end, _ in self._notes)
         return len(pitches) >= 2 and held + 1e-9 >= MELODY_MIN_S
+
+
+def _near_any(freq: float, others: tuple[float, ...]) -> bool:
+    return any(abs(freq - other) <= SAME_PITCH * other for other in others)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from robot.amd.melody import MelodyTracker, block_pitch
+from robot.amd.melody import MelodyTracker, block_peaks
 from robot.events import ToneDetected
 from robot.settings import AmdSettings
 
@@ -42,7 +42,7 @@ SIT_MAX_GAP_S = 0.100
 SMALL_BATCH_BLOCKS = 2  # up to this many blocks at once, spectra one by one (cheaper than the batched calls)
 
 
-_Block = tuple[tuple[float, float] | None, float | None]  # (tonal frequency and peak energy, melody pitch)
+_Block = tuple[tuple[float, float] | None, tuple[float, ...] | None]  # (tonal frequency and peak energy, melody peaks)
 
 
 @dataclass(slots=True)
@@ -182,14 +182,14 @@ class ToneDetector:
                 if float(np.mean(frame * frame)) >= self.min_power:
                     power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
                     power[~self._band] = 0.0
-                    out[row] = (self._tonal_frequency(power), block_pitch(power, self._freqs))
+                    out[row] = (self._tonal_frequency(power), block_peaks(power, self._freqs))
             return out
         loud = np.flatnonzero(np.mean(frames * frames, axis=1) >= self.min_power)
         if loud.size:
             spectra = np.abs(np.fft.rfft(frames[loud] * self._hann, axis=1)) ** 2
             spectra[:, ~self._band] = 0.0
             for index, power in zip(loud, spectra, strict=True):
-                out[int(index)] = (self._tonal_frequency(power), block_pitch(power, self._freqs))
+                out[int(index)] = (self._tonal_frequency(power), block_peaks(power, self._freqs))
         return out
 
     def _tonal_frequency(self, power: npt.NDArray[np.float64]) -> tuple[float, float] | None:

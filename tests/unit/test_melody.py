@@ -80,8 +80,19 @@ def test_notes_far_apart_do_not_make_one_melody() -> None:
 
 def test_tracker_reports_once_per_melody() -> None:
     tracker = MelodyTracker(HOP)
-    pitches = [600.0] * 15 + [800.0] * 15 + [600.0] * 15 + [None] * 5
+    pitches: list[tuple[float, ...] | None] = [(600.0,)] * 15 + [(800.0, 1600.0)] * 15 + [(600.0,)] * 15 + [None] * 5
     found = [e for i, p in enumerate(pitches) for e in tracker.block(i * HOP, p)] + tracker.flush()
     (event,) = found
     assert event.kind == "melody" and event.frequency_hz == 600.0
     assert event.t == pytest.approx(-HOP / 2) and event.duration == pytest.approx(30 * HOP)
+
+
+def test_a_note_whose_strongest_partial_swaps_stays_one_note() -> None:
+    tracker = MelodyTracker(HOP)
+    swapping: list[tuple[float, ...] | None] = [(600.0, 1200.0), (1200.0, 600.0)] * 20  # one note, 0.64 s
+    found = [e for i, p in enumerate(swapping) for e in tracker.block(i * HOP, p)] + tracker.flush()
+    assert found == []  # one pitch: no melody
+    tracker = MelodyTracker(HOP)
+    pitches = [*swapping, *[(900.0, 1800.0), (1800.0, 900.0)] * 10, None]  # then a second note, 0.32 s
+    (event,) = [e for i, p in enumerate(pitches) for e in tracker.block(i * HOP, p)] + tracker.flush()
+    assert event.frequency_hz == 600.0 and event.duration == pytest.approx(60 * HOP)
