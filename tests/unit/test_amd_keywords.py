@@ -231,3 +231,12 @@ def test_merged_scores_keep_each_familys_best(keywords: KeywordSet) -> None:
     assert {m.phrase.text for m in merged.matches} == {m.phrase.text for m in early.matches + later.matches}
     same = later.merged(later)  # a phrase found twice at the same place counts once
     assert same.matches == later.matches and same.voicemail == later.voicemail
+
+
+def test_call_transfer_congestion_and_cut_person_you_are_trying_to_reach(keywords: KeywordSet) -> None:
+    transfer = keywords.score("Nous transférons votre appel, merci de rester en ligne.", 3.0, 1.0)
+    assert transfer.voicemail >= 3.0 and transfer.human == 0
+    congestion = keywords.score("Par suite d'encombrement, votre demande ne peut être satisfaite.", 3.0, 1.0)
+    assert congestion.operator >= 3.0 and congestion.voicemail == 0
+    cut = keywords.score("La personne que vous désirez", 3.0, 1.0)  # cut before "joindre"
+    assert cut.voicemail > 0 and cut.human == 0
