@@ -27,6 +27,7 @@ SAMPLE_RATE = 16000
 HOP = 160  # samples per mel frame
 MAX_FRAMES = 3000  # Whisper's encoder window: 30 s
 TOKENS_PER_SECOND = 50  # encoder positions per second (stride 2 over 100 frames/s)
+DECODER_POSITIONS = 448  # Whisper's text context: prompt + generated tokens
 
 AudioArray = npt.NDArray[np.float32]
 
@@ -78,6 +79,16 @@ def padded_frames(n_samples: int, pad_multiple_s: float, min_input_s: float = 0.
     content = math.ceil(n_samples / HOP)
     frames = max(1, content + round(min_tail_s * SAMPLE_RATE / HOP), round(min_input_s * SAMPLE_RATE / HOP))
     return min(MAX_FRAMES, math.ceil(frames / step) * step)
+
+
+def generation_length(prompt_length: int, budget: int) -> int:
+    """CTranslate2 Whisper's `max_length` for up to `budget` text tokens after a prompt of `prompt_length` tokens.
+    Measured on ctranslate2 4.x: a hypothesis that does not stop by itself holds
+    min(max_length - prompt_length + 1, max_length // 2) text tokens, so `prompt_length + budget` cut every request
+    to about half its budget (tests/integration/test_asr_real_model.py). The budget is clamped to the decoder's
+    448 positions."""
+    budget = max(1, min(budget, DECODER_POSITIONS - prompt_length))
+    return max(2 * budget, budget + prompt_length - 1)
 
 
 def token_budget(n_samples: int, settings: AsrSettings) -> int:
@@ -186,10 +197,10 @@ class WhisperBatchDecoder:
         ]
 
     def _tokens(self, generated: Any, budget: int) -> tuple[int, ...]:
-        """The text tokens of a hypothesis, at most `budget` of them (greedy decoding is causal: a request sharing a
-        batch with a longer one gets the first tokens it would get alone; a beam search can only differ from the
-        one it runs alone when it runs up to the request's own budget, i.e. on a loop)."""
-        return tuple(int(t) for t in generated.sequences_ids[0] if t < self.tokenizer.eot)[:budget]
+        """The text tokens among the first `budget` tokens of a hypothesis (greedy decoding is causal: a request
+        sharing a batch with a longer one gets the first tokens it would get alone; a beam search can only differ
+        from the one it runs alone when it runs up to the request's own budget, i.e. on a loop)."""
+        return tuple(int(t) for t in generated.sequences_ids[0][:budget] if t < self.tokenizer.eot)
 
     def _generate(
         self, features: Any, prompts: list[list[int]], budget: int, beam_size: int, *, anti_loop: bool = False
@@ -199,7 +210,7 @@ class WhisperBatchDecoder:
             features,
             prompts,
             beam_size=beam_size,
-            max_length=len(prompts[0]) + budget,
+            max_length=generation_length(len(prompts[0]), budget),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,

@@ -13,7 +13,7 @@ import pytest
 
 from robot.amd.detector import AmdDetector
 from robot.amd.keywords import Family, KeywordSet, load_keywords
-from robot.asr.decoder import DecodeRequest
+from robot.asr.decoder import DecodeRequest, WhisperBatchDecoder
 from robot.asr.engine import AsrEngine, Priority
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
@@ -102,3 +102,17 @@ def test_real_windows_batched_with_a_longer_one_equal_their_results_alone_at_tha
         assert batched.text and batched.tokens == alone.tokens
         assert [(w.text, w.start, w.end) for w in batched.words] == [(w.text, w.start, w.end) for w in alone.words]
         assert [w.probability for w in batched.words] == pytest.approx([w.probability for w in alone.words], abs=1e-4)
+
+
+@pytest.mark.parametrize("budget", [9, 16])
+def test_a_request_gets_its_whole_token_budget(engine: AsrEngine, budget: int) -> None:
+    """CTranslate2 Whisper stops a hypothesis at about max_length / 2 text tokens: a long answer decoded with a
+    budget of N tokens must get N of them (with max_length = prompt + N it got about half: answers were cut)."""
+    settings = engine.settings.model_copy(update={"max_new_tokens": budget})
+    decoder = WhisperBatchDecoder(engine.model, settings)
+    samples = read_wav_16k(STARTER / "ast_vm-rec-unv.wav")[: int(7.0 * TARGET_RATE)]  # ~25 tokens of speech
+    for previous_text in ("", "Bonjour, vous êtes bien sur la messagerie vocale de la société, merci de patienter."):
+        request = decoder.request(samples.astype(np.float32) / 32768, previous_text)
+        assert decoder.token_budget(samples.size) == budget
+        (result,) = decoder.run([request])
+        assert len(result.tokens) == budget, (previous_text, len(request.prompt), result.text)

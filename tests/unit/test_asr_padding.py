@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from robot.asr.decoder import MAX_FRAMES, padded_frames, token_budget
+from robot.asr.decoder import DECODER_POSITIONS, MAX_FRAMES, generation_length, padded_frames, token_budget
 from robot.settings import AsrSettings
 
 pytestmark = pytest.mark.unit
@@ -44,3 +44,10 @@ def test_token_budget_follows_the_audio(seconds: float, tokens: int) -> None:
 def test_a_long_answer_is_not_cut_by_the_old_48_token_cap() -> None:
     # ~6 s of fast French speech is ~55 tokens
     assert token_budget(6 * RATE, AsrSettings()) > 55
+
+
+def test_generation_length_leaves_room_for_the_whole_budget() -> None:
+    # a hypothesis holds min(max_length - prompt + 1, max_length // 2) text tokens (ctranslate2 4.x, measured)
+    for prompt, budget in [(4, 9), (4, 40), (68, 12), (68, 220), (20, 1)]:
+        length = generation_length(prompt, budget)
+        assert min(length - prompt + 1, length // 2) == min(budget, DECODER_POSITIONS - prompt)
