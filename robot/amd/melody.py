@@ -8,11 +8,15 @@ dial tones: 425, 440, 440+480 Hz). A NOTE is a run of such blocks, each one's st
 the first block's peaks (a note's strongest partial may change from block to block), lasting at least NOTE_MIN_S;
 its pitch is the first block's strongest peak. A MELODY is reported (a ToneDetected of kind "melody": start of its
 first note, duration up to the end of its last) once notes of at least two different pitches, each starting within
-MELODY_GAP_S of the previous note's end, add up to MELODY_MIN_S. Speech has notes too (held vowels), so
-robot.amd.classifier only uses a melody that ended before the first speech onset.
+MELODY_GAP_S of the previous note's end, add up to MELODY_MIN_S, and the melody has STOPPED: STOP_S of blocks
+STOP_DROP_DB quieter than its notes followed its last note (hold music or a chime, then the greeting; music playing
+behind a person who answers goes on under their voice and is never reported). Speech has notes too (held vowels),
+so robot.amd.classifier only uses a melody that ended before the first speech onset.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +32,8 @@ SAME_PITCH = 0.03
 NOTE_MIN_S = 0.12
 MELODY_GAP_S = 0.6
 MELODY_MIN_S = 0.4
+STOP_DROP_DB = 10.0
+STOP_S = 0.1
 
 
 def block_peaks(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> tuple[float, ...] | None:
@@ -55,53 +61,74 @@ def block_peaks(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) 
 
 
 class MelodyTracker:
-    """Notes from per-block pitches, and the melody they make (see module doc). Times are block centres, seconds."""
+    """Notes from per-block peaks, and the melody they make (see module doc). Times are block centres, seconds."""
 
     def __init__(self, hop_s: float) -> None:
         self._hop = hop_s
-        self._run_start: float | None = None  # the block run holding one pitch
+        self._run_start: float | None = None  # the block run holding one note
         self._run_peaks: tuple[float, ...] = ()  # the peaks of the run's first block
-        self._run_blocks = 0
-        self._notes: list[tuple[float, float, float]] = []  # (start, end, pitch) of the current melody
+        self._run_levels: list[float] = []
+        self._notes: list[_Note] = []  # the current melody's
+        self._quiet_blocks = 0  # blocks in a row STOP_DROP_DB below the melody's notes since its last note
         self._reported = False
 
-    def block(self, t: float, peaks: tuple[float, ...] | None) -> list[ToneDetected]:
-        """One analysis block centred at `t` with its peaks (`block_peaks`); returns the melody event when the melody
-        qualifies at this block."""
+    def block(self, t: float, peaks: tuple[float, ...] | None, level: float) -> list[ToneDetected]:
+        """One analysis block centred at `t` with its peaks (`block_peaks`) and its mean square `level`; returns the
+        melody event when the melody stops at this block."""
         if peaks and self._run_start is not None and _near_any(peaks[0], self._run_peaks):
-            self._run_blocks += 1  # the note goes on (its strongest partial may change from block to block)
+            self._run_levels.append(level)  # the note goes on (its strongest partial may change from block to block)
             return []
-        found = self._close_run()
+        self._close_run()
         if peaks:
-            self._run_start, self._run_peaks, self._run_blocks = t, peaks, 1
-        return found
+            self._run_start, self._run_peaks, self._run_levels = t, peaks, [level]
+            self._quiet_blocks = 0
+            return []
+        return self._after_notes(level)
 
     def flush(self) -> list[ToneDetected]:
-        """End of stream: close the note still held."""
-        return self._close_run()
+        """End of stream: close the note still held (a melody still playing is not reported: it has not stopped)."""
+        self._close_run()
+        return []
 
-    def _close_run(self) -> list[ToneDetected]:
+    def _close_run(self) -> None:
         start, self._run_start = self._run_start, None
-        if start is None or self._run_blocks * self._hop < NOTE_MIN_S - 1e-9:
-            return []
+        blocks = len(self._run_levels)
+        if start is None or blocks * self._hop < NOTE_MIN_S - 1e-9:
+            return
         begin = start - self._hop / 2
-        end = begin + self._run_blocks * self._hop
-        if self._notes and begin - self._notes[-1][1] > MELODY_GAP_S:
+        note = _Note(begin, begin + blocks * self._hop, self._run_peaks[0], sum(self._run_levels) / blocks)
+        if self._notes and note.start - self._notes[-1].end > MELODY_GAP_S:
             self._notes, self._reported = [], False
-        self._notes.append((begin, end, self._run_peaks[0]))
-        if self._reported or not self._qualifies():
+        self._notes.append(note)
+        self._quiet_blocks = 0
+
+    def _after_notes(self, level: float) -> list[ToneDetected]:
+        """A block outside any note: the melody has stopped after STOP_S of blocks STOP_DROP_DB below its notes."""
+        if not self._notes or self._reported:
+            return []
+        loudness = sum(n.level for n in self._notes) / len(self._notes)
+        self._quiet_blocks = self._quiet_blocks + 1 if level <= loudness * 10 ** (-STOP_DROP_DB / 10) else 0
+        if self._quiet_blocks * self._hop < STOP_S - 1e-9 or not self._qualifies():
             return []
         self._reported = True
-        first = self._notes[0]
-        return [ToneDetected("melody", first[0], end - first[0], first[2])]
+        first, last = self._notes[0], self._notes[-1]
+        return [ToneDetected("melody", first.start, last.end - first.start, first.pitch)]
 
     def _qualifies(self) -> bool:
         pitches: list[float] = []
-        for _, _, pitch in self._notes:
-            if not any(abs(pitch - p) <= SAME_PITCH * p for p in pitches):
-                pitches.append(pitch)
-        held = sum(end - start for start, end, _ in self._notes)
+        for note in self._notes:
+            if not _near_any(note.pitch, tuple(pitches)):
+                pitches.append(note.pitch)
+        held = sum(n.end - n.start for n in self._notes)
         return len(pitches) >= 2 and held + 1e-9 >= MELODY_MIN_S
+
+
+@dataclass(frozen=True, slots=True)
+class _Note:
+    start: float
+    end: float
+    pitch: float
+    level: float  # mean square of its blocks
 
 
 def _near_any(freq: float, others: tuple[float, ...]) -> bool:

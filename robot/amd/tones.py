@@ -42,7 +42,8 @@ SIT_MAX_GAP_S = 0.100
 SMALL_BATCH_BLOCKS = 2  # up to this many blocks at once, spectra one by one (cheaper than the batched calls)
 
 
-_Block = tuple[tuple[float, float] | None, tuple[float, ...] | None]  # (tonal frequency and peak energy, melody peaks)
+# (tonal frequency and peak energy, melody peaks, mean square level)
+_Block = tuple[tuple[float, float] | None, tuple[float, ...] | None, float]
 
 
 @dataclass(slots=True)
@@ -126,8 +127,8 @@ class ToneDetector:
             end += chunk.size
             events: list[ToneDetected] = []
             while block < count and block * self.hop + self.window <= end:
-                tone, pitch = tones[block]
-                events += self._melody.block(self._block_center(self._block), pitch)
+                tone, peaks, level = tones[block]
+                events += self._melody.block(self._block_center(self._block), peaks, level)
                 self._analyse(tone, events)
                 self._consumed += self.hop
                 self._block += 1
@@ -174,22 +175,23 @@ class ToneDetector:
                 self._release_pending(events)
 
     def _tonal_frequencies(self, frames: npt.NDArray[np.float64]) -> list[_Block]:
-        """For each block: (frequency, peak energy) when it is TONAL, else None, and its melody pitch
-        (robot.amd.melody); the spectra of the loud blocks in one FFT call."""
-        out: list[_Block] = [(None, None)] * len(frames)
+        """For each block: (frequency, peak energy) when it is TONAL, else None, its melody peaks
+        (robot.amd.melody) and its mean square; the spectra of the loud blocks in one FFT call."""
+        levels = np.mean(frames * frames, axis=1)
+        out: list[_Block] = [(None, None, float(level)) for level in levels]
         if len(frames) <= SMALL_BATCH_BLOCKS:  # one chunk's block or two: numpy's per-call overhead dominates
             for row, frame in enumerate(frames):
-                if float(np.mean(frame * frame)) >= self.min_power:
+                if levels[row] >= self.min_power:
                     power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
                     power[~self._band] = 0.0
-                    out[row] = (self._tonal_frequency(power), block_peaks(power, self._freqs))
+                    out[row] = (self._tonal_frequency(power), block_peaks(power, self._freqs), float(levels[row]))
             return out
-        loud = np.flatnonzero(np.mean(frames * frames, axis=1) >= self.min_power)
+        loud = np.flatnonzero(levels >= self.min_power)
         if loud.size:
             spectra = np.abs(np.fft.rfft(frames[loud] * self._hann, axis=1)) ** 2
             spectra[:, ~self._band] = 0.0
             for index, power in zip(loud, spectra, strict=True):
-                out[int(index)] = (self._tonal_frequency(power), block_peaks(power, self._freqs))
+                out[int(index)] = (self._tonal_frequency(power), block_peaks(power, self._freqs), float(levels[index]))
         return out
 
     def _tonal_frequency(self, power: npt.NDArray[np.float64]) -> tuple[float, float] | None:

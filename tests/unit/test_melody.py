@@ -44,6 +44,12 @@ def test_hold_music_is_a_melody_with_its_time() -> None:
     assert event.frequency_hz == pytest.approx(523.3, rel=0.03)
 
 
+def test_music_that_does_not_stop_is_not_reported() -> None:
+    tune = [note((f, 2 * f, 3 * f), 0.3) for f in (523.3, 659.3, 587.3)]
+    talk = np.random.default_rng(2).normal(0, 3000, RATE)  # loud sound right after: no quiet gap
+    assert melodies(np.concatenate([silence(0.5), *tune, talk])) == []
+
+
 def test_bell_chime_is_a_melody_not_a_beep() -> None:
     strokes = [note((f, 2.76 * f, 5.4 * f), 0.45, amp=8000.0, decay_s=0.12) for f in (784.0, 1046.5)]
     pcm = np.concatenate([silence(0.3), *strokes, silence(0.5)])
@@ -78,21 +84,34 @@ def test_notes_far_apart_do_not_make_one_melody() -> None:
     assert melodies(np.concatenate([silence(0.3), *far, silence(0.3)])) == []
 
 
-def test_tracker_reports_once_per_melody() -> None:
-    tracker = MelodyTracker(HOP)
-    pitches: list[tuple[float, ...] | None] = [(600.0,)] * 15 + [(800.0, 1600.0)] * 15 + [(600.0,)] * 15 + [None] * 5
-    found = [e for i, p in enumerate(pitches) for e in tracker.block(i * HOP, p)] + tracker.flush()
-    (event,) = found
+LOUD, QUIET = 1e6, 1e3  # mean squares: notes, and the line after the melody stopped (30 dB lower)
+
+
+def feed(tracker: MelodyTracker, blocks: list[tuple[tuple[float, ...] | None, float]]) -> list[ToneDetected]:
+    found = [e for i, (peaks, level) in enumerate(blocks) for e in tracker.block(i * HOP, peaks, level)]
+    return found + tracker.flush()
+
+
+def test_tracker_reports_a_melody_once_when_it_stops() -> None:
+    notes = [((600.0,), LOUD)] * 15 + [((800.0,), LOUD)] * 15 + [((600.0,), LOUD)] * 15
+    (event,) = feed(MelodyTracker(HOP), [*notes, *[(None, QUIET)] * 30])  # reported once, not once per block
     assert event.kind == "melody" and event.frequency_hz == 600.0
-    assert event.t == pytest.approx(-HOP / 2) and event.duration == pytest.approx(30 * HOP)
+    assert event.t == pytest.approx(-HOP / 2) and event.duration == pytest.approx(45 * HOP)
+    tracker = MelodyTracker(HOP)
+    blocks = [*notes, *[(None, QUIET)] * 6]  # 6 quiet blocks = 96 ms: not stopped yet
+    assert [e for i, (p, lv) in enumerate(blocks) for e in tracker.block(i * HOP, p, lv)] == []
+    assert tracker.block(len(blocks) * HOP, None, QUIET) != []  # the 7th (112 ms >= STOP_S)
+
+
+def test_music_going_on_under_speech_is_never_reported() -> None:
+    notes = [((600.0,), LOUD)] * 15 + [((800.0,), LOUD)] * 15
+    speech_over_music = [(None, LOUD)] * 60  # no quiet gap: someone talks over the music
+    assert feed(MelodyTracker(HOP), [*notes, *speech_over_music]) == []
 
 
 def test_a_note_whose_strongest_partial_swaps_stays_one_note() -> None:
-    tracker = MelodyTracker(HOP)
-    swapping: list[tuple[float, ...] | None] = [(600.0, 1200.0), (1200.0, 600.0)] * 20  # one note, 0.64 s
-    found = [e for i, p in enumerate(swapping) for e in tracker.block(i * HOP, p)] + tracker.flush()
-    assert found == []  # one pitch: no melody
-    tracker = MelodyTracker(HOP)
-    pitches = [*swapping, *[(900.0, 1800.0), (1800.0, 900.0)] * 10, None]  # then a second note, 0.32 s
-    (event,) = [e for i, p in enumerate(pitches) for e in tracker.block(i * HOP, p)] + tracker.flush()
+    swapping: list[tuple[tuple[float, ...] | None, float]] = [((600.0, 1200.0), LOUD), ((1200.0, 600.0), LOUD)] * 20
+    assert feed(MelodyTracker(HOP), [*swapping, *[(None, QUIET)] * 20]) == []  # one note, one pitch: no melody
+    second = [((900.0, 1800.0), LOUD), ((1800.0, 900.0), LOUD)] * 10  # a second note, 0.32 s
+    (event,) = feed(MelodyTracker(HOP), [*swapping, *second, *[(None, QUIET)] * 20])
     assert event.frequency_hz == 600.0 and event.duration == pytest.approx(60 * HOP)
