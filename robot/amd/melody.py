@@ -16,6 +16,7 @@ so robot.amd.classifier only uses a melody that ended before the first speech on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,15 +38,17 @@ STOP_S = 0.1
 
 
 def block_peaks(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) -> tuple[float, ...] | None:
-    """The frequencies of the strongest peaks of a block's power spectrum, strongest first, when the block is peaky
-    and not a ringback tone (see module doc), else None."""
-    band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
-    p = np.where(band, power, 0.0)
+    """The frequencies of the strongest peaks of a block's power spectrum (`freqs`: its evenly spaced bin
+    frequencies from 0 Hz), strongest first, when the block is peaky and not a ringback tone (see module doc), else
+    None."""
+    step = float(freqs[1])
+    lo, hi = _bins(BAND_HZ, step, power.size)
+    p = power[lo:hi].copy()
     total = float(p.sum())
     if total <= 0.0:
         return None
-    ringback = (freqs >= RINGBACK_HZ[0]) & (freqs <= RINGBACK_HZ[1])
-    if float(p[ringback].sum()) >= PEAKS_SHARE_MIN * total:
+    ring_lo, ring_hi = _bins(RINGBACK_HZ, step, power.size)
+    if float(power[ring_lo:ring_hi].sum()) >= PEAKS_SHARE_MIN * total:
         return None
     held = 0.0
     peaks: list[float] = []
@@ -53,11 +56,16 @@ def block_peaks(power: npt.NDArray[np.float64], freqs: npt.NDArray[np.float64]) 
         k = int(np.argmax(p))
         if p[k] <= 0.0:
             break
-        lo, hi = max(0, k - PEAK_HALF_WIDTH_BINS), k + PEAK_HALF_WIDTH_BINS + 1
-        held += float(p[lo:hi].sum())
-        peaks.append(float(freqs[k]))
-        p[max(0, lo - 1) : hi + 1] = 0.0
+        a, b = max(0, k - PEAK_HALF_WIDTH_BINS), k + PEAK_HALF_WIDTH_BINS + 1
+        held += float(p[a:b].sum())
+        peaks.append((lo + k) * step)
+        p[max(0, a - 1) : b + 1] = 0.0
     return tuple(peaks) if held >= PEAKS_SHARE_MIN * total else None
+
+
+def _bins(band: tuple[float, float], step: float, size: int) -> tuple[int, int]:
+    """The bin index range [lo, hi) of the bins whose frequency lies in `band`."""
+    return min(size, math.ceil(band[0] / step - 1e-9)), min(size, math.floor(band[1] / step + 1e-9) + 1)
 
 
 class MelodyTracker:

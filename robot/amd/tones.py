@@ -92,6 +92,9 @@ class ToneDetector:
         self._band = (freqs >= 80) & (freqs <= 0.95 * rate / 2)
         self._freqs = freqs.astype(np.float64)
         self._melody = MelodyTracker(HOP_S)
+        # a melody only counts before the greeting, which AMD hears by its latest decision: no melody work after it
+        # (the voicemail-drop wait runs this detector for up to amd.wait_for_beep_ms)
+        self._melody_until = cfg.longest_decision_s
         lo = min(self.beep_min_hz, SIT_SLOTS[0][0] * (1 - 2 * SIT_TOLERANCE))
         hi = min(max(self.beep_max_hz, SIT_SLOTS[2][0] * (1 + 2 * SIT_TOLERANCE)), 0.95 * rate / 2)
         search = np.flatnonzero((freqs >= lo) & (freqs <= hi))
@@ -119,7 +122,7 @@ class ToneDetector:
             frames = np.lib.stride_tricks.as_strided(
                 self._buffer, shape=(count, self.window), strides=(self.hop * step, step), writeable=False
             )
-            tones = self._tonal_frequencies(frames)
+            tones = self._tonal_frequencies(frames, melody=self._block_center(self._block) <= self._melody_until)
         end = size - sum(c.size for c in chunks)  # where each chunk ends in the buffer
         out: list[tuple[list[ToneDetected], float | None]] = []
         block = 0
@@ -174,9 +177,10 @@ class ToneDetector:
             if now - self._pending_sit[-1].end > SIT_MAX_GAP_S + WINDOW_S:
                 self._release_pending(events)
 
-    def _tonal_frequencies(self, frames: npt.NDArray[np.float64]) -> list[_Block]:
+    def _tonal_frequencies(self, frames: npt.NDArray[np.float64], *, melody: bool) -> list[_Block]:
         """For each block: (frequency, peak energy) when it is TONAL, else None, its melody peaks
-        (robot.amd.melody) and its mean square; the spectra of the loud blocks in one FFT call."""
+        (robot.amd.melody; None when `melody` is off) and its mean square; the spectra of the loud blocks in one FFT
+        call."""
         levels = np.mean(frames * frames, axis=1)
         out: list[_Block] = [(None, None, float(level)) for level in levels]
         if len(frames) <= SMALL_BATCH_BLOCKS:  # one chunk's block or two: numpy's per-call overhead dominates
@@ -184,14 +188,16 @@ class ToneDetector:
                 if levels[row] >= self.min_power:
                     power = np.abs(np.fft.rfft(frame * self._hann)) ** 2
                     power[~self._band] = 0.0
-                    out[row] = (self._tonal_frequency(power), block_peaks(power, self._freqs), float(levels[row]))
+                    peaks = block_peaks(power, self._freqs) if melody else None
+                    out[row] = (self._tonal_frequency(power), peaks, float(levels[row]))
             return out
         loud = np.flatnonzero(levels >= self.min_power)
         if loud.size:
             spectra = np.abs(np.fft.rfft(frames[loud] * self._hann, axis=1)) ** 2
             spectra[:, ~self._band] = 0.0
             for index, power in zip(loud, spectra, strict=True):
-                out[int(index)] = (self._tonal_frequency(power), block_peaks(power, self._freqs), float(levels[index]))
+                peaks = block_peaks(power, self._freqs) if melody else None
+                out[int(index)] = (self._tonal_frequency(power), peaks, float(levels[index]))
         return out
 
     def _tonal_frequency(self, power: npt.NDArray[np.float64]) -> tuple[float, float] | None:

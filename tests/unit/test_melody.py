@@ -9,6 +9,7 @@ import pytest
 from robot.amd.melody import MelodyTracker
 from robot.amd.tones import ToneDetector
 from robot.events import ToneDetected
+from robot.settings import AmdSettings
 
 pytestmark = pytest.mark.unit
 
@@ -48,6 +49,13 @@ def test_music_that_does_not_stop_is_not_reported() -> None:
     tune = [note((f, 2 * f, 3 * f), 0.3) for f in (523.3, 659.3, 587.3)]
     talk = np.random.default_rng(2).normal(0, 3000, RATE)  # loud sound right after: no quiet gap
     assert melodies(np.concatenate([silence(0.5), *tune, talk])) == []
+
+
+def test_no_melody_work_after_the_latest_amd_decision() -> None:
+    tune = [note((f, 2 * f, 3 * f), 0.3) for f in (523.3, 659.3, 587.3)]
+    late = AmdSettings().longest_decision_s + 0.2  # the voicemail-drop wait runs the detector that long and more
+    assert melodies(np.concatenate([silence(late), *tune, silence(0.5)])) == []
+    assert len(melodies(np.concatenate([silence(late - 2.0), *tune, silence(0.5)]))) == 1
 
 
 def test_bell_chime_is_a_melody_not_a_beep() -> None:
