@@ -71,7 +71,8 @@ def load_whisper(settings: AsrSettings) -> WhisperModel:
             device=settings.device,
             compute_type=settings.compute_type,
             cpu_threads=settings.cpu_threads,
-            num_workers=settings.workers,  # one model replica per worker thread, so workers decode in parallel
+            # one model replica per worker thread (urgent ones included), so workers decode in parallel
+            num_workers=settings.workers + settings.urgent_workers,
             download_root=str(settings.download_root) if settings.download_root else None,
             local_files_only=settings.local_files_only,
         )
@@ -92,6 +93,8 @@ class AsrEngine:
             max_batch=settings.max_batch,
             queue_max=settings.queue_max,
             workers=settings.workers,
+            urgent_workers=settings.urgent_workers,
+            urgent_priority=int(Priority.AMD),
             size_slack=round(settings.batch_pad_max_s * SAMPLE_RATE / HOP),
             gather_s=settings.batch_gather_ms / 1000,
             clock=self.clock,

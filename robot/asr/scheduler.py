@@ -11,6 +11,9 @@ decoded together again, instead of the calls left out of a batch going alone the
 others resubmit (a big batch, then a small one, for ever). `select_batch` is the pure decision; the worker
 threads only apply it. Results travel through `concurrent.futures.Future`, which the event loop awaits with
 `asyncio.wrap_future`: the loop never runs inference and never blocks on it.
+`urgent_workers` are extra threads that take only jobs of priority <= `urgent_priority` (AMD verdicts, barge-in
+words): a worker busy with a batch cannot be interrupted, so without them an urgent job waits for the end of a
+streaming batch (about a second at 8 talking callers on 2 cores); with them it starts at once, sharing the cores.
 """
 
 from __future__ import annotations
@@ -139,9 +142,11 @@ class BatchScheduler(Generic[P, R]):
         gather_s: float = 0.0,
         clock: Clock | None = None,
         name: str = "asr-worker",
+        urgent_workers: int = 0,
+        urgent_priority: int = 0,
     ) -> None:
-        if max_batch < 1 or queue_max < 1 or workers < 1:
-            raise ValueError("max_batch, queue_max and workers must be >= 1")
+        if max_batch < 1 or queue_max < 1 or workers < 1 or urgent_workers < 0:
+            raise ValueError("max_batch, queue_max and workers must be >= 1, urgent_workers >= 0")
         if size_slack < 0 or gather_s < 0:
             raise ValueError("size_slack and gather_s must be >= 0")
         self._run_batch = run_batch
@@ -158,9 +163,16 @@ class BatchScheduler(Generic[P, R]):
         self._dropped = self._refused = self._failed = 0
         self._busy_s = 0.0
         self._idle_since = float("-inf")  # when the last batch ended
-        self._running = 0  # workers running a batch
+        self._running = 0  # regular workers running a batch
         self._sizes: deque[int] = deque(maxlen=1000)
-        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(workers)]
+        self._threads = [
+            threading.Thread(target=self._work, args=(None,), name=f"{name}-{i}", daemon=True) for i in range(workers)
+        ]
+        self._threads += [
+            threading.Thread(target=self._work, args=(urgent_priority,), name=f"{name}-urgent-{i}", daemon=True)
+            for i in range(urgent_workers)
+        ]
+        self._workers = workers
         self.worker_idents: set[int] = set()
         for thread in self._threads:
             thread.start()
@@ -180,7 +192,7 @@ class BatchScheduler(Generic[P, R]):
             job.seq = self._seq
             job.submitted_at = self._clock.monotonic()
             self._pending.append(job)
-            self._cond.notify()
+            self._cond.notify_all()  # the urgent workers wait too, for jobs only they may not take
             return True
 
     def stats(self) -> SchedulerStats:
@@ -212,9 +224,9 @@ class BatchScheduler(Generic[P, R]):
             if thread is not threading.current_thread():
                 thread.join(timeout)
 
-    def _take_batch(self) -> list[Job[P, R]] | float:
-        """Called with the lock held: refresh the jobs that can be, apply `select_batch`; returns the batch to run,
-        or how long to wait."""
+    def _take_batch(self, max_priority: int | None) -> list[Job[P, R]] | float | None:
+        """Called with the lock held: refresh the jobs that can be, apply `select_batch` to the jobs of priority <=
+        `max_priority` (None: all); returns the batch to run, how long to wait, or None when no job is for us."""
         for job in list(self._pending):
             if job.refresh is None or job.future.done():
                 continue
@@ -225,27 +237,32 @@ class BatchScheduler(Generic[P, R]):
                 self._failed += 1
                 if job.future.set_running_or_notify_cancel():
                     job.future.set_exception(err if isinstance(err, AsrError) else AsrError(f"request refresh: {err}"))
+        ours = [j for j in self._pending if max_priority is None or j.priority <= max_priority]
+        if not ours:
+            return None
+        others = [j for j in self._pending if max_priority is not None and j.priority > max_priority]
         selection = select_batch(
-            self._pending,
+            ours,
             self._clock.monotonic(),
             max_batch=self._max_batch,
             size_slack=self._size_slack,
             gather_s=self._gather_s,
             idle_since=self._idle_since,
-            idle_workers=len(self._threads) - self._running,
+            idle_workers=max(1, self._workers - self._running) if max_priority is None else 1,
         )
         for job in selection.expired:
             self._dropped += 1
             if job.future.set_running_or_notify_cancel():
                 job.future.set_result(None)
-        self._pending = selection.keep
+        self._pending = selection.keep + others
         if selection.wait_s is not None:
             return selection.wait_s
         batch = [j for j in selection.batch if j.future.set_running_or_notify_cancel()]
-        self._running += bool(batch)
+        self._running += bool(batch) and max_priority is None
         return batch
 
-    def _work(self) -> None:
+    def _work(self, max_priority: int | None) -> None:
+        """A worker's loop; `max_priority` None serves every job, else only jobs of priority <= it."""
         self.worker_idents.add(threading.get_ident())
         while True:
             with self._cond:
@@ -253,7 +270,10 @@ class BatchScheduler(Generic[P, R]):
                     self._cond.wait()
                 if self._closed:
                     return
-                taken = self._take_batch()
+                taken = self._take_batch(max_priority)
+                if taken is None:  # queued jobs, none for us: a new job wakes us
+                    self._cond.wait()
+                    continue
                 if isinstance(taken, float):  # gathering: a new job or the end of the wait wakes us
                     self._cond.wait(taken)
                     continue
@@ -262,8 +282,8 @@ class BatchScheduler(Generic[P, R]):
                     self._run(taken)
                 finally:
                     with self._cond:
-                        self._running -= 1
-                        self._cond.notify()  # a job that waited for an idle worker's share may go now
+                        self._running -= max_priority is None
+                        self._cond.notify_all()  # a job that waited for an idle worker's share may go now
 
     def _run(self, batch: list[Job[P, R]]) -> None:
         started = self._clock.monotonic()

@@ -44,6 +44,14 @@ class AsrSettings(_Section):
         description="Inference worker threads, each with its own model replica (memory x workers); free workers share "
         "the waiting requests and decode at the same time, workers.",
     )
+    urgent_workers: int = Field(
+        1,
+        ge=0,
+        le=4,
+        description="Extra worker threads, each with its own model replica, that serve only AMD and barge-in "
+        "requests: a busy worker cannot be interrupted, so without one these wait for the end of a streaming batch "
+        "(benchmarks/results/bargein.json); with one they start at once and share the cores (0 = none), workers.",
+    )
     queue_max: int = Field(64, ge=1, description="Pending inference requests before new low-priority ones are refused.")
     no_speech_prob_max: float = Field(
         0.6, ge=0, le=1, description="Segments with a higher no_speech_prob are discarded, probability."

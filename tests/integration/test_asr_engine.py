@@ -43,7 +43,9 @@ def window(audio: np.ndarray, seconds: float = 2.3) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def engine(tiny_model_dir: Path) -> Iterator[AsrEngine]:
-    settings = AsrSettings(model=str(tiny_model_dir), local_files_only=True, max_new_tokens=24, max_batch=8)
+    settings = AsrSettings(
+        model=str(tiny_model_dir), local_files_only=True, max_new_tokens=24, max_batch=8, urgent_workers=0
+    )
     eng = AsrEngine.load_sync(settings)
     yield eng
     eng.close()

@@ -324,3 +324,53 @@ def test_idle_workers_share_the_compatible_jobs() -> None:
     assert len(capped.batch) == 4, "a share is at most max_batch"
     early = select_batch(calls[:2], 10.0, max_batch=8, gather_s=0.04, idle_workers=2)
     assert early.batch == [] and early.wait_s == pytest.approx(0.04), "a patient head still gathers first"
+
+
+def test_an_urgent_worker_serves_urgent_jobs_while_the_regular_one_is_busy() -> None:
+    """The regular worker is stuck in a streaming batch: an AMD / barge-in job still runs at once on the urgent
+    worker, which never takes a streaming job (that one waits for the regular worker)."""
+    release, started = threading.Event(), threading.Event()
+    ran: list[tuple[str, list[str]]] = []
+
+    def runner(payloads: Sequence[str]) -> list[str]:
+        ran.append((threading.current_thread().name, list(payloads)))
+        if "stream-1" in payloads:
+            started.set()
+            release.wait(WAIT)
+        return [p.upper() for p in payloads]
+
+    scheduler: BatchScheduler[str, str] = BatchScheduler(
+        runner, max_batch=8, queue_max=64, urgent_workers=1, urgent_priority=1
+    )
+    try:
+        busy = job("stream-1", 3)
+        scheduler.submit(busy)
+        assert started.wait(WAIT)
+        stream, bargein, amd = job("stream-2", 3), job("bargein", 0, key="b"), job("amd", 1, key="a")
+        for j in (stream, bargein, amd):
+            scheduler.submit(j)
+        assert bargein.future.result(WAIT) == "BARGEIN" and amd.future.result(WAIT) == "AMD"
+        assert not stream.future.done(), "the urgent worker took a streaming job"
+        release.set()
+        assert stream.future.result(WAIT) == "STREAM-2" and busy.future.result(WAIT) == "STREAM-1"
+        workers = {payloads[0]: name for name, payloads in ran}
+        assert "urgent" in workers["bargein"] and "urgent" in workers["amd"]
+        assert "urgent" not in workers["stream-1"] and "urgent" not in workers["stream-2"]
+    finally:
+        release.set()
+        scheduler.close()
+
+
+def test_without_urgent_workers_an_urgent_job_waits_for_the_busy_worker() -> None:
+    runner = GatedRunner()
+    scheduler = make(runner)
+    try:
+        block_worker(scheduler, runner)
+        bargein = job("bargein", 0)
+        scheduler.submit(bargein)
+        assert not bargein.future.done()
+        runner.gate.set()
+        assert bargein.future.result(WAIT) == "BARGEIN"
+    finally:
+        runner.gate.set()
+        scheduler.close()
