@@ -20,7 +20,11 @@ of prompts) belongs to one split, slot fillers (names, companies, numbers) are s
 are never shared between splits (except the one-word "Allo", see README), and the synthetic voices of `test` never
 speak in `tune` (the Klatt kind is test-only). The build fails if a test text also appears in tune. Synthetic texts
 come from families of ordinary French phone phrases written here, not from amd_keywords.yaml
-(benchmarks/check_keyword_overlap.py reports the overlap)."""
+(benchmarks/check_keyword_overlap.py reports the overlap).
+
+A third split, `test2` (fresh held-out templates and voices, written later), is built on its own seed by
+benchmarks/amd_eval_test2.py with this machinery (`build_split`); this script keeps its rows when it rebuilds tune and
+test."""
 
 from __future__ import annotations
 
@@ -64,6 +68,18 @@ class Voice:
     kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), recorded
     espeak: str = ""  # espeak-ng -v argument (synthetic voices)
     cents: int = 0  # sox pitch shift (recorded voice)
+    tempo: float = 1.0  # sox tempo factor (recorded voice): faster or slower speech, same pitch
+
+    def sox_effects(self) -> list[str]:
+        effects = ["pitch", str(self.cents)] if self.cents else []
+        return effects + (["tempo", "-s", f"{self.tempo:g}"] if self.tempo != 1.0 else [])
+
+    def shift(self) -> str:
+        """How the recorded voice was changed, for the manifest's `source` ('' when it was not)."""
+        parts = ([f"pitch {self.cents:+d} cents"] if self.cents else []) + (
+            [f"tempo x{self.tempo:g}"] if self.tempo != 1.0 else []
+        )
+        return f", {', '.join(parts)} (sox)" if parts else ""
 
 
 SYNTH_VOICES = {
@@ -354,6 +370,35 @@ PER_TEMPLATE = {"human-short": 3, "human-long": 3, "voicemail": 3, "voicemail-sh
 PER_RECORDED = {HUMAN: 5, MACHINE: 2, OPERATOR: 4}
 NO_ANSWER_CLIPS = {TUNE: 16, TEST: 20}
 
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """What one split is made of: its voices, slot fillers, templates and clip counts."""
+
+    synth_voices: tuple[Voice, ...]
+    recorded_voices: tuple[Voice, ...]  # rotated over the recorded clips
+    slots: dict[str, tuple[str, ...]]
+    templates: tuple[Template, ...]
+    recorded: tuple[Recorded, ...]
+    per_template: dict[str, int]  # clips per synthetic template, by family
+    per_recorded: dict[str, int]  # clips per recorded template, by label
+    no_answer: int
+
+
+PLANS = {
+    split: SplitPlan(
+        SYNTH_VOICES[split],
+        RECORDED_VOICES[split],
+        SLOTS[split],
+        SYNTH_TEMPLATES[split],
+        RECORDED_TEMPLATES[split],
+        PER_TEMPLATE,
+        PER_RECORDED,
+        NO_ANSWER_CLIPS[split],
+    )
+    for split in (TUNE, TEST)
+}  # built together by main() from one seed; other splits (test2: amd_eval_test2.py) are built on their own
+
 # ------------------------------------------------------------------------------------------------ signals
 
 
@@ -517,10 +562,10 @@ class Speaker:
 
     def prompt(self, part: Part, voice: Voice) -> Audio:
         src = ASTERISK / f"{part.sound}.wav"
-        if voice.cents:
+        if voice.sox_effects():
             out = self.tmp / "pitched.wav"
             # -R: repeatable random numbers, -D: no dither -> same bytes on every run
-            subprocess.run(["sox", "-R", "-D", str(src), str(out), "pitch", str(voice.cents)], check=True)
+            subprocess.run(["sox", "-R", "-D", str(src), str(out), *voice.sox_effects()], check=True)
             src = out
         audio, rate = read_wav(src)
         if part.cut_s is not None:
@@ -601,9 +646,10 @@ class Take:
 
 
 class Builder:
-    def __init__(self, seed: int, speaker: Speaker) -> None:
+    def __init__(self, seed: int, speaker: Speaker, plans: dict[str, SplitPlan] | None = None) -> None:
         self.rng = random.Random(seed)
         self.speaker = speaker
+        self.plans = PLANS if plans is None else plans
         self.clips: list[Clip] = []
         self.count: Counter[tuple[str, str]] = Counter()
         self.turns: Counter[tuple[str, str]] = Counter()
@@ -659,7 +705,7 @@ class Builder:
     # -- speech sources ------------------------------------------------------------------------------------
 
     def slots(self, split: str) -> dict[str, str]:
-        fill = SLOTS[split]
+        fill = self.plans[split].slots
         names = self.rng.sample(fill["name"], 2)
         return {
             "name": names[0],
@@ -700,7 +746,7 @@ class Builder:
                 audio.append(self.speaker.prompt(part, voice))
                 texts.append(self.speaker.text_of(part))
                 names.append(part.sound + (f" (first {part.cut_s:.1f} s)" if part.cut_s else ""))
-        shift = f", pitch {voice.cents:+d} cents (sox)" if voice.cents else ""
+        shift = voice.shift()
         how = "stitched: " if rec.stitched else ""
         desc = f"asterisk-core-sounds-fr-wav fr_CA_f_June (recorded voice{shift}), {how}" + " + ".join(names)
         return join_texts(texts), np.concatenate(audio), desc
@@ -824,12 +870,12 @@ class Builder:
 
     def build(self) -> list[Clip]:
         synth_conditions = ("telephone", "synthetic", "telephone", "noise")
-        for split in (TUNE, TEST):
-            voices = list(SYNTH_VOICES[split])
+        for split, plan in self.plans.items():
+            voices = list(plan.synth_voices)
             self.rng.shuffle(voices)
             n = 0
-            for template in SYNTH_TEMPLATES[split]:
-                for variant in range(PER_TEMPLATE[template.family]):
+            for template in plan.templates:
+                for variant in range(plan.per_template[template.family]):
                     voice = voices[n % len(voices)]
                     condition = synth_conditions[(n + n // len(voices)) % len(synth_conditions)]
                     n += 1
@@ -837,14 +883,14 @@ class Builder:
                     speech = functools.partial(self.synth_speech, template, split, voice)
                     self.emit(take, template.label, template.family, variant, speech)
             m = 0
-            for rec in RECORDED_TEMPLATES[split]:
-                for variant in range(PER_RECORDED[rec.label]):
-                    voice = RECORDED_VOICES[split][m % 3]
+            for rec in plan.recorded:
+                for variant in range(plan.per_recorded[rec.label]):
+                    voice = plan.recorded_voices[m % len(plan.recorded_voices)]
                     condition = "noise" if m % 4 == 3 else "recorded"
                     m += 1
                     take = Take(split, voice, condition, rec.key)
                     self.emit(take, rec.label, rec.family, variant, functools.partial(self.recorded_speech, rec, voice))
-            for i in range(NO_ANSWER_CLIPS[split]):
+            for i in range(plan.no_answer):
                 self.no_answer(split, i)
         return self.clips
 
@@ -901,15 +947,18 @@ def norm(text: str) -> str:
 
 
 def check_split(rows: Sequence[dict[str, str]]) -> None:
-    """Fail the build if a test text or a synthetic test voice also appears in tune."""
-    tune_texts = {norm(r["text"]) for r in rows if r["split"] == TUNE and r["text"]}
-    leaked = sorted({r["text"] for r in rows if r["split"] == TEST and r["text"] and norm(r["text"]) in tune_texts})
+    """Fail the build if a text, or a voice other than the real `june` as recorded, appears in two splits."""
+    splits_of: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        if r["text"]:
+            splits_of.setdefault(("text", norm(r["text"])), set()).add(r["split"])
+        splits_of.setdefault(("voice", r["voice"]), set()).add(r["split"])
+    leaked = sorted(v for (k, v), s in splits_of.items() if k == "text" and len(s) > 1)
     if leaked:
-        raise SystemExit(f"test texts also in tune: {leaked}")
-    tune_voices = {r["voice"] for r in rows if r["split"] == TUNE}
-    shared = ({r["voice"] for r in rows if r["split"] == TEST} & tune_voices) - {"june", "none"}
+        raise SystemExit(f"texts in more than one split: {leaked}")
+    shared = sorted(v for (k, v), s in splits_of.items() if k == "voice" and len(s) > 1 and v not in ("june", "none"))
     if shared:
-        raise SystemExit(f"voices in both splits: {sorted(shared)}")
+        raise SystemExit(f"voices in more than one split: {shared}")
 
 
 def write_wav(path: Path, audio: Audio, rate: int) -> None:
@@ -931,7 +980,8 @@ def source_kind(row: dict[str, str]) -> str:
 
 
 def stats_markdown(rows: Sequence[dict[str, str]]) -> str:
-    """Count tables for the README (rows: label / condition / voice / source kind; columns: tune, test, all)."""
+    """Count tables for the README (rows: label / condition / voice / source kind; columns: each split, all)."""
+    splits = sorted({r["split"] for r in rows}, key=lambda s: (s != TUNE, s))
     out: list[str] = []
     for title, key in (
         ("label", lambda r: r["label"]),
@@ -940,30 +990,27 @@ def stats_markdown(rows: Sequence[dict[str, str]]) -> str:
         ("source", source_kind),
     ):
         counts = Counter((key(r), r["split"]) for r in rows)
-        out += ["", f"| {title} | tune | test | all |", "|---|---|---|---|"]
+        out += ["", f"| {title} | {' | '.join(splits)} | all |", "|---" * (len(splits) + 2) + "|"]
         for value in sorted({k for k, _ in counts}):
-            tune, test = counts[(value, TUNE)], counts[(value, TEST)]
-            out.append(f"| {value} | {tune} | {test} | {tune + test} |")
-        tune = sum(1 for r in rows if r["split"] == TUNE)
-        out.append(f"| **all** | {tune} | {len(rows) - tune} | {len(rows)} |")
+            per = [counts[(value, s)] for s in splits]
+            out.append(f"| {value} | {' | '.join(map(str, per))} | {sum(per)} |")
+        per = [sum(1 for r in rows if r["split"] == s) for s in splits]
+        out.append(f"| **all** | {' | '.join(map(str, per))} | {len(rows)} |")
     return "\n".join(out)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("audio/amd-eval"))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--stats", action="store_true", help="print the README count tables of --out and exit")
-    args = parser.parse_args()
-    out: Path = args.out
-    if args.stats:
-        with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
-            print(stats_markdown(list(csv.DictReader(f))))
-        return
+def read_rows(out: Path) -> list[dict[str, str]]:
+    path = out / "manifest.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_clips(out: Path, clips: Sequence[Clip]) -> list[dict[str, str]]:
+    """The clips as WAV files in `out` (telephone-chain ones at 8 kHz) and their manifest rows."""
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        clips = Builder(args.seed, Speaker(Path(tmp))).build()
-    rows = starter_rows(out)
+    rows = []
     for clip in clips:
         rate = WORK_RATE if clip.condition == "synthetic" else TEL_RATE
         write_wav(out / clip.name, clip.audio, rate)
@@ -978,6 +1025,10 @@ def main() -> None:
                 "condition": clip.condition,
             }
         )
+    return rows
+
+
+def write_manifest(out: Path, rows: Sequence[dict[str, str]], clips: Sequence[Clip]) -> None:
     check_split(rows)
     with (out / "manifest.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
@@ -985,9 +1036,34 @@ def main() -> None:
         writer.writerows(rows)
     total = sum((out / c.name).stat().st_size for c in clips)
     counts = Counter((r["split"], r["label"]) for r in rows)
-    print(f"{len(clips)} clips + {len(rows) - len(clips)} starter rows, {total / 1e6:.1f} MB in {out}")
+    print(f"{len(clips)} clips written ({total / 1e6:.1f} MB), {len(rows)} manifest rows in {out}")
     for (split, label), n in sorted(counts.items()):
         print(f"  {split:5} {label:10} {n}")
+
+
+def build_split(out: Path, split: str, plan: SplitPlan, seed: int) -> None:
+    """Build one split on its own seed and replace its manifest rows; the other rows and files stay as they are."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = Builder(seed, Speaker(Path(tmp)), {split: plan}).build()
+    rows = [r for r in read_rows(out) if r["split"] != split]
+    write_manifest(out, rows + write_clips(out, clips), clips)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("audio/amd-eval"))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stats", action="store_true", help="print the README count tables of --out and exit")
+    args = parser.parse_args()
+    out: Path = args.out
+    if args.stats:
+        with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
+            print(stats_markdown(list(csv.DictReader(f))))
+        return
+    kept = [r for r in read_rows(out) if r["split"] not in PLANS]  # splits built on their own (test2)
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = Builder(args.seed, Speaker(Path(tmp))).build()
+    write_manifest(out, starter_rows(out) + write_clips(out, clips) + kept, clips)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test") and row["condition"] in CONDITIONS and row["voice"], row
+        assert row["split"] in ("tune", "test", "test2") and row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
             continue  # starter clips live in ../shared
@@ -188,7 +188,7 @@ def test_eval_set_split_holds_out_texts_and_voices() -> None:
     rows = _rows()
     test = [r for r in rows if r["split"] == "test"]
     tune = [r for r in rows if r["split"] == "tune"]
-    assert len(test) >= 0.4 * len(rows)
+    assert len(test) >= 0.4 * (len(test) + len(tune))
     tune_texts = {_norm(r["text"]) for r in tune if r["text"]}
     assert not [r["text"] for r in test if r["text"] and _norm(r["text"]) in tune_texts]
     synthetic_tune = {r["voice"] for r in tune} - {"june", "none"}
@@ -196,3 +196,21 @@ def test_eval_set_split_holds_out_texts_and_voices() -> None:
     for label, least in (("HUMAN", 40), ("MACHINE", 40), ("OPERATOR", 30), ("NO_ANSWER", 15)):
         assert sum(r["label"] == label for r in test) >= least, label
         assert sum(r["label"] == label for r in tune) >= least // 2, label
+
+
+def test_eval_set_test2_is_held_out_from_tune_and_test() -> None:
+    """test2 (built later, blind): no text, no template and no voice of tune or test; the real speaker only changed."""
+    rows = _rows()
+    test2 = [r for r in rows if r["split"] == "test2"]
+    older = [r for r in rows if r["split"] in ("tune", "test")]
+    old_texts = {_norm(r["text"]) for r in older if r["text"]}
+    assert not [r["text"] for r in test2 if r["text"] and _norm(r["text"]) in old_texts]
+    old_templates = {r["source"].split("]")[0] for r in older if r["source"].startswith("[")} - {"[no-answer"}
+    assert all(r["source"].startswith("[") for r in test2)
+    assert not {r["source"].split("]")[0] for r in test2} & old_templates
+    voices = {r["voice"] for r in test2}
+    assert not voices & {r["voice"] for r in older} - {"none"}
+    assert "june" not in voices and {"june+150c", "june-tempo1.1"} <= voices
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test2) >= least, label
+        assert sum(r["label"] == label and r["condition"] == "noise" for r in test2) >= 1, label
