@@ -81,7 +81,11 @@ class AmdFileResult:
 def amd_vad(settings: Settings, model: VadModel) -> StreamingVad:
     """The VAD AMD listens with: amd.vad_threshold, and the energy assist when amd.vad_assist is on."""
     amd = settings.amd
-    gate = LevelGate(min_probability=amd.vad_assist_probability, margin_db=amd.vad_assist_margin_db)
+    gate = LevelGate(
+        min_probability=amd.vad_assist_probability,
+        margin_db=amd.vad_assist_margin_db,
+        voice_probability=amd.vad_assist_voice_probability,
+    )
     vad_settings = settings.vad.model_copy(update={"threshold": amd.vad_threshold})
     return StreamingVad(vad_settings, model, gate=gate if amd.vad_assist else None)
 
