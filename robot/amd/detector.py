@@ -85,6 +85,7 @@ def amd_vad(settings: Settings, model: VadModel) -> StreamingVad:
         min_probability=amd.vad_assist_probability,
         margin_db=amd.vad_assist_margin_db,
         voice_probability=amd.vad_assist_voice_probability,
+        voice_min_ms=amd.vad_assist_voice_min_ms,
     )
     vad_settings = settings.vad.model_copy(update={"threshold": amd.vad_threshold})
     return StreamingVad(vad_settings, model, gate=gate if amd.vad_assist else None)

@@ -83,6 +83,7 @@ class StreamingVad:
         self.probabilities: FloatArray = np.zeros(0, dtype=np.float32)
         self.in_speech = False
         self._run_start: float | None = None  # candidate speech start (not yet confirmed)
+        self._voice_start: float | None = None  # the same with the gate's voiced windows (see _step)
         self._speech_start = 0.0
         self._silence_start: float | None = None
 
@@ -113,16 +114,40 @@ class StreamingVad:
         self._context = fresh[-1, -CONTEXT:].copy()
         windows = np.ascontiguousarray(np.concatenate([contexts, fresh], axis=1))
         self.probabilities, self._h, self._c = self.model.run(windows, self._h, self._c)
-        assisted = (
-            self.gate.assisted(fresh, self.probabilities) if self.gate is not None else np.zeros(count, dtype=bool)
-        )
+        if self.gate is not None:
+            assisted, voiced = self.gate.classify(fresh, self.probabilities)
+        else:
+            assisted = voiced = np.zeros(count, dtype=np.bool_)
         chunk_ends = np.cumsum([audio.size - sum(f.size for f in floats), *(f.size for f in floats)])[1:]
         owners = np.searchsorted(chunk_ends, (np.arange(count) + 1) * WINDOW, side="left")
-        for prob, owner, assist in zip(self.probabilities, owners, assisted, strict=True):
+        for prob, owner, assist, voice in zip(self.probabilities, owners, assisted, voiced, strict=True):
             start = self._windows_done * WINDOW_S
             self._windows_done += 1
-            per_chunk[int(owner)].extend(self._step(float(prob), start, start + WINDOW_S, assisted=bool(assist)))
+            events = self._step(float(prob), start, start + WINDOW_S, assisted=bool(assist), voiced=bool(voice))
+            per_chunk[int(owner)].extend(events)
         return per_chunk
+
+    def _voice_step(self, start: float, end: float, voiced: bool) -> list[SpeechStarted | SpeechEnded]:
+        """The voice run (robot.asr.vad_gate's voice tier): consecutive windows that are active or voiced; it opens
+        speech only when it lasts the gate's voice_min_ms (a phone-band voice Silero scores 0.03-0.1)."""
+        if self.gate is None or self.gate.voice_probability is None:
+            return []
+        if not voiced:
+            self._voice_start = None
+            return []
+        if self._voice_start is None:
+            self._voice_start = start
+        if (end - self._voice_start) * 1000 + 1e-9 >= self.gate.voice_min_ms:
+            return self._open(self._voice_start)
+        return []
+
+    def _open(self, start: float) -> list[SpeechStarted | SpeechEnded]:
+        self.in_speech = True
+        self._speech_start = start
+        self._run_start = None
+        self._voice_start = None
+        self._silence_start = None
+        return [SpeechStarted(t=round(start, 3))]
 
     def flush(self) -> list[SpeechEnded]:
         """End of the stream: close an open speech segment at the last decided window."""
@@ -133,24 +158,23 @@ class StreamingVad:
         self._silence_start = None
         return [SpeechEnded(t=round(end, 3), duration=round(end - self._speech_start, 3))]
 
-    def _step(self, prob: float, start: float, end: float, *, assisted: bool) -> list[SpeechStarted | SpeechEnded]:
+    def _step(
+        self, prob: float, start: float, end: float, *, assisted: bool, voiced: bool = False
+    ) -> list[SpeechStarted | SpeechEnded]:
         threshold = self.settings.threshold
         if not self.in_speech:
             # a run opens at a window >= threshold and goes on while >= the negative threshold (the same hysteresis
             # as inside speech, and as Silero's reference get_speech_timestamps applies from its first trigger)
             floor = threshold if self._run_start is None else threshold - self.settings.neg_threshold_offset
-            if prob < floor and not assisted:
+            active = prob >= floor or assisted
+            if not active:
                 self._run_start = None
-                return []
-            if self._run_start is None:
-                self._run_start = start
-            if (end - self._run_start) * 1000 + 1e-9 >= self.settings.min_speech_ms:
-                self.in_speech = True
-                self._speech_start = self._run_start
-                self._run_start = None
-                self._silence_start = None
-                return [SpeechStarted(t=round(self._speech_start, 3))]
-            return []
+            else:
+                if self._run_start is None:
+                    self._run_start = start
+                if (end - self._run_start) * 1000 + 1e-9 >= self.settings.min_speech_ms:
+                    return self._open(self._run_start)
+            return self._voice_step(start, end, active or voiced)
         if prob >= threshold - self.settings.neg_threshold_offset or assisted:
             self._silence_start = None
             return []

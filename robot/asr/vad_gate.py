@@ -10,12 +10,14 @@ a call that opens with speech has no floor below it yet, so the gate stays shut 
 Voice tier (`voice_probability`, below `min_probability`): a telephone line (300-3400 Hz) removes the voice's
 fundamental, and Silero then gives short openers 0.03-0.1 ("oui ?" in one MBROLA voice through the band + mu-law:
 0.95 wideband, 0.10 narrowband, at any level), under the assist's probability floor. A window that clears the margin
-with such a probability is assisted too when its spectrum looks like a voice through a phone line
+with such a probability is voiced when its spectrum looks like a voice through a phone line
 (`voice_spectrum`): most of its power in 250-3500 Hz (not hum, rumble or brown noise), no single peak holding most
 of that band (not a tone), and a band spectrum far from flat (harmonics and formants, not hiss). With the voice tier
 on, the windows the plain rule assists must pass the first two checks too: Silero gives a 440 Hz tone or 50 Hz hum
-0.1-0.2, and the assist used to make them speech. Stationary noise still lifts its own floor; the run still has to
-last vad.min_speech_ms. The spectrum is computed only for the windows that clear the margin.
+0.1-0.2, and the assist used to make them speech. Voiced windows only help OPEN speech, in a run that lasts
+`voice_min_ms` (longer than vad.min_speech_ms; robot.asr.vad.StreamingVad): once speech is open, and for runs that
+open without them, segments are what they were without the voice tier. Stationary noise still lifts its own floor.
+The spectrum is computed only for the windows that clear the margin.
 """
 
 from __future__ import annotations
@@ -53,39 +55,51 @@ class LevelGate:
         min_probability: float,
         margin_db: float,
         voice_probability: float | None = None,
+        voice_min_ms: float = 160.0,
         floor_windows: int = 62,
         floor_percentile: float = 10.0,
     ) -> None:
-        """`voice_probability`: the voice tier's lowest probability (None: no voice tier)."""
+        """`voice_probability`: the voice tier's lowest probability (None: no voice tier); `voice_min_ms`: how long
+        a run that needs voice-tier windows must last to open speech (robot.asr.vad.StreamingVad)."""
         if floor_windows < 1:
             raise ValueError(f"LevelGate: floor_windows must be >= 1, got {floor_windows}")
         self.min_probability = min_probability
         self.voice_probability = voice_probability
+        self.voice_min_ms = voice_min_ms
         self.margin_db = margin_db
         self.floor_windows = floor_windows
         self.floor_percentile = floor_percentile
         self._history = np.zeros(0, dtype=np.float64)  # levels of the last floor_windows - 1 windows
 
     def assisted(self, windows: FloatArray, probabilities: FloatArray) -> BoolArray:
-        """For each window (rows of `windows`, in time order, after those given before): is it assisted speech?"""
+        """For each window (rows of `windows`, in time order, after those given before): is it assisted speech
+        (either tier)?"""
+        plain, voiced = self.classify(windows, probabilities)
+        return np.asarray(plain | voiced, dtype=np.bool_)
+
+    def classify(self, windows: FloatArray, probabilities: FloatArray) -> tuple[BoolArray, BoolArray]:
+        """For each window (rows of `windows`, in time order, after those given before): (assisted by the plain
+        rule, assisted by the voice tier only)."""
         levels = window_levels(windows)
         if levels.size != probabilities.size:
             raise ValueError(f"LevelGate: {levels.size} windows but {probabilities.size} probabilities")
         if levels.size == 0:
-            return np.zeros(0, dtype=np.bool_)
+            return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_)
         past = np.concatenate([self._history, levels])
         keep = self.floor_windows - 1
         self._history = past[-keep:] if keep else past[:0]
         loud = levels >= self._floors(past, levels.size) + self.margin_db
-        assisted = loud & (probabilities >= self.min_probability)
+        plain = loud & (probabilities >= self.min_probability)
+        voiced = np.zeros(levels.size, dtype=np.bool_)
         if self.voice_probability is None:
-            return np.asarray(assisted, dtype=np.bool_)
-        weak = loud & ~assisted & (probabilities >= self.voice_probability)
-        maybe = np.flatnonzero(assisted | weak)
+            return np.asarray(plain, dtype=np.bool_), voiced
+        weak = loud & ~plain & (probabilities >= self.voice_probability)
+        maybe = np.flatnonzero(plain | weak)
         if maybe.size:  # the spectrum only of the few windows that need it
-            band, flat = voice_spectrum(windows[maybe])
-            assisted[maybe] = band & (assisted[maybe] | flat)
-        return np.asarray(assisted, dtype=np.bool_)
+            band, harmonic = voice_spectrum(windows[maybe])
+            voiced[maybe] = band & harmonic & weak[maybe]
+            plain[maybe] &= band
+        return np.asarray(plain, dtype=np.bool_), voiced
 
     def _floors(self, past: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.float64]:
         """The floor of each of the last `count` windows of `past`: the percentile of the floor_windows levels

@@ -68,9 +68,15 @@ class AmdSettings(_Section):
         description="Voice tier of the energy assist: a window with a speech probability of at least this (under "
         "vad_assist_probability) that clears the margin counts as speech when its spectrum looks like a voice (most "
         "power in 250-3500 Hz, no single peak, not flat): a phone line's 300 Hz cut leaves Silero 0.03-0.1 on short "
-        "openers. With it on, every assisted window must be in the voice band (tones and hum are not assisted). "
-        "benchmarks/amd_vad_stress.py: speech clips missed within 4 s 11 -> 0 of 2012, false onsets on noise alone "
-        "41 -> 29 of 312. None = off (the assist as before), probability.",
+        "openers. Such windows only help open speech (see vad_assist_voice_min_ms). With it on, every assisted "
+        "window must be in the voice band (tones and hum are not assisted). None = off (the assist as before), "
+        "probability.",
+    )
+    vad_assist_voice_min_ms: int = Field(
+        160,
+        gt=0,
+        description="A run of speech windows that needs the voice tier's windows opens speech once it lasts this "
+        "(runs without them: vad.min_speech_ms; once speech is open, voiced windows do not extend it), ms.",
     )
     vad_assist_margin_db: float = Field(
         15.0,

@@ -105,20 +105,37 @@ def test_voice_tier_drops_tones_and_hum_the_plain_assist_let_through() -> None:
     assert gate.assisted(audio, probs)[30:38].all()
 
 
+def vad_events(audio: np.ndarray, probs: list[float], gate: LevelGate | None) -> list[SpeechStarted | SpeechEnded]:
+    vad = StreamingVad(SETTINGS, ScriptedProbabilities(probs), gate=gate)
+    return [e for i in range(0, audio.size, 320) for e in vad.process(audio[i : i + 320])] + vad.flush()
+
+
+def voice_gate(voice_min_ms: float = 160.0) -> LevelGate:
+    return LevelGate(min_probability=0.1, margin_db=15.0, voice_probability=0.03, voice_min_ms=voice_min_ms)
+
+
 def test_streaming_vad_hears_a_narrowband_opener_with_the_voice_tier() -> None:
     audio = with_floor(voiced(6, -38.0))
     probs = [0.01] * 30 + [0.06] * 6 + [0.01] * 20
-
-    def events(gate: LevelGate | None) -> list[SpeechStarted | SpeechEnded]:
-        vad = StreamingVad(SETTINGS, ScriptedProbabilities(probs), gate=gate)
-        return [e for i in range(0, audio.size, 320) for e in vad.process(audio[i : i + 320])] + vad.flush()
-
-    assert events(LevelGate(min_probability=0.1, margin_db=15.0)) == []
-    heard = events(LevelGate(min_probability=0.1, margin_db=15.0, voice_probability=0.03))
-    assert heard == [
+    assert vad_events(audio, probs, LevelGate(min_probability=0.1, margin_db=15.0)) == []
+    # opened once the voice run lasts voice_min_ms (5 windows); voiced windows do not extend open speech
+    assert vad_events(audio, probs, voice_gate()) == [
         SpeechStarted(t=pytest.approx(30 * 0.032)),
-        SpeechEnded(t=pytest.approx(36 * 0.032), duration=pytest.approx(6 * 0.032)),
+        SpeechEnded(t=pytest.approx(35 * 0.032), duration=pytest.approx(5 * 0.032)),
     ]
+    assert vad_events(audio, probs, voice_gate(voice_min_ms=224.0)) == []  # 192 ms of voice: too short
+
+
+def test_voice_tier_leaves_speech_silero_opens_as_it_was() -> None:
+    # a voiced window before a run Silero opens, and voiced windows in a pause: the same events as without the tier
+    audio = with_floor(np.concatenate([voiced(6, -30.0), voiced(12, -30.0, f0=200.0)]))
+    probs = [0.01] * 30 + [0.06] + [0.6] * 5 + [0.06] * 12 + [0.01] * 20
+    plain = vad_events(audio, probs, LevelGate(min_probability=0.1, margin_db=15.0))
+    assert plain == [
+        SpeechStarted(t=pytest.approx(31 * 0.032)),
+        SpeechEnded(t=pytest.approx(36 * 0.032), duration=pytest.approx(5 * 0.032)),
+    ]
+    assert vad_events(audio, probs, voice_gate()) == plain
 
 
 def test_amd_vad_uses_the_voice_tier_setting() -> None:
@@ -127,5 +144,6 @@ def test_amd_vad_uses_the_voice_tier_setting() -> None:
     model = ScriptedProbabilities([])
     on = amd_vad(Settings(), model)
     assert on.gate is not None and on.gate.voice_probability == Settings().amd.vad_assist_voice_probability
+    assert on.gate.voice_min_ms == Settings().amd.vad_assist_voice_min_ms
     off = amd_vad(Settings.model_validate({"amd": {"vad_assist_voice_probability": None}}), model)
     assert off.gate is not None and off.gate.voice_probability is None
