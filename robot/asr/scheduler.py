@@ -111,6 +111,27 @@ def select_batch(
     return Selection(batch, [j for j in alive if id(j) not in chosen], expired)
 
 
+def free_workers(
+    best_priority: int, *, workers: int, busy: int, busy_urgent: int, urgent_free: int, urgent_priority: int
+) -> int:
+    """Pure: how many free workers share the jobs of the best waiting job's kind (`select_batch`'s idle_workers).
+    `workers` regular workers (sized to the cores), `busy` of them running a batch, `busy_urgent` of those a batch of
+    urgent jobs; `urgent_free` urgent workers idle. An urgent worker counts only for an urgent job and only while a
+    regular worker is busy with other work (streaming, turns): it stands in for that worker's core. On an engine
+    free of other work, urgent jobs are split among the regular workers alone (a third share on two cores only makes
+    every share slower). At least 1 (the worker asking)."""
+    free = workers - busy
+    if best_priority <= urgent_priority and busy - busy_urgent > 0:
+        free += urgent_free
+    return max(1, free)
+
+
+def urgent_worker_may_run(*, workers: int, busy: int, busy_urgent: int) -> bool:
+    """Pure: an urgent worker takes a batch only when a regular worker is busy with other work, or none is free; on
+    an engine free of other work the regular workers serve urgent jobs themselves (as many shares as cores)."""
+    return busy - busy_urgent > 0 or busy >= workers
+
+
 @dataclass(frozen=True, slots=True)
 class SchedulerStats:
     queue_depth: int
@@ -164,6 +185,8 @@ class BatchScheduler(Generic[P, R]):
         self._busy_s = 0.0
         self._idle_since = float("-inf")  # when the last batch ended
         self._running = 0  # regular workers running a batch
+        self._running_urgent = 0  # urgent workers running a batch
+        self._running_on_urgent = 0  # regular workers running a batch of urgent jobs
         self._sizes: deque[int] = deque(maxlen=1000)
         self._threads = [
             threading.Thread(target=self._work, args=(None,), name=f"{name}-{i}", daemon=True) for i in range(workers)
@@ -173,6 +196,8 @@ class BatchScheduler(Generic[P, R]):
             for i in range(urgent_workers)
         ]
         self._workers = workers
+        self._urgent_workers = urgent_workers
+        self._urgent_priority = urgent_priority
         self.worker_idents: set[int] = set()
         for thread in self._threads:
             thread.start()
@@ -240,7 +265,19 @@ class BatchScheduler(Generic[P, R]):
         ours = [j for j in self._pending if max_priority is None or j.priority <= max_priority]
         if not ours:
             return None
+        if max_priority is not None and not urgent_worker_may_run(
+            workers=self._workers, busy=self._running, busy_urgent=self._running_on_urgent
+        ):
+            return None
         others = [j for j in self._pending if max_priority is not None and j.priority > max_priority]
+        idle = free_workers(
+            min(j.priority for j in ours),
+            workers=self._workers,
+            busy=self._running,
+            busy_urgent=self._running_on_urgent,
+            urgent_free=self._urgent_workers - self._running_urgent,
+            urgent_priority=self._urgent_priority,
+        )
         selection = select_batch(
             ours,
             self._clock.monotonic(),
@@ -248,7 +285,7 @@ class BatchScheduler(Generic[P, R]):
             size_slack=self._size_slack,
             gather_s=self._gather_s,
             idle_since=self._idle_since,
-            idle_workers=max(1, self._workers - self._running) if max_priority is None else 1,
+            idle_workers=idle,
         )
         for job in selection.expired:
             self._dropped += 1
@@ -258,8 +295,17 @@ class BatchScheduler(Generic[P, R]):
         if selection.wait_s is not None:
             return selection.wait_s
         batch = [j for j in selection.batch if j.future.set_running_or_notify_cancel()]
-        self._running += bool(batch) and max_priority is None
+        if batch:
+            self._count_running(max_priority, batch, +1)
         return batch
+
+    def _count_running(self, max_priority: int | None, batch: list[Job[P, R]], step: int) -> None:
+        if max_priority is not None:
+            self._running_urgent += step
+            return
+        self._running += step
+        if batch[0].priority <= self._urgent_priority:
+            self._running_on_urgent += step
 
     def _work(self, max_priority: int | None) -> None:
         """A worker's loop; `max_priority` None serves every job, else only jobs of priority <= it."""
@@ -282,7 +328,7 @@ class BatchScheduler(Generic[P, R]):
                     self._run(taken)
                 finally:
                     with self._cond:
-                        self._running -= max_priority is None
+                        self._count_running(max_priority, taken, -1)
                         self._cond.notify_all()  # a job that waited for an idle worker's share may go now
 
     def _run(self, batch: list[Job[P, R]]) -> None:

@@ -35,15 +35,15 @@ def test_without_minimum_the_content_is_rounded_to_the_step() -> None:
     assert padded_frames(int(2.3 * RATE), 5.0) == 500
 
 
-@pytest.mark.parametrize(("seconds", "tokens"), [(2.3, 40), (6.0, 84), (12.0, 156), (30.0, 220)])
+@pytest.mark.parametrize(("seconds", "tokens"), [(2.3, 29), (6.0, 62), (12.0, 116), (30.0, 220)])
 def test_token_budget_follows_the_audio(seconds: float, tokens: int) -> None:
-    settings = AsrSettings()  # 12 tokens/s + 12, capped at 220
+    settings = AsrSettings()  # 9 tokens/s + 8, capped at 220
     assert token_budget(int(seconds * RATE), settings) == tokens
 
 
 def test_a_long_answer_is_not_cut_by_the_old_48_token_cap() -> None:
-    # ~6 s of fast French speech is ~55 tokens
-    assert token_budget(6 * RATE, AsrSettings()) > 55
+    # ~6 s of fast French speech is ~50 tokens (the fastest recorded prompt: 8.1 tokens per second of speech)
+    assert token_budget(6 * RATE, AsrSettings()) > 8.1 * 6
 
 
 def test_generation_length_leaves_room_for_the_whole_budget() -> None:

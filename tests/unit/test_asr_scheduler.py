@@ -6,7 +6,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from robot.asr.scheduler import BatchScheduler, Job, select_batch
+from robot.asr.scheduler import BatchScheduler, Job, free_workers, select_batch, urgent_worker_may_run
 from robot.clock import ManualClock
 from robot.errors import AsrError
 
@@ -374,3 +374,28 @@ def test_without_urgent_workers_an_urgent_job_waits_for_the_busy_worker() -> Non
     finally:
         runner.gate.set()
         scheduler.close()
+
+
+def test_free_urgent_workers_share_urgent_jobs_only() -> None:
+    """8 calls' AMD requests on an engine free of other work (2 regular workers, 1 urgent): split between the regular
+    workers (4 each, as many shares as cores); with a regular worker busy streaming, the urgent worker takes its
+    place; streaming requests are shared by free regular workers only."""
+
+    def free(best: int, busy: int, busy_urgent: int = 0, urgent_free: int = 1) -> int:
+        return free_workers(
+            best, workers=2, busy=busy, busy_urgent=busy_urgent, urgent_free=urgent_free, urgent_priority=1
+        )
+
+    assert free(1, busy=0) == 2
+    assert free(1, busy=1, busy_urgent=1) == 1, "the other regular worker runs this same burst"
+    assert free(1, busy=1) == 2, "a regular worker is busy streaming: the urgent one stands in"
+    assert free(0, busy=2) == 1
+    assert free(3, busy=1) == 1, "an urgent worker never counts for streaming jobs"
+    assert free(3, busy=2) == 1  # the asking worker itself
+    amd = [queued(f"call-{i}", 1, at=10.0, seq=i) for i in range(8)]
+    first = select_batch(amd, 10.0, max_batch=8, idle_workers=2)
+    assert len(first.batch) == 4 and len(first.keep) == 4
+    assert not urgent_worker_may_run(workers=2, busy=0, busy_urgent=0), "idle engine: the regular workers serve"
+    assert not urgent_worker_may_run(workers=2, busy=1, busy_urgent=1), "a regular worker is on this burst"
+    assert urgent_worker_may_run(workers=2, busy=1, busy_urgent=0), "a regular worker is streaming"
+    assert urgent_worker_may_run(workers=2, busy=2, busy_urgent=2), "no regular worker is free"
