@@ -252,9 +252,13 @@ class BatchScheduler(Generic[P, R]):
     def _take_batch(self, max_priority: int | None) -> list[Job[P, R]] | float | None:
         """Called with the lock held: refresh the jobs that can be, apply `select_batch` to the jobs of priority <=
         `max_priority` (None: all); returns the batch to run, how long to wait, or None when no job is for us."""
+        if max_priority is not None and not urgent_worker_may_run(
+            workers=self._workers, busy=self._running, busy_urgent=self._running_on_urgent
+        ):
+            return None  # before any refresh: an urgent worker wakes on every submission
         for job in list(self._pending):
-            if job.refresh is None or job.future.done():
-                continue
+            if job.refresh is None or job.future.done() or (max_priority is not None and job.priority > max_priority):
+                continue  # a job this worker may not take is refreshed by the worker that takes it
             try:
                 job.payload, job.batch_key, job.size = job.refresh()
             except Exception as err:  # a bad newest window fails its own job, not the worker
@@ -264,10 +268,6 @@ class BatchScheduler(Generic[P, R]):
                     job.future.set_exception(err if isinstance(err, AsrError) else AsrError(f"request refresh: {err}"))
         ours = [j for j in self._pending if max_priority is None or j.priority <= max_priority]
         if not ours:
-            return None
-        if max_priority is not None and not urgent_worker_may_run(
-            workers=self._workers, busy=self._running, busy_urgent=self._running_on_urgent
-        ):
             return None
         others = [j for j in self._pending if max_priority is not None and j.priority > max_priority]
         idle = free_workers(
