@@ -30,6 +30,7 @@ TOKENS_PER_SECOND = 50  # encoder positions per second (stride 2 over 100 frames
 DECODER_POSITIONS = 448  # Whisper's text context: prompt + generated tokens
 
 AudioArray = npt.NDArray[np.float32]
+BatchKey = tuple[int, int, int]  # prompt length, beam size, no-repeat n-gram size
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +42,14 @@ class DecodeRequest:
     padded_frames: int
     word_timestamps: bool = False
     beam_size: int = 1
+    no_repeat_ngram_size: int = 0  # n-grams of this many tokens never repeat in the first pass (0 = off)
 
     @property
-    def batch_key(self) -> tuple[int, int]:
+    def batch_key(self) -> BatchKey:
         """Requests decode together only with prompts of one length (CTranslate2 wants <|startoftranscript|> at one
-        index) and one beam size (one generate call); their encoder inputs are padded to the batch's longest
-        (`WhisperBatchDecoder.run`)."""
-        return len(self.prompt), self.beam_size
+        index), one beam size and one n-gram block (one generate call); their encoder inputs are padded to the
+        batch's longest (`WhisperBatchDecoder.run`)."""
+        return len(self.prompt), self.beam_size, self.no_repeat_ngram_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +135,10 @@ class WhisperBatchDecoder:
         *,
         word_timestamps: bool = False,
         beam_size: int | None = None,
+        no_repeat_ngram_size: int | None = None,
     ) -> DecodeRequest:
-        """A request for `audio`; `beam_size` defaults to `asr.beam_size`."""
+        """A request for `audio`; `beam_size` defaults to `asr.beam_size`, `no_repeat_ngram_size` to
+        `asr.no_repeat_ngram_size`."""
         if audio.size == 0:
             raise ValueError("audio is empty")
         if audio.size > MAX_FRAMES * HOP:
@@ -144,7 +148,10 @@ class WhisperBatchDecoder:
         beam = s.beam_size if beam_size is None else beam_size
         if beam < 1:
             raise ValueError(f"beam_size must be >= 1, got {beam}")
-        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps, beam)
+        ngram = s.no_repeat_ngram_size if no_repeat_ngram_size is None else no_repeat_ngram_size
+        if ngram < 0:
+            raise ValueError(f"no_repeat_ngram_size must be >= 0, got {ngram}")
+        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps, beam, ngram)
 
     def token_budget(self, n_samples: int) -> int:
         return token_budget(n_samples, self.settings)
@@ -164,8 +171,8 @@ class WhisperBatchDecoder:
         padded to the longest `padded_frames` of the batch, and each request's tokens are cut to its own budget,
         so a request's result is the one it gets alone at that padding."""
         if len({r.batch_key for r in requests}) != 1:
-            raise ValueError("a batch must share one prompt length and one beam size")
-        beam = requests[0].beam_size
+            raise ValueError("a batch must share one prompt length, one beam size and one no-repeat n-gram size")
+        beam, ngram = requests[0].beam_size, requests[0].no_repeat_ngram_size
         frames = max(r.padded_frames for r in requests)
         mels = np.stack([self.features(r, frames) for r in requests])
         # on a GPU, keep the encoder output on the host when some requests need alignment, so that it can be sliced
@@ -175,10 +182,10 @@ class WhisperBatchDecoder:
         )
         prompts = [list(r.prompt) for r in requests]
         budgets = [self.token_budget(r.audio.size) for r in requests]
-        generated = self._generate(encoder_output, prompts, max(budgets), beam)
+        generated = self._generate(encoder_output, prompts, max(budgets), beam, ngram)
         tokens = [self._tokens(g, own) for g, own in zip(generated, budgets, strict=True)]
         scores = [float(g.scores[0]) if g.scores else 0.0 for g in generated]
-        if self.settings.loop_retry:
+        if self.settings.loop_retry and ngram == 0:  # a first pass that blocked n-grams is not decoded again
             self._retry_loops(mels, prompts, budgets, tokens, scores, beam)
         words: dict[int, tuple[Word, ...]] = {}
         wanted = [i for i, r in enumerate(requests) if r.word_timestamps and tokens[i]]
@@ -203,7 +210,14 @@ class WhisperBatchDecoder:
         return tuple(int(t) for t in generated.sequences_ids[0][:budget] if t < self.tokenizer.eot)
 
     def _generate(
-        self, features: Any, prompts: list[list[int]], budget: int, beam_size: int, *, anti_loop: bool = False
+        self,
+        features: Any,
+        prompts: list[list[int]],
+        budget: int,
+        beam_size: int,
+        no_repeat_ngram_size: int,
+        *,
+        anti_loop: bool = False,
     ) -> list[Any]:
         s = self.settings
         result: list[Any] = self.model.model.generate(
@@ -215,7 +229,7 @@ class WhisperBatchDecoder:
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
-            no_repeat_ngram_size=max(3, s.no_repeat_ngram_size) if anti_loop else s.no_repeat_ngram_size,
+            no_repeat_ngram_size=max(3, no_repeat_ngram_size) if anti_loop else no_repeat_ngram_size,
             repetition_penalty=max(1.2, s.repetition_penalty) if anti_loop else s.repetition_penalty,
         )
         return result
@@ -239,7 +253,7 @@ class WhisperBatchDecoder:
             return
         features = ctranslate2.StorageView.from_array(np.ascontiguousarray(mels[looping]))
         budget = max(budgets[i] for i in looping)
-        again = self._generate(features, [prompts[i] for i in looping], budget, beam_size, anti_loop=True)
+        again = self._generate(features, [prompts[i] for i in looping], budget, beam_size, 0, anti_loop=True)
         for i, g in zip(looping, again, strict=True):
             tokens[i] = self._tokens(g, budgets[i])
             scores[i] = float(g.scores[0]) if g.scores else 0.0

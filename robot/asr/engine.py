@@ -24,7 +24,15 @@ from typing import Any
 import numpy.typing as npt
 from faster_whisper import WhisperModel
 
-from robot.asr.decoder import HOP, SAMPLE_RATE, DecodeRequest, DecodeResult, WhisperBatchDecoder, as_float_audio
+from robot.asr.decoder import (
+    HOP,
+    SAMPLE_RATE,
+    BatchKey,
+    DecodeRequest,
+    DecodeResult,
+    WhisperBatchDecoder,
+    as_float_audio,
+)
 from robot.asr.guard import collapse_loops, rejection_reason
 from robot.asr.scheduler import BatchScheduler, Job, SchedulerStats
 from robot.clock import Clock, SystemClock
@@ -122,6 +130,25 @@ class AsrEngine:
         service) with `asr.beam_size`. Requests of different beam sizes never share a batch."""
         return self.settings.amd_beam_size if priority == Priority.AMD else self.settings.beam_size
 
+    def no_repeat_ngram_size(self, priority: Priority) -> int:
+        """The AMD transcript blocks repeated n-grams of `asr.amd_no_repeat_ngram_size` tokens in its only pass (a
+        loop never costs a second decode while a call waits for its verdict); everything else uses
+        `asr.no_repeat_ngram_size` (a caller may repeat a phone number's digits). Never in one batch together."""
+        return (
+            self.settings.amd_no_repeat_ngram_size if priority == Priority.AMD else self.settings.no_repeat_ngram_size
+        )
+
+    def _request(
+        self, audio: npt.NDArray[Any], prompt: str, priority: Priority, word_timestamps: bool
+    ) -> DecodeRequest:
+        return self.decoder.request(
+            as_float_audio(audio),
+            prompt,
+            word_timestamps=word_timestamps,
+            beam_size=self.beam_size(priority),
+            no_repeat_ngram_size=self.no_repeat_ngram_size(priority),
+        )
+
     def submit(
         self,
         audio: npt.NDArray[Any],
@@ -133,10 +160,7 @@ class AsrEngine:
     ) -> Future[DecodeResult | None]:
         """Queue one window; the future resolves to the raw result, or None if refused (queue full) or dropped
         (deadline, a `clock.monotonic()` value, passed before its turn). Usable from any thread."""
-        request = self.decoder.request(
-            as_float_audio(audio), prompt, word_timestamps=word_timestamps, beam_size=self.beam_size(priority)
-        )
-        return self._submit(request, priority, deadline)
+        return self._submit(self._request(audio, prompt, priority, word_timestamps), priority, deadline)
 
     def submit_latest(
         self,
@@ -151,13 +175,9 @@ class AsrEngine:
         a numpy array the owner replaces rather than mutates). A streaming iteration that waited for the engine
         thus decodes the newest audio; `DecodeResult.samples` says how much of it."""
 
-        beam = self.beam_size(priority)
-
-        def refresh() -> tuple[DecodeRequest, tuple[int, int], int]:
+        def refresh() -> tuple[DecodeRequest, BatchKey, int]:
             audio, prompt = source()
-            request = self.decoder.request(
-                as_float_audio(audio), prompt, word_timestamps=word_timestamps, beam_size=beam
-            )
+            request = self._request(audio, prompt, priority, word_timestamps)
             return request, request.batch_key, request.padded_frames
 
         return self._submit(refresh()[0], priority, deadline, refresh)
@@ -167,7 +187,7 @@ class AsrEngine:
         request: DecodeRequest,
         priority: Priority,
         deadline: float | None,
-        refresh: Callable[[], tuple[DecodeRequest, tuple[int, int], int]] | None = None,
+        refresh: Callable[[], tuple[DecodeRequest, BatchKey, int]] | None = None,
     ) -> Future[DecodeResult | None]:
         job: Job[DecodeRequest, DecodeResult] = Job(
             payload=request,

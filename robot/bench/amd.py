@@ -5,7 +5,8 @@ Windows: the first seconds of speech of labelled clips (default audio/amd-eval/m
 speech), cut as the detector cuts them: from 0.3 s before the first VAD onset, 2.3 s of speech (amd.window_ms).
 Measured in the same run, on the same windows:
 - ours: the AMD path, robot.asr's engine (`submit(..., priority=AMD)`: encoder input padded to asr.min_input_s, token
-  budget following the audio, loop re-decode, requests of concurrent calls batched), at each concurrency level C:
+  budget following the audio, repeated n-grams blocked (asr.amd_no_repeat_ngram_size; 0: loops decoded again),
+  requests of concurrent calls batched), at each concurrency level C:
   C calls ask at the same instant, each call's wait (submit -> result) is one sample;
 - baseline: faster-whisper's plain `WhisperModel.transcribe()` (pads to 30 s), beam 1, temperature 0, no
   timestamps, one window at a time: at C > 1 the C windows are transcribed one after the other and each call's wait
@@ -172,7 +173,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "asr": {"min_input_s": asr.min_input_s, "loop_retry": asr.loop_retry, "max_batch": asr.max_batch},
+        "asr": {
+            "min_input_s": asr.min_input_s,
+            "amd_no_repeat_ngram_size": asr.amd_no_repeat_ngram_size,
+            "loop_retry": asr.loop_retry and asr.amd_no_repeat_ngram_size == 0,
+            "max_batch": asr.max_batch,
+            "workers": asr.workers,
+            "urgent_workers": asr.urgent_workers,
+        },
         "windows": len(windows),
         "window_s": [
             round(min(w.size for w in windows) / TARGET_RATE, 2),

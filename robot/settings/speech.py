@@ -110,13 +110,21 @@ class AsrSettings(_Section):
     no_repeat_ngram_size: int = Field(
         0, ge=0, le=10, description="Forbid repeating any n-gram of this many tokens while decoding (0 = off), tokens."
     )
+    amd_no_repeat_ngram_size: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="The AMD transcript never repeats an n-gram of this many tokens, in its only pass: a decoding "
+        "loop is cut as it starts instead of filling the token budget and being decoded again (0 = off: loops are "
+        "then decoded again, see loop_retry; benchmarks/results/bench_amd_base.json), tokens.",
+    )
     repetition_penalty: float = Field(
         1.0, ge=1.0, le=2.0, description="Penalty on already generated tokens while decoding (1 = off), factor."
     )
     loop_retry: bool = Field(
         True,
         description="A decoded text that loops (repeated n-grams, high compression ratio) is decoded again with "
-        "no_repeat_ngram_size 3 and repetition_penalty 1.2.",
+        "no_repeat_ngram_size 3 and repetition_penalty 1.2 (only requests decoded without n-gram blocking).",
     )
     compression_ratio_max: float = Field(
         2.4, gt=1, description="Text compressing better than this (zlib) is a decoding loop, ratio."

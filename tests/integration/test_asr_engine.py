@@ -60,7 +60,7 @@ def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngin
     clips = [window(read_wav(name)) for name in CLIPS]
     alone = []
     for clip, prompt in zip(clips, PROMPTS, strict=True):
-        result = engine.submit(clip, priority=Priority.DIALOG, prompt=prompt).result(WAIT)
+        result = engine.submit(clip, priority=Priority.AMD, prompt=prompt).result(WAIT)
         assert result is not None
         alone.append(result)
     before = engine.stats()
@@ -97,7 +97,7 @@ def test_a_shorter_request_padded_into_a_batch_gets_what_it_gets_alone_at_that_p
     before = engine.stats()
     occupy(engine)
     futures = [
-        engine.submit(w.audio, priority=Priority.AMD, prompt=p) for w, p in ((short, PROMPTS[0]), (long, PROMPTS[1]))
+        engine.submit(w.audio, priority=Priority.DIALOG, prompt=p) for w, p in ((short, PROMPTS[0]), (long, PROMPTS[1]))
     ]
     through_engine = [f.result(WAIT) for f in futures]
     assert engine.stats().batches == before.batches + 2, "the two lengths were decoded in one batch"
@@ -140,6 +140,28 @@ def test_amd_beam_requests_batch_together_never_with_greedy_ones(engine: AsrEngi
             decoder.request(clips[0], beam_size=0)
     finally:
         beam.close()
+
+
+def test_amd_requests_block_repeated_ngrams_and_never_share_a_batch_with_others(engine: AsrEngine) -> None:
+    """AMD decodes with asr.amd_no_repeat_ngram_size (3 by default), everything else with asr.no_repeat_ngram_size
+    (0); a batch holds one n-gram size (the real-model tests show the block at work)."""
+    assert engine.no_repeat_ngram_size(Priority.AMD) == 3
+    assert {engine.no_repeat_ngram_size(p) for p in (Priority.DIALOG, Priority.BARGEIN, Priority.SERVICE)} == {0}
+    clip = window(read_wav(CLIPS[0]))
+    decoder = engine.decoder
+    plain = decoder.request(clip)
+    blocked = decoder.request(clip, no_repeat_ngram_size=3)
+    assert (plain.no_repeat_ngram_size, blocked.no_repeat_ngram_size) == (0, 3)
+    assert plain.batch_key != blocked.batch_key
+    with pytest.raises(ValueError, match="n-gram"):
+        decoder.run([plain, blocked])
+    with pytest.raises(ValueError, match="no_repeat_ngram_size"):
+        decoder.request(clip, no_repeat_ngram_size=-1)
+    before = engine.stats()
+    occupy(engine)
+    futures = [engine.submit(clip, priority=Priority.AMD), engine.submit(clip, priority=Priority.DIALOG)]
+    assert all(f.result(WAIT) is not None for f in futures)
+    assert engine.stats().batches == before.batches + 3
 
 
 def test_prompts_line_up_the_start_of_transcript(engine: AsrEngine) -> None:

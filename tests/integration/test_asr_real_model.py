@@ -71,6 +71,25 @@ def test_no_decoding_loop_on_a_short_real_window(engine: AsrEngine) -> None:
     assert 2 <= len(words) <= 12, result.text  # a 2.3 s window holds a few words, never a loop up to the cap
 
 
+def repeated_trigrams(tokens: tuple[int, ...]) -> int:
+    grams = [tokens[i : i + 3] for i in range(len(tokens) - 2)]
+    return len(grams) - len(set(grams))
+
+
+def test_the_amd_ngram_block_cuts_a_loop_in_one_pass(engine: AsrEngine) -> None:
+    """Unpadded, a 2.3 s real window makes Whisper loop ("n n n n ..."); the AMD request's n-gram block
+    (asr.amd_no_repeat_ngram_size) keeps any 3 tokens from coming back, in the one pass it gets."""
+    samples = read_wav_16k(STARTER / "ast_ss-noservice.wav")[: int(2.3 * TARGET_RATE)]
+    ngram = engine.no_repeat_ngram_size(Priority.AMD)
+    request = engine.decoder.request(samples.astype(np.float32) / 32768, no_repeat_ngram_size=ngram)
+    unpadded = replace(request, padded_frames=-(-samples.size // 160) + (-(-samples.size // 160)) % 2)
+    loose = WhisperBatchDecoder(engine.model, engine.settings.model_copy(update={"loop_retry": False}))
+    looping = loose.run([replace(unpadded, no_repeat_ngram_size=0)])[0]
+    blocked = engine.decoder.run([unpadded])[0]
+    assert ngram == 3 and repeated_trigrams(looping.tokens) >= 5, looping.text
+    assert blocked.text and repeated_trigrams(blocked.tokens) == 0, blocked.text
+
+
 @pytest.mark.parametrize(
     ("clip", "expected"),
     [("ast_vm-intro.wav", AmdResult.MACHINE), ("ast_cannot-complete-as-dialed.wav", AmdResult.OPERATOR)],
