@@ -12,9 +12,6 @@ Build-time needs, besides make_amd_eval.py's: mbrola-fr7 and mbrola-ca2 (non-fre
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 from make_amd_eval import (
     GAP,
     HUMAN,
@@ -26,7 +23,7 @@ from make_amd_eval import (
     Voice,
     _rec,
     _templates,
-    build_split,
+    split_main,
 )
 from make_amd_eval import Part as P
 
@@ -198,13 +195,5 @@ PLAN = SplitPlan(
 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("audio/amd-eval"))
-    parser.add_argument("--seed", type=int, default=29)
-    args = parser.parse_args()
-    build_split(args.out, TEST2, PLAN, args.seed)
-
-
 if __name__ == "__main__":
-    main()
+    split_main(TEST2, PLAN, 29, __doc__)

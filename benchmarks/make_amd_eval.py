@@ -24,7 +24,8 @@ come from families of ordinary French phone phrases written here, not from amd_k
 
 A third split, `test2` (fresh held-out templates and voices, written later), is built on its own seed by
 benchmarks/amd_eval_test2.py with this machinery (`build_split`); this script keeps its rows when it rebuilds tune and
-test."""
+test. So does `test3` (benchmarks/amd_eval_test3.py), with a second real recorded voice (`Prompts`: Armelle's GSM
+prompts of asterisk-prompt-fr-armelle)."""
 
 from __future__ import annotations
 
@@ -63,12 +64,25 @@ Audio = np.ndarray  # float32 mono at WORK_RATE, -1..1
 
 
 @dataclass(frozen=True)
+class Prompts:
+    """Where a recorded speaker's Asterisk prompts live; their texts always come from ASTERISK_TEXTS (by prompt id)."""
+
+    directory: Path
+    ext: str  # "wav" is read as is; anything else (gsm) is converted by sox
+    about: str  # the manifest's `source` names the speaker with this
+
+
+JUNE_PROMPTS = Prompts(ASTERISK, "wav", "asterisk-core-sounds-fr-wav fr_CA_f_June")
+
+
+@dataclass(frozen=True)
 class Voice:
     name: str  # the manifest's `voice`
     kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), recorded
     espeak: str = ""  # espeak-ng -v argument (synthetic voices)
     cents: int = 0  # sox pitch shift (recorded voice)
     tempo: float = 1.0  # sox tempo factor (recorded voice): faster or slower speech, same pitch
+    prompts: Prompts = JUNE_PROMPTS  # recorded voice: whose prompts
 
     def sox_effects(self) -> list[str]:
         effects = ["pitch", str(self.cents)] if self.cents else []
@@ -561,11 +575,12 @@ class Speaker:
         return trim(audio * (0.6 / peak))
 
     def prompt(self, part: Part, voice: Voice) -> Audio:
-        src = ASTERISK / f"{part.sound}.wav"
-        if voice.sox_effects():
+        src = voice.prompts.directory / f"{part.sound}.{voice.prompts.ext}"
+        if voice.sox_effects() or voice.prompts.ext != "wav":
             out = self.tmp / "pitched.wav"
+            pcm = ["-e", "signed-integer", "-b", "16"] if voice.prompts.ext != "wav" else []  # e.g. GSM -> 16-bit PCM
             # -R: repeatable random numbers, -D: no dither -> same bytes on every run
-            subprocess.run(["sox", "-R", "-D", str(src), str(out), *voice.sox_effects()], check=True)
+            subprocess.run(["sox", "-R", "-D", str(src), *pcm, str(out), *voice.sox_effects()], check=True)
             src = out
         audio, rate = read_wav(src)
         if part.cut_s is not None:
@@ -748,7 +763,7 @@ class Builder:
                 names.append(part.sound + (f" (first {part.cut_s:.1f} s)" if part.cut_s else ""))
         shift = voice.shift()
         how = "stitched: " if rec.stitched else ""
-        desc = f"asterisk-core-sounds-fr-wav fr_CA_f_June (recorded voice{shift}), {how}" + " + ".join(names)
+        desc = f"{voice.prompts.about} (recorded voice{shift}), {how}" + " + ".join(names)
         return join_texts(texts), np.concatenate(audio), desc
 
     # -- timelines -----------------------------------------------------------------------------------------
@@ -974,7 +989,7 @@ def source_kind(row: dict[str, str]) -> str:
         return "starter"
     if row["voice"] == "none":
         return "no speech"
-    if row["voice"].startswith("june"):
+    if row["voice"].startswith(("june", "armelle")):
         return "recorded, stitched" if "stitched:" in row["source"] else "recorded, one prompt"
     return "synthetic"
 
@@ -1047,6 +1062,15 @@ def build_split(out: Path, split: str, plan: SplitPlan, seed: int) -> None:
         clips = Builder(seed, Speaker(Path(tmp)), {split: plan}).build()
     rows = [r for r in read_rows(out) if r["split"] != split]
     write_manifest(out, rows + write_clips(out, clips), clips)
+
+
+def split_main(split: str, plan: SplitPlan, seed: int, doc: str) -> None:
+    """Command line of a split built on its own (amd_eval_test2.py, amd_eval_test3.py): [--out DIR] [--seed N]."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("audio/amd-eval"))
+    parser.add_argument("--seed", type=int, default=seed)
+    args = parser.parse_args()
+    build_split(args.out, split, plan, args.seed)
 
 
 def main() -> None:

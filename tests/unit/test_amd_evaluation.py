@@ -174,7 +174,8 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2") and row["condition"] in CONDITIONS and row["voice"], row
+        assert row["split"] in ("tune", "test", "test2", "test3"), row
+        assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
             continue  # starter clips live in ../shared
@@ -214,3 +215,24 @@ def test_eval_set_test2_is_held_out_from_tune_and_test() -> None:
     for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
         assert sum(r["label"] == label for r in test2) >= least, label
         assert sum(r["label"] == label and r["condition"] == "noise" for r in test2) >= 1, label
+
+
+def test_eval_set_test3_is_held_out_with_a_second_real_speaker() -> None:
+    """test3: no text, template or voice of another split; over a third of it is the second real voice (Armelle)."""
+    rows = _rows()
+    test3 = [r for r in rows if r["split"] == "test3"]
+    older = [r for r in rows if r["split"] != "test3"]
+    old_texts = {_norm(r["text"]) for r in older if r["text"]}
+    assert not [r["text"] for r in test3 if r["text"] and _norm(r["text"]) in old_texts]
+    old_templates = {r["source"].split("]")[0] for r in older if r["source"].startswith("[")} - {"[no-answer"}
+    assert all(r["source"].startswith("[") for r in test3)
+    assert not {r["source"].split("]")[0] for r in test3} & old_templates
+    voices = {r["voice"] for r in test3}
+    assert not voices & {r["voice"] for r in older} - {"none"}
+    armelle = [r for r in test3 if r["voice"].startswith("armelle")]
+    assert len(armelle) >= 0.35 * len(test3)
+    assert all("asterisk-prompt-fr-armelle" in r["source"] and r["condition"] in ("recorded", "noise") for r in armelle)
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test3) >= least, label
+        in_armelle = sum(r["label"] == label and r["voice"].startswith("armelle") for r in armelle)
+        assert in_armelle >= (label != "NO_ANSWER"), label
