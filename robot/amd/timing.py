@@ -3,7 +3,7 @@
 Every threshold is a field of AmdSettings, in ms. A decision point is reached when: continuous speech reaches
 machine_speech_ms by the deadline; or an utterance (segments joined across pauses < utterance_gap_ms) reaches
 long_greeting_ms; or a short greeting (total speech <= human_max_greeting_ms) is followed by
-after_greeting_silence_ms of silence; or the deadline passes. The deadline is window_ms (late_speech_window_ms
+short_greeting_silence_ms of silence; or the deadline passes. The deadline is window_ms (late_speech_window_ms
 after a late first onset), extended by at most max_extension_ms while speech goes on (room for the long-greeting
 rule) or while a greeting that just ended has had less than after_greeting_silence_ms of silence (room for a
 voicemail beep). Used by robot.amd.classifier (when to decide, when to ask for a transcript) and robot.amd.fusion
@@ -60,7 +60,7 @@ def short_greeting_over(s: AmdSettings, f: TimingFeatures) -> bool:
     silence = f.silence_since_speech
     return (
         silence is not None
-        and reaches(silence, s.after_greeting_silence_ms)
+        and reaches(silence, s.short_greeting_silence_ms)
         and f.total_speech * 1000.0 <= s.human_max_greeting_ms
     )
 

@@ -98,12 +98,19 @@ class AmdSettings(_Section):
     human_max_greeting_ms: int = Field(
         1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
     )
+    short_greeting_silence_ms: int = Field(
+        800,
+        gt=0,
+        description="Silence after a short greeting (total speech <= human_max_greeting_ms) that decides at once "
+        "(HUMAN unless the words say otherwise): a person who said 'allô' waits for an answer, and dead air makes "
+        "them hang up (Asterisk AMD's after-greeting silence is 800 ms). A beep later than this after a short "
+        "greeting is missed, ms.",
+    )
     after_greeting_silence_ms: int = Field(
         1200,
         gt=0,
-        description="Silence after a short greeting that lets AMD decide HUMAN early, and the hold after any "
-        "greeting (voicemail beeps come up to ~1.2 s after the greeting; on the tune split 1000 decided 0.08 s "
-        "earlier at the same accuracy, not worth a missed beep), ms.",
+        description="The hold after a greeting longer than a short one (hold_after_greeting): voicemail beeps come "
+        "up to ~1.2 s after the greeting (tune split: 1.0 s after a 2.5 s greeting; 800 ms here missed it), ms.",
     )
     hold_after_greeting: bool = Field(
         True,

@@ -25,6 +25,7 @@ PINNED: dict[str, Any] = {
     "no_speech_timeout_ms": 5000,
     "machine_speech_ms": 2000,
     "after_greeting_silence_ms": 1200,
+    "short_greeting_silence_ms": 1200,
     "long_greeting_ms": 3500,
     "fast_speech_points": 1.0,
 }
@@ -100,6 +101,22 @@ def test_short_greeting_then_silence_is_human_early() -> None:
     assert v.result is AmdResult.HUMAN
     assert v.decided_at == pytest.approx(0.9 + 1.2, abs=2 * STEP)
     assert v.decided_at < rules().window_ms / 1000
+
+
+def test_short_greeting_decides_after_short_greeting_silence_ms_while_longer_ones_hold_for_a_beep() -> None:
+    clf = AmdClassifier(rules(short_greeting_silence_ms=800), None)
+    v = Call(clf, [(0.4, 0.9)]).run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(0.9 + 0.8, abs=2 * STEP)  # not the 1.2 s beep hold
+    assert "then 800 ms silence" in v.reasons[0]
+    # a greeting longer than human_max_greeting_ms still waits after_greeting_silence_ms: a beep 1.0 s after it counts
+    speech = [(0.6, 2.4)]
+    beep = ToneDetected("beep", 3.4, 0.2, 1000.0)
+    v = Call(AmdClassifier(rules(short_greeting_silence_ms=800), None), speech).run(tones=(beep,))
+    assert v.result is AmdResult.MACHINE
+    v = Call(AmdClassifier(rules(short_greeting_silence_ms=800), None), speech).run()
+    assert v.result is AmdResult.HUMAN
+    assert v.decided_at == pytest.approx(2.4 + 1.2, abs=2 * STEP)
 
 
 def test_continuous_speech_is_machine_before_window_end() -> None:
