@@ -79,7 +79,8 @@ class AmdFileResult:
 
 
 def amd_vad(settings: Settings, model: VadModel) -> StreamingVad:
-    """The VAD AMD listens with: amd.vad_threshold, and the energy assist when amd.vad_assist is on."""
+    """The VAD AMD listens with: amd.vad_threshold, amd.vad_min_silence_ms, and the energy assist when
+    amd.vad_assist is on."""
     amd = settings.amd
     gate = LevelGate(
         min_probability=amd.vad_assist_probability,
@@ -87,7 +88,9 @@ def amd_vad(settings: Settings, model: VadModel) -> StreamingVad:
         voice_probability=amd.vad_assist_voice_probability,
         voice_min_ms=amd.vad_assist_voice_min_ms,
     )
-    vad_settings = settings.vad.model_copy(update={"threshold": amd.vad_threshold})
+    vad_settings = settings.vad.model_copy(
+        update={"threshold": amd.vad_threshold, "min_silence_ms": amd.vad_min_silence_ms}
+    )
     return StreamingVad(vad_settings, model, gate=gate if amd.vad_assist else None)
 
 

@@ -147,3 +147,26 @@ def test_amd_vad_uses_the_voice_tier_setting() -> None:
     assert on.gate.voice_min_ms == Settings().amd.vad_assist_voice_min_ms
     off = amd_vad(Settings.model_validate({"amd": {"vad_assist_voice_probability": None}}), model)
     assert off.gate is not None and off.gate.voice_probability is None
+
+
+def test_amd_vad_closes_a_segment_after_amd_vad_min_silence_ms() -> None:
+    """The AMD VAD's segment closes after amd.vad_min_silence_ms of silence (the dialog VAD's vad.min_silence_ms
+    is left alone): the greeting's transcript is asked that much sooner."""
+    from robot.amd.detector import amd_vad
+
+    probs = [0.9] * 10 + [0.0] * 12  # 320 ms of speech, then 384 ms of silence
+    audio = np.zeros(len(probs) * WINDOW, dtype=np.float32)
+
+    def window_of_the_end(amd_min_silence_ms: int) -> int:
+        settings = Settings.model_validate(
+            {"amd": {"vad_min_silence_ms": amd_min_silence_ms, "vad_assist": False}, "vad": {"min_silence_ms": 300}}
+        )
+        vad = amd_vad(settings, ScriptedProbabilities(list(probs)))
+        for i in range(len(probs)):
+            if any(isinstance(e, SpeechEnded) for e in vad.process(audio[i * WINDOW : (i + 1) * WINDOW])):
+                return i
+        raise AssertionError("the segment never closed")
+
+    assert window_of_the_end(200) == 10 + 6  # the 7th silent window: 224 ms >= 200
+    assert window_of_the_end(300) == 10 + 9  # the 10th: 320 ms >= 300
+    assert Settings().amd.vad_min_silence_ms < Settings().vad.min_silence_ms
