@@ -155,6 +155,18 @@ def test_long_segmented_speech_leans_human_without_asr_and_machine_with_phrases(
     assert call.asr_asked_at == pytest.approx(2.3, abs=STEP)  # asked at the deadline, not after the extension
 
 
+def test_a_3_s_greeting_is_a_machine_at_long_greeting_ms_unless_the_words_say_human(keywords: KeywordSet) -> None:
+    speech = [(0.4, 1.6), (1.9, 5.0)]  # one utterance (a 300 ms pause), still talking past 3 s
+    v = Call(AmdClassifier(rules(long_greeting_ms=3000), None), speech).run()
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(0.4 + 3.0, abs=2 * STEP)
+    assert "greeting of 3000 ms" in v.reasons[0]
+    # the same speech with a weak human word ("oui") in its transcript: 2 greeting points - 1 stay below the line
+    v = Call(AmdClassifier(rules(long_greeting_ms=3000), keywords), speech, "Oui, je suis en voiture, je").run()
+    assert v.result is AmdResult.HUMAN
+    assert AmdSettings().long_greeting_ms == 3000
+
+
 def test_long_human_greeting_rescued_by_human_phrases(keywords: KeywordSet) -> None:
     speech = [(0.2, 1.0), (1.2, 1.9), (2.1, 2.7)]
     call = Call(AmdClassifier(rules(), keywords), speech, "Oui bonjour, c'est Julien, je vous écoute")
