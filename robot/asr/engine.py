@@ -36,7 +36,7 @@ from robot.asr.decoder import (
 from robot.asr.guard import collapse_loops, rejection_reason
 from robot.asr.scheduler import BatchScheduler, Job, SchedulerStats
 from robot.clock import Clock, SystemClock
-from robot.errors import AsrError
+from robot.errors import AsrError, ConfigError
 from robot.events import Transcript
 from robot.settings import AsrSettings
 
@@ -96,6 +96,12 @@ class AsrEngine:
         self.model = model
         self.clock: Clock = clock or SystemClock()
         self.decoder = WhisperBatchDecoder(model, settings)
+        amd_context = self.decoder.prompt_tokens(settings.amd_prompt)
+        if settings.amd_prompt.strip() and amd_context[0] != self.decoder.tokenizer.sot_prev:
+            raise ConfigError(
+                f"asr.amd_prompt: {settings.amd_prompt!r} gives the decoder no context: it is shorter than "
+                f"asr.prompt_bucket_tokens={settings.prompt_bucket_tokens} tokens or asr.prompt_max_tokens is 0"
+            )
         self._scheduler: BatchScheduler[DecodeRequest, DecodeResult] = BatchScheduler(
             self.decoder.run,
             max_batch=settings.max_batch,
@@ -138,12 +144,17 @@ class AsrEngine:
             self.settings.amd_no_repeat_ngram_size if priority == Priority.AMD else self.settings.no_repeat_ngram_size
         )
 
+    def prompt(self, priority: Priority, prompt: str) -> str:
+        """An AMD request asked without context decodes after `asr.amd_prompt` (vocabulary of greetings,
+        voicemails and carrier announcements; '' = none); every other request keeps the context it was given."""
+        return self.settings.amd_prompt if priority == Priority.AMD and not prompt else prompt
+
     def _request(
         self, audio: npt.NDArray[Any], prompt: str, priority: Priority, word_timestamps: bool
     ) -> DecodeRequest:
         return self.decoder.request(
             as_float_audio(audio),
-            prompt,
+            self.prompt(priority, prompt),
             word_timestamps=word_timestamps,
             beam_size=self.beam_size(priority),
             no_repeat_ngram_size=self.no_repeat_ngram_size(priority),

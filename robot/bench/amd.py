@@ -176,6 +176,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "asr": {
             "min_input_s": asr.min_input_s,
             "amd_no_repeat_ngram_size": asr.amd_no_repeat_ngram_size,
+            "amd_prompt": asr.amd_prompt,
             "loop_retry": asr.loop_retry and asr.amd_no_repeat_ngram_size == 0,
             "max_batch": asr.max_batch,
             "workers": asr.workers,

@@ -35,6 +35,14 @@ class AsrSettings(_Section):
         description="Beam size of the AMD transcript only (1 = greedy; benchmarks/results/asr_decoding_beam.json), "
         "hypotheses.",
     )
+    amd_prompt: str = Field(
+        "",
+        max_length=1000,
+        description="Text given to the decoder as previous-text context (<|startofprev|> + its tokens: its last "
+        "prompt_max_tokens, trimmed to a multiple of prompt_bucket_tokens) of the AMD transcript only, to bias it "
+        "toward greeting, voicemail and carrier-announcement words; dialog, streaming and barge-in are unchanged "
+        "('' = none; benchmarks/results/amd_eval_tune_prompt.json), text.",
+    )
     language: str = Field("fr", description="Spoken language code.")
     download_root: Path | None = Field(None, description="Where downloaded models are cached (None = HF cache).")
     local_files_only: bool = Field(False, description="Never try to download the model.")

@@ -14,7 +14,7 @@ import pytest
 from robot.asr.engine import AsrEngine, Priority
 from robot.asr.recognizers import EngineRecognizer
 from robot.asr.streaming import OnlineAgreement
-from robot.errors import AsrError
+from robot.errors import AsrError, ConfigError
 from robot.settings import AsrSettings
 
 pytestmark = pytest.mark.integration
@@ -162,6 +162,35 @@ def test_amd_requests_block_repeated_ngrams_and_never_share_a_batch_with_others(
     futures = [engine.submit(clip, priority=Priority.AMD), engine.submit(clip, priority=Priority.DIALOG)]
     assert all(f.result(WAIT) is not None for f in futures)
     assert engine.stats().batches == before.batches + 3
+
+
+def test_amd_requests_decode_after_the_amd_prompt_and_others_without_it(engine: AsrEngine) -> None:
+    """asr.amd_prompt is the context of AMD requests asked without one (<|startofprev|> + its tokens): the AMD
+    transcript is what the decoder gives after it; dialog, barge-in, streaming and service requests of the same
+    audio decode with the context they were given (none here), as with the prompt off."""
+    primed = AsrEngine(engine.settings.model_copy(update={"amd_prompt": PROMPTS[1]}), engine.model)
+    try:
+        others = (Priority.DIALOG, Priority.BARGEIN, Priority.PARTIAL, Priority.SERVICE)
+        assert primed.prompt(Priority.AMD, "") == PROMPTS[1] and engine.prompt(Priority.AMD, "") == ""
+        assert [primed.prompt(p, "") for p in others] == [""] * len(others)
+        assert primed.prompt(Priority.AMD, PROMPTS[0]) == PROMPTS[0]
+        decoder = primed.decoder
+        clip = window(read_wav(CLIPS[1]))
+        after_prompt = decoder.run([decoder.request(clip, PROMPTS[1], no_repeat_ngram_size=3)])[0]
+        no_context = decoder.run([decoder.request(clip, no_repeat_ngram_size=3)])[0]
+        assert after_prompt.tokens != no_context.tokens, "the prompt must change this clip's decoding"
+        amd = primed.submit(clip, priority=Priority.AMD).result(WAIT)
+        assert amd is not None and amd.tokens == after_prompt.tokens
+        off = engine.submit(clip, priority=Priority.AMD).result(WAIT)
+        assert off is not None and off.tokens == no_context.tokens
+        dialog_plain = decoder.run([decoder.request(clip)])[0]
+        assert dialog_plain.tokens != decoder.run([decoder.request(clip, PROMPTS[1])])[0].tokens
+        dialog = primed.submit(clip, priority=Priority.DIALOG).result(WAIT)
+        assert dialog is not None and dialog.tokens == dialog_plain.tokens
+    finally:
+        primed.close()
+    with pytest.raises(ConfigError, match=r"asr\.amd_prompt"):
+        AsrEngine(engine.settings.model_copy(update={"amd_prompt": "Allô ?"}), engine.model)
 
 
 def test_prompts_line_up_the_start_of_transcript(engine: AsrEngine) -> None:
