@@ -27,6 +27,7 @@ PINNED: dict[str, Any] = {
     "after_greeting_silence_ms": 1200,
     "short_greeting_silence_ms": 1200,
     "long_greeting_ms": 3500,
+    "melody_speech_ms": 500,
     "fast_speech_points": 1.0,
 }
 
@@ -482,6 +483,9 @@ def test_melody_before_the_greeting_decides_machine_soon_after_the_onset() -> No
     assert v.decided_at == pytest.approx(1.6 + 0.5, abs=2 * STEP)
     assert "melody" in v.reasons[0]
     assert Call(timing_only(), [(1.6, 2.4)]).run().result is AmdResult.HUMAN  # the same greeting without it
+    v = Call(AmdClassifier(rules(melody_speech_ms=300), None), [(1.6, 2.4)]).run(tones=(MELODY,))
+    assert v.result is AmdResult.MACHINE
+    assert v.decided_at == pytest.approx(1.6 + 0.3, abs=2 * STEP)
 
 
 def test_melody_heard_during_the_speech_is_not_evidence() -> None:
