@@ -165,7 +165,7 @@ def test_a_3_s_greeting_is_a_machine_at_long_greeting_ms_unless_the_words_say_hu
     # the same speech with a weak human word ("oui") in its transcript: 2 greeting points - 1 stay below the line
     v = Call(AmdClassifier(rules(long_greeting_ms=3000), keywords), speech, "Oui, je suis en voiture, je").run()
     assert v.result is AmdResult.HUMAN
-    assert AmdSettings().long_greeting_ms == 3000
+    assert AmdSettings().long_greeting_ms == 3500  # 3000 called 2 more held-out people machines: reverted
 
 
 def test_long_human_greeting_rescued_by_human_phrases(keywords: KeywordSet) -> None:
