@@ -133,7 +133,7 @@ class AmdSettings(_Section):
         "amd.vad_min_silence_ms late. 3000 was tried (tune, whisper-base: 151/162 right vs 150, no person called a "
         "machine, p50 0.06 s sooner) and reverted after the held-out runs, as decided before them: people talking "
         "3.0-3.5 s rest on their words, and on voices Whisper base garbles 2 more people were called machines "
-        "(test 5/60 vs 4, test2 7/40 vs 6; benchmarks/results/amd_eval_*_longgreeting3000.json).",
+        "(test 5/60 vs 4, test2 7/40 vs 6; benchmarks/results/amd_eval_longgreeting3000.json).",
     )
     utterance_gap_ms: int = Field(
         500,
