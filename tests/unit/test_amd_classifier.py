@@ -120,6 +120,19 @@ def test_short_greeting_decides_after_short_greeting_silence_ms_while_longer_one
     assert v.decided_at == pytest.approx(2.4 + 1.2, abs=2 * STEP)
 
 
+def test_by_default_a_short_greeting_waits_long_enough_for_a_short_voicemails_beep() -> None:
+    """A short voicemail ("Marc, laissez un message", then a beep from 0.7 to 0.9 s after it) is not called human
+    before its beep has sounded."""
+    defaults = AmdSettings()
+    assert defaults.short_greeting_silence_ms == defaults.after_greeting_silence_ms == 1200
+    speech = [(0.4, 1.3)]
+    beep = ToneDetected("beep", 2.0, 0.2, 1000.0)
+    v = Call(AmdClassifier(rules(short_greeting_silence_ms=1200), None), speech).run(tones=(beep,))
+    assert v.result is AmdResult.MACHINE
+    v = Call(AmdClassifier(rules(short_greeting_silence_ms=800), None), speech).run(tones=(beep,))
+    assert v.result is AmdResult.HUMAN  # what 800 ms did: decided before the beep
+
+
 def test_continuous_speech_is_machine_before_window_end() -> None:
     v = Call(timing_only(), [(0.3, 6.0)]).run()
     assert v.result is AmdResult.MACHINE
