@@ -23,13 +23,11 @@ left unused by the other splits (fr1-fr7, ca1, ca2 are all taken), so the synthe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from make_amd_eval import (
+    ARMELLE_PROMPTS,
     HUMAN,
     MACHINE,
     OPERATOR,
-    Prompts,
     Recorded,
     SplitPlan,
     Template,
@@ -49,12 +47,6 @@ SYNTH_VOICES = (
     Voice("espeak-fr+f5", "espeak", "fr+f5"),
     Voice("espeak-fr+m2", "espeak", "fr+m2"),
     Voice("espeak-fr+klatt3", "espeak-klatt", "fr+klatt3"),
-)
-ARMELLE_PROMPTS = Prompts(
-    Path("/usr/share/asterisk/sounds/fr"),
-    "gsm",
-    "asterisk-prompt-fr-armelle (Armelle Desjardins, fr-FR, GSM 8 kHz; text: the fr-CA text of the same prompt id, "
-    "approximate wording)",
 )
 # Two clips in three as recorded; the third a little faster (sox tempo, same pitch).
 RECORDED_VOICES = (

@@ -25,7 +25,7 @@ come from families of ordinary French phone phrases written here, not from amd_k
 A third split, `test2` (fresh held-out templates and voices, written later), is built on its own seed by
 benchmarks/amd_eval_test2.py with this machinery (`build_split`); this script keeps its rows when it rebuilds tune and
 test. So does `test3` (benchmarks/amd_eval_test3.py), with a second real recorded voice (`Prompts`: Armelle's GSM
-prompts of asterisk-prompt-fr-armelle)."""
+prompts of asterisk-prompt-fr-armelle), and `test4` (benchmarks/amd_eval_test4.py), with both real speakers."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ class Prompts:
 
 
 JUNE_PROMPTS = Prompts(ASTERISK, "wav", "asterisk-core-sounds-fr-wav fr_CA_f_June")
+# The second real speaker (test3, test4): Debian's asterisk-prompt-fr-armelle, which ships no texts
+ARMELLE_PROMPTS = Prompts(
+    Path("/usr/share/asterisk/sounds/fr"),
+    "gsm",
+    "asterisk-prompt-fr-armelle (Armelle Desjardins, fr-FR, GSM 8 kHz; text: the fr-CA text of the same prompt id, "
+    "approximate wording)",
+)
 
 
 @dataclass(frozen=True)
@@ -961,8 +968,12 @@ def norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+REAL_AS_RECORDED = ("june", "armelle", "none")  # voices allowed in several splits (and `none`: no speech)
+
+
 def check_split(rows: Sequence[dict[str, str]]) -> None:
-    """Fail the build if a text, or a voice other than the real `june` as recorded, appears in two splits."""
+    """Fail the build if a text, or a voice other than a real speaker as recorded (`june`, `armelle`), appears in two
+    splits (a real speaker's prompt ids are never shared between splits)."""
     splits_of: dict[tuple[str, str], set[str]] = {}
     for r in rows:
         if r["text"]:
@@ -971,7 +982,7 @@ def check_split(rows: Sequence[dict[str, str]]) -> None:
     leaked = sorted(v for (k, v), s in splits_of.items() if k == "text" and len(s) > 1)
     if leaked:
         raise SystemExit(f"texts in more than one split: {leaked}")
-    shared = sorted(v for (k, v), s in splits_of.items() if k == "voice" and len(s) > 1 and v not in ("june", "none"))
+    shared = sorted(v for (k, v), s in splits_of.items() if k == "voice" and len(s) > 1 and v not in REAL_AS_RECORDED)
     if shared:
         raise SystemExit(f"voices in more than one split: {shared}")
 

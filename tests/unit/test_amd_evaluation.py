@@ -174,7 +174,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2", "test3"), row
+        assert row["split"] in ("tune", "test", "test2", "test3", "test4"), row
         assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
@@ -199,16 +199,21 @@ def test_eval_set_split_holds_out_texts_and_voices() -> None:
         assert sum(r["label"] == label for r in tune) >= least // 2, label
 
 
+def _assert_no_text_or_template_of(split: list[dict[str, str]], older: list[dict[str, str]]) -> None:
+    """No text (normalised) and no template (`[key]` of `source`) of `split` is in `older`."""
+    old_texts = {_norm(r["text"]) for r in older if r["text"]}
+    assert not [r["text"] for r in split if r["text"] and _norm(r["text"]) in old_texts]
+    old_templates = {r["source"].split("]")[0] for r in older if r["source"].startswith("[")} - {"[no-answer"}
+    assert all(r["source"].startswith("[") for r in split)
+    assert not {r["source"].split("]")[0] for r in split} & old_templates
+
+
 def test_eval_set_test2_is_held_out_from_tune_and_test() -> None:
     """test2 (built later, blind): no text, no template and no voice of tune or test; the real speaker only changed."""
     rows = _rows()
     test2 = [r for r in rows if r["split"] == "test2"]
     older = [r for r in rows if r["split"] in ("tune", "test")]
-    old_texts = {_norm(r["text"]) for r in older if r["text"]}
-    assert not [r["text"] for r in test2 if r["text"] and _norm(r["text"]) in old_texts]
-    old_templates = {r["source"].split("]")[0] for r in older if r["source"].startswith("[")} - {"[no-answer"}
-    assert all(r["source"].startswith("[") for r in test2)
-    assert not {r["source"].split("]")[0] for r in test2} & old_templates
+    _assert_no_text_or_template_of(test2, older)
     voices = {r["voice"] for r in test2}
     assert not voices & {r["voice"] for r in older} - {"none"}
     assert "june" not in voices and {"june+150c", "june-tempo1.1"} <= voices
@@ -221,12 +226,8 @@ def test_eval_set_test3_is_held_out_with_a_second_real_speaker() -> None:
     """test3: no text, template or voice of another split; over a third of it is the second real voice (Armelle)."""
     rows = _rows()
     test3 = [r for r in rows if r["split"] == "test3"]
-    older = [r for r in rows if r["split"] != "test3"]
-    old_texts = {_norm(r["text"]) for r in older if r["text"]}
-    assert not [r["text"] for r in test3 if r["text"] and _norm(r["text"]) in old_texts]
-    old_templates = {r["source"].split("]")[0] for r in older if r["source"].startswith("[")} - {"[no-answer"}
-    assert all(r["source"].startswith("[") for r in test3)
-    assert not {r["source"].split("]")[0] for r in test3} & old_templates
+    older = [r for r in rows if r["split"] in ("tune", "test", "test2")]
+    _assert_no_text_or_template_of(test3, older)
     voices = {r["voice"] for r in test3}
     assert not voices & {r["voice"] for r in older} - {"none"}
     armelle = [r for r in test3 if r["voice"].startswith("armelle")]
@@ -236,3 +237,28 @@ def test_eval_set_test3_is_held_out_with_a_second_real_speaker() -> None:
         assert sum(r["label"] == label for r in test3) >= least, label
         in_armelle = sum(r["label"] == label and r["voice"].startswith("armelle") for r in armelle)
         assert in_armelle >= (label != "NO_ANSWER"), label
+
+
+def _prompt_ids(row: dict[str, str]) -> set[str]:
+    """Asterisk prompt ids a recorded clip is made of (its `source`: '..., [stitched: ]id + 0.9 s pause + id; ...')."""
+    said = row["source"].split("recorded voice", 1)[1].split("), ", 1)[1].split(";")[0].removeprefix("stitched: ")
+    return {p.split(" (")[0] for p in said.split(" + ") if not p.endswith(" pause") and not p.startswith("digits/")}
+
+
+def test_eval_set_test4_is_held_out_with_both_real_speakers() -> None:
+    """test4: no text, template, prompt id or changed voice of another split; over a third of it is real voices."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test4 = [r for r in rows if r["split"] == "test4"]
+    older = [r for r in rows if r["split"] != "test4"]
+    _assert_no_text_or_template_of(test4, older)
+    voices = {r["voice"] for r in test4}
+    assert voices & {r["voice"] for r in older} <= {"armelle", "none"}  # real speakers as recorded, other prompts
+    assert "june" not in voices and {"armelle", "armelle-200c", "june+400c", "june-tempo0.9"} <= voices
+    real = [r for r in test4 if r["voice"].startswith(("june", "armelle"))]
+    assert len(real) >= 0.35 * len(test4)
+    old_ids = set().union(*(_prompt_ids(r) for r in older if r["voice"].startswith(("june", "armelle"))))
+    new_ids = set().union(*(_prompt_ids(r) for r in real))
+    assert len(new_ids) >= 15 and not new_ids & old_ids
+    for label, least in (("HUMAN", 25), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test4) >= least, label
+        assert sum(r["label"] == label for r in real) >= (label != "NO_ANSWER") * 8, label
