@@ -5,12 +5,14 @@ import threading
 import time
 import wave
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from robot.asr.decoder import DecodeResult
 from robot.asr.engine import AsrEngine, Priority
 from robot.asr.recognizers import EngineRecognizer
 from robot.asr.streaming import OnlineAgreement
@@ -51,9 +53,10 @@ def engine(tiny_model_dir: Path) -> Iterator[AsrEngine]:
     eng.close()
 
 
-def occupy(engine: AsrEngine) -> None:
-    """Queue a request of another length first, so the following submissions wait together."""
-    engine.submit(np.zeros(16000 * 5, np.float32), priority=Priority.BARGEIN)
+def occupy(engine: AsrEngine) -> Future[DecodeResult | None]:
+    """Queue a request of another length first, so the following submissions wait together. Wait for the returned
+    future before reading the engine's batch count: it may finish after the batches that waited behind it."""
+    return engine.submit(np.zeros(16000 * 5, np.float32), priority=Priority.BARGEIN)
 
 
 def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngine) -> None:
@@ -64,11 +67,12 @@ def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngin
         assert result is not None
         alone.append(result)
     before = engine.stats()
-    occupy(engine)
+    blocker = occupy(engine)
     futures = [
         engine.submit(clip, priority=Priority.AMD, prompt=prompt) for clip, prompt in zip(clips, PROMPTS, strict=True)
     ]
     together = [f.result(WAIT) for f in futures]
+    blocker.result(WAIT)
     after = engine.stats()
     assert after.max_batch_size == 4 and after.batches == before.batches + 2
     for one, batched in zip(alone, together, strict=True):
@@ -95,11 +99,12 @@ def test_a_shorter_request_padded_into_a_batch_gets_what_it_gets_alone_at_that_p
         assert batched.samples == one.samples
     assert len(together[0].tokens) <= decoder.token_budget(short.audio.size)
     before = engine.stats()
-    occupy(engine)
+    blocker = occupy(engine)
     futures = [
         engine.submit(w.audio, priority=Priority.DIALOG, prompt=p) for w, p in ((short, PROMPTS[0]), (long, PROMPTS[1]))
     ]
     through_engine = [f.result(WAIT) for f in futures]
+    blocker.result(WAIT)
     assert engine.stats().batches == before.batches + 2, "the two lengths were decoded in one batch"
     assert [r.tokens for r in through_engine if r is not None] == [r.tokens for r in together]
 
@@ -115,11 +120,12 @@ def test_amd_beam_requests_batch_together_never_with_greedy_ones(engine: AsrEngi
             beam.submit(c, priority=Priority.AMD, prompt=p).result(WAIT) for c, p in zip(clips, PROMPTS, strict=True)
         ]
         before = beam.stats()
-        occupy(beam)
+        blocker = occupy(beam)
         futures = [beam.submit(c, priority=Priority.AMD, prompt=p) for c, p in zip(clips, PROMPTS, strict=True)]
         dialog = beam.submit(clips[0], priority=Priority.DIALOG, prompt=PROMPTS[0])
         together = [f.result(WAIT) for f in futures]
         greedy = dialog.result(WAIT)
+        blocker.result(WAIT)
         after = beam.stats()
         assert after.max_batch_size == 4 and after.batches == before.batches + 3
         assert [r.tokens for r in together if r is not None] == [r.tokens for r in alone if r is not None]
@@ -158,9 +164,10 @@ def test_amd_requests_block_repeated_ngrams_and_never_share_a_batch_with_others(
     with pytest.raises(ValueError, match="no_repeat_ngram_size"):
         decoder.request(clip, no_repeat_ngram_size=-1)
     before = engine.stats()
-    occupy(engine)
+    blocker = occupy(engine)
     futures = [engine.submit(clip, priority=Priority.AMD), engine.submit(clip, priority=Priority.DIALOG)]
     assert all(f.result(WAIT) is not None for f in futures)
+    blocker.result(WAIT)
     assert engine.stats().batches == before.batches + 3
 
 
