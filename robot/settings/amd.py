@@ -103,7 +103,7 @@ class AmdSettings(_Section):
         description="Continuous speech this long, reached by the deadline (window_ms, or late_speech_window_ms "
         "after a late onset), is a machine greeting (early decision), ms. It must fit before that deadline: at the "
         "defaults (2400 > window_ms 2300 and > late_speech_window_ms 1500) it never fires and long_greeting_ms "
-        "decides long speech (1800 decided sooner on the tune split but called a person a machine).",
+        "decides long speech.",
     )
     human_max_greeting_ms: int = Field(
         1300, gt=0, description="Total speech up to this long, then silence, is a human greeting, ms."
