@@ -45,8 +45,10 @@ def window(audio: np.ndarray, seconds: float = 2.3) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def engine(tiny_model_dir: Path) -> Iterator[AsrEngine]:
+    # one worker: `occupy` then holds the only model replica, so the requests submitted after it wait together (with
+    # a second worker free, the first of them could start alone before the next one is queued)
     settings = AsrSettings(
-        model=str(tiny_model_dir), local_files_only=True, max_new_tokens=24, max_batch=8, urgent_workers=0
+        model=str(tiny_model_dir), local_files_only=True, max_new_tokens=24, max_batch=8, workers=1, urgent_workers=0
     )
     eng = AsrEngine.load_sync(settings)
     yield eng
@@ -54,9 +56,15 @@ def engine(tiny_model_dir: Path) -> Iterator[AsrEngine]:
 
 
 def occupy(engine: AsrEngine) -> Future[DecodeResult | None]:
-    """Queue a request of another length first, so the following submissions wait together. Wait for the returned
-    future before reading the engine's batch count: it may finish after the batches that waited behind it."""
-    return engine.submit(np.zeros(16000 * 5, np.float32), priority=Priority.BARGEIN)
+    """Give the engine's only worker a request of another length and return once it has taken it, so the requests
+    submitted next wait together behind it. Wait for the returned future before reading the engine's batch count:
+    it may finish after them."""
+    blocker = engine.submit(np.zeros(16000 * 5, np.float32), priority=Priority.BARGEIN)
+    taken_by = time.monotonic() + WAIT
+    while engine.stats().queue_depth > 0:  # a thread hand-off on a real engine: no clock to inject here
+        assert time.monotonic() < taken_by, "the worker never took the blocking request"
+        time.sleep(0.002)
+    return blocker
 
 
 def test_batched_greedy_output_equals_unbatched_token_for_token(engine: AsrEngine) -> None:
