@@ -57,8 +57,9 @@ class AmdSettings(_Section):
         ge=0,
         description="Silence that closes a speech segment for AMD (the dialog VAD keeps vad.min_silence_ms): the "
         "first greeting's transcript is asked when its segment closes, so a person's 'allô' decides this much "
-        "sooner (tune split, whisper-base: 200 decided 0.1 s sooner than 300 on 25 of 57 humans, 150/162 right vs "
-        "149; 150 ms: 149, no sooner at p50), ms.",
+        "sooner (300 -> 200: 0.1 s). The segment also stops counting trailing silence sooner, so a greeting is "
+        "measured shorter against long_greeting_ms (held-out splits, Whisper base, against 300: 2 people no longer "
+        "called machines, 2 machines and 2 announcements of 3.2-3.3 s called human; benchmarks/results/amd_eval_test*_base*.json), ms.",
     )
     vad_assist: bool = Field(
         True,
