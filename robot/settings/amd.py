@@ -59,7 +59,8 @@ class AmdSettings(_Section):
         "first greeting's transcript is asked when its segment closes, so a person's 'allô' decides this much "
         "sooner (300 -> 200: 0.1 s). The segment also stops counting trailing silence sooner, so a greeting is "
         "measured shorter against long_greeting_ms (held-out splits, Whisper base, against 300: 2 people no longer "
-        "called machines, 2 machines and 2 announcements of 3.2-3.3 s called human; benchmarks/results/amd_eval_test*_base*.json), ms.",
+        "called machines, 2 machines and 2 announcements of 3.2-3.3 s called human; "
+        "benchmarks/results/amd_eval_test*_base*.json), ms.",
     )
     vad_assist: bool = Field(
         True,
