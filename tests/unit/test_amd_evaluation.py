@@ -174,7 +174,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2", "test3", "test4"), row
+        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5"), row
         assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
@@ -262,3 +262,26 @@ def test_eval_set_test4_is_held_out_with_both_real_speakers() -> None:
     for label, least in (("HUMAN", 25), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
         assert sum(r["label"] == label for r in test4) >= least, label
         assert sum(r["label"] == label for r in real) >= (label != "NO_ANSWER") * 8, label
+
+
+def test_eval_set_test5_is_held_out_with_changed_real_voices_on_machine_prompts_only() -> None:
+    """test5: no text, template, prompt id or voice of another split; real voices only changed by sox, and only on
+    system prompts, labelled MACHINE (no system sentence as a person or as a network announcement)."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test5 = [r for r in rows if r["split"] == "test5"]
+    older = [r for r in rows if r["split"] != "test5"]
+    _assert_no_text_or_template_of(test5, older)
+    voices = {r["voice"] for r in test5}
+    assert voices & {r["voice"] for r in older} == {"none"}
+    assert {"armelle+300c", "armelle-tempo1.25", "june-150c", "june-tempo1.2"} <= voices
+    real = [r for r in test5 if r["voice"].startswith(("june", "armelle"))]
+    assert len(real) >= 0.2 * len(test5)
+    assert all(r["label"] == "MACHINE" and r["condition"] in ("recorded", "noise") for r in real)
+    old_ids = set().union(*(_prompt_ids(r) for r in older if r["voice"].startswith(("june", "armelle"))))
+    new_ids = set().union(*(_prompt_ids(r) for r in real))
+    assert len(new_ids) >= 12 and not new_ids & old_ids
+    assert {r["condition"] for r in test5} == CONDITIONS
+    for label, least in (("HUMAN", 30), ("MACHINE", 35), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test5) >= least, label
+    operators = [r["source"] for r in test5 if r["label"] == "OPERATOR"]
+    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
