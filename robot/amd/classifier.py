@@ -85,7 +85,13 @@ class AmdClassifier:
             return
         self._transcript = transcript
         if self._keywords is not None:
-            scores = self._keywords.score(transcript.text, self._s.strong_phrase_points, self._s.weak_phrase_points)
+            scores = self._keywords.score(
+                transcript.text,
+                self._s.strong_phrase_points,
+                self._s.weak_phrase_points,
+                near_points=self._s.near_phrase_points,
+                near_min_words=self._s.near_phrase_min_words,
+            )
             self._scores = (
                 scores if self._scores is None or not self._s.keep_phrase_evidence else self._scores.merged(scores)
             )

@@ -7,6 +7,11 @@ is their meaning keep it ("là" is not the article "la", "où" is not "ou"). Inf
 "absent"). Whisper's abbreviation "n°" (also "nº") reads as "numéro". A phrase matches only on whole words ("oui"
 never matches inside "ouistiti"). When matches overlap, the longest wins ("laissez-moi un message" counts once, not
 also as "un message").
+
+Near matches (on when a caller asks for them with near_min_words): a strong phrase of at least that many words also
+matches a run of transcript words one word edit away from it (one word changed, missing or added, the first word
+kept): Whisper garbles one word of a long phrase ("personne n'est en mesure de prendre votre affaire"), or the window
+ends one word before the phrase does. An exact match wins over a near match of the same length.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ class PhraseMatch:
     phrase: Phrase
     start_word: int  # index of the first matched word in the normalised transcript
     end_word: int  # one past the last matched word
+    near: bool = False  # one word edit away from the phrase (see KeywordSet.match)
 
     @property
     def family(self) -> Family:
@@ -122,7 +128,9 @@ class KeywordScores:
         )
 
     def describe(self) -> str:
-        return ", ".join(f"{m.family}/{m.weight}:{m.phrase.text!r}@{m.start_word}" for m in self.matches)
+        return ", ".join(
+            f"{m.family}/{'near ' if m.near else ''}{m.weight}:{m.phrase.text!r}@{m.start_word}" for m in self.matches
+        )
 
 
 class KeywordSet:
@@ -137,8 +145,10 @@ class KeywordSet:
     def count(self, family: Family, weight: Weight | None = None) -> int:
         return sum(1 for p in self.phrases if p.family is family and (weight is None or p.weight is weight))
 
-    def match(self, text: str) -> tuple[PhraseMatch, ...]:
-        """Matched phrases in `text`, in order of position; overlaps resolved longest-first."""
+    def match(self, text: str, *, near_min_words: int = 0) -> tuple[PhraseMatch, ...]:
+        """Matched phrases in `text`, in order of position; overlaps resolved longest-first (exact before near at
+        equal length). near_min_words > 0: strong phrases of at least that many words also match one word edit
+        away (see the module docstring)."""
         words = match_keys(text)
         found: list[PhraseMatch] = []
         for i, word in enumerate(words):
@@ -146,7 +156,11 @@ class KeywordSet:
                 n = len(phrase.words)
                 if words[i : i + n] == phrase.words:
                     found.append(PhraseMatch(phrase, i, i + n))
-        found.sort(key=lambda m: (-(m.end_word - m.start_word), m.start_word))
+                elif near_min_words > 0 and phrase.weight is Weight.STRONG and n >= near_min_words:
+                    end = _near_end(words, i, phrase.words)
+                    if end is not None:
+                        found.append(PhraseMatch(phrase, i, end, near=True))
+        found.sort(key=lambda m: (-(m.end_word - m.start_word), m.near, m.start_word))
         taken: list[PhraseMatch] = []
         for m in found:
             if not any(m.start_word < t.end_word and t.start_word < m.end_word for t in taken):
@@ -154,19 +168,53 @@ class KeywordSet:
         taken.sort(key=lambda m: m.start_word)
         return tuple(taken)
 
-    def score(self, text: str, strong_points: float, weak_points: float) -> KeywordScores:
-        """Weighed score per family: each non-overlapping match adds strong_points or weak_points. Weak human
-        phrases ("oui", "bonjour") count nothing next to a strong voicemail or operator phrase: recorded greetings
-        open with them too ("Oui bonjour, vous êtes bien chez...")."""
-        matches = self.match(text)
-        machine_strong = any(m.weight is Weight.STRONG and m.family is not Family.HUMAN for m in matches)
+    def score(
+        self,
+        text: str,
+        strong_points: float,
+        weak_points: float,
+        *,
+        near_points: float = 0.0,
+        near_min_words: int = 0,
+    ) -> KeywordScores:
+        """Weighed score per family: each non-overlapping match adds strong_points or weak_points, a near match
+        of a strong phrase near_points (near matches are looked for only when near_points > 0 and
+        near_min_words > 0). Weak human phrases ("oui", "bonjour") count nothing next to an exact strong voicemail
+        or operator phrase: recorded greetings open with them too ("Oui bonjour, vous êtes bien chez...")."""
+        near_words = near_min_words if near_points > 0 else 0
+        matches = self.match(text, near_min_words=near_words)
+        machine_strong = any(m.weight is Weight.STRONG and not m.near and m.family is not Family.HUMAN for m in matches)
         totals = {family: 0.0 for family in Family}
         for m in matches:
-            if m.weight is Weight.STRONG:
+            if m.near:
+                totals[m.family] += near_points
+            elif m.weight is Weight.STRONG:
                 totals[m.family] += strong_points
             elif not (machine_strong and m.family is Family.HUMAN):
                 totals[m.family] += weak_points
         return KeywordScores(totals[Family.VOICEMAIL], totals[Family.HUMAN], totals[Family.OPERATOR], matches)
+
+
+def _near_end(words: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> int | None:
+    """End of the run of `words` from `start` (whose first word is the phrase's) that is exactly one word edit
+    (changed, missing, added) from `phrase`; the run of the phrase's own length is preferred. None: no such run."""
+    n = len(phrase)
+    for length in (n, n - 1, n + 1):
+        run = words[start : start + length]
+        if len(run) == length and _word_edits(run, phrase) == 1:
+            return start + length
+    return None
+
+
+def _word_edits(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """Levenshtein distance between two word sequences."""
+    previous = list(range(len(b) + 1))
+    for i, word in enumerate(a, start=1):
+        row = [i]
+        for j, other in enumerate(b, start=1):
+            row.append(min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (word != other)))
+        previous = row
+    return previous[-1]
 
 
 def _fail(path: Path, node: yaml.Node | None, what: str) -> ConfigError:

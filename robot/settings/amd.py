@@ -163,6 +163,21 @@ class AmdSettings(_Section):
     )
     strong_phrase_points: float = Field(3.0, gt=0, description="Score of one strong phrase of a family, points.")
     weak_phrase_points: float = Field(1.0, gt=0, description="Score of one weak phrase of a family, points.")
+    near_phrase_points: float = Field(
+        2.0,
+        ge=0,
+        description="Score of a near match of a strong phrase of at least near_phrase_min_words words: one word "
+        "changed, missing or added, the first word kept (Whisper garbles one word of a long phrase, or the window ends "
+        "one word early; robot/amd/keywords.py). 0 = exact matches only. Dev splits (tune..test4, 696 clips, "
+        "Whisper base): 573 right vs 570 with 0, no more people called machines "
+        "(benchmarks/results/amd_dev_near_phrases.json), points.",
+    )
+    near_phrase_min_words: int = Field(
+        6,
+        ge=3,
+        description="Shortest strong phrase that may match one word off (near_phrase_points): at 5 a person's 'je ne "
+        "peux pas dire ...' matched 'je ne peux pas décrocher' (dev splits: 1 person called a machine), words.",
+    )
     operator_score_min: float = Field(
         3.0, gt=0, description="Operator-announcement phrase score that gives OPERATOR, points."
     )

@@ -548,3 +548,15 @@ def test_phrase_evidence_survives_a_later_garbled_transcript(keywords: KeywordSe
     kept = run(keep=True)  # long continuous speech (machine points) against the words heard first
     assert kept.result is AmdResult.HUMAN and "oui" in kept.reasons[-1]
     assert run(keep=False).result is AmdResult.MACHINE  # the latest transcript alone lost the words
+
+
+def test_a_long_voicemail_phrase_with_one_garbled_word_still_counts(keywords: KeywordSet) -> None:
+    # 2.45 s of speech then silence: timing alone leans human; Whisper wrote "affaire" for "appel"
+    speech = [(0.3, 1.5), (1.8, 3.05)]
+    text = "Personne n'est en mesure de prendre votre affaire."
+    v = Call(AmdClassifier(rules(near_phrase_points=0.0, fast_speech_points=0.0), keywords), speech, text).run()
+    assert v.result is AmdResult.HUMAN
+    v = Call(AmdClassifier(rules(fast_speech_points=0.0), keywords), speech, text).run()
+    assert v.result is AmdResult.MACHINE
+    assert "voicemail/near strong:" in " ".join(v.reasons)
+    assert v.decided_at < 4.5  # decided from the words, not at the end of the hold

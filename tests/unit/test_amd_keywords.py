@@ -276,3 +276,76 @@ def test_call_transfer_congestion_and_cut_person_you_are_trying_to_reach(keyword
     assert congestion.operator >= 3.0 and congestion.voicemail == 0
     cut = keywords.score("La personne que vous désirez", 3.0, 1.0)  # cut before "joindre"
     assert cut.voicemail > 0 and cut.human == 0
+
+
+NEAR_FILE = """
+voicemail:
+  strong:
+    - personne n'est en mesure de prendre votre appel
+    - laissez un message
+  weak:
+    - je ne suis pas disponible pour le moment
+human:
+  strong:
+    - je vous écoute
+  weak:
+    - oui
+operator:
+  strong:
+    - le numéro que vous avez demandé
+"""
+
+
+@pytest.fixture(scope="module")
+def near_keywords() -> KeywordSet:
+    return parse_keywords(NEAR_FILE, Path("near.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Personne n'est en mesure de prendre votre affaire.", "personne n'est en mesure de prendre votre appel"),
+        ("personne n'est pas en mesure de prendre votre appel", "personne n'est en mesure de prendre votre appel"),
+        ("personne n'est en mesure prendre votre appel", "personne n'est en mesure de prendre votre appel"),
+        ("Personne n'est en mesure de prendre votre", "personne n'est en mesure de prendre votre appel"),  # cut
+        ("le numéro que vous avez demandés", "le numéro que vous avez demandé"),  # exact: inflection folds
+        ("le numéro que vous tentez demandé", "le numéro que vous avez demandé"),
+    ],
+)
+def test_a_long_strong_phrase_matches_one_word_off(near_keywords: KeywordSet, text: str, phrase: str) -> None:
+    matches = near_keywords.match(text, near_min_words=5)
+    assert [m.phrase.text for m in matches] == [phrase]
+    assert near_keywords.match(text) == () or not matches[0].near  # off by default
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "votre numéro que vous avez demandé",  # the first word must be the phrase's
+        "personne n'est en mesure de nous prendre votre temps",  # two words off
+        "laissez donc un message",  # a 3-word phrase: exact only
+        "je ne suis pas disponible pour ce moment",  # weak phrases: exact only
+        "le numéro que",  # too short a piece of the phrase
+    ],
+)
+def test_near_matches_stay_narrow(near_keywords: KeywordSet, text: str) -> None:
+    assert all(not m.near for m in near_keywords.match(text, near_min_words=5)), text
+
+
+def test_near_matches_score_their_own_points_and_only_when_asked(near_keywords: KeywordSet) -> None:
+    text = "Oui, personne n'est en mesure de prendre votre affaire"
+    off = near_keywords.score(text, 3.0, 1.0)
+    assert (off.voicemail, off.human) == (0.0, 1.0)
+    assert near_keywords.score(text, 3.0, 1.0, near_points=0.0, near_min_words=5).voicemail == 0.0
+    on = near_keywords.score(text, 3.0, 1.0, near_points=2.0, near_min_words=5)
+    # a near match is no exact strong machine phrase: the person's weak "oui" still counts
+    assert (on.voicemail, on.human, on.operator) == (2.0, 1.0, 0.0)
+    assert "voicemail/near strong:" in on.describe()
+    assert near_keywords.score(text, 3.0, 1.0, near_points=2.0, near_min_words=10).voicemail == 0.0
+
+
+def test_an_exact_match_wins_over_a_near_one_of_the_same_length(near_keywords: KeywordSet) -> None:
+    matches = near_keywords.match("le numéro que vous avez demandé", near_min_words=3)
+    assert [(m.phrase.text, m.near) for m in matches] == [("le numéro que vous avez demandé", False)]
+    matches = near_keywords.match("oui je vous écoute", near_min_words=3)
+    assert [(m.phrase.text, m.near) for m in matches] == [("oui", False), ("je vous écoute", False)]
