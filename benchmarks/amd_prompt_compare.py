@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from splits import HELD_OUT
+
 from robot.amd.keywords import Family, KeywordSet, load_keywords, match_keys
 
 HEADLINE = (
@@ -126,8 +128,8 @@ def main() -> None:
     if "none" not in runs:
         raise SystemExit("--eval: a run named 'none' (no prompt) is the reference")
     splits = {r["split"] for r in runs.values()}
-    if len(splits) != 1 or splits & {"test", "test2", "test3"}:
-        raise SystemExit(f"--eval: runs of one tuning split expected, got {sorted(map(str, splits))}")
+    if len(splits) != 1 or splits & HELD_OUT:
+        raise SystemExit(f"--eval: runs of one split that is not held out expected, got {sorted(map(str, splits))}")
     said = reference_texts(Path(runs["none"]["manifest"]))
     keywords = load_keywords(args.keywords)
     report: dict[str, Any] = json.loads(args.extra.read_text(encoding="utf-8")) if args.extra else {}

@@ -8,9 +8,7 @@ classifier, file-mode virtual clock) on every clip of the split. The ASR runs on
 (decoding is deterministic; the key holds the window and every `asr` setting), so a grid of configurations costs
 little more than one evaluation. Prints one line per configuration: accuracy, humans called machines, operator
 recall, decision p50/p95. `--split` takes one split or several (comma-separated: one line per split, then their
-sum). The held-out split (HELD_OUT) is refused: report it once, with `robot amd-eval --split test5`, after choosing.
-tune, test, test2, test3 and test4 were each reported as held out when first run, then tuned on (dev) from
-2026-11-30: a figure on them after that date is a development figure.
+sum). The held-out split (splits.HELD_OUT) is refused: report it once, with `robot amd-eval`, after choosing.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from splits import HELD_OUT
 
 from robot.amd.detector import AmdDetector
 from robot.amd.evaluation import evaluate, percentile, read_manifest
@@ -35,7 +34,6 @@ from robot.events import Transcript, Word
 from robot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-HELD_OUT = frozenset({"test5"})
 
 
 class CachedAsr:
