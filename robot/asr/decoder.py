@@ -43,6 +43,7 @@ class DecodeRequest:
     word_timestamps: bool = False
     beam_size: int = 1
     no_repeat_ngram_size: int = 0  # n-grams of this many tokens never repeat in the first pass (0 = off)
+    tokens_per_s: float | None = None  # decoding budget per second of audio (None: asr.max_tokens_per_s)
 
     @property
     def batch_key(self) -> BatchKey:
@@ -93,10 +94,11 @@ def generation_length(prompt_length: int, budget: int) -> int:
     return max(2 * budget, budget + prompt_length - 1)
 
 
-def token_budget(n_samples: int, settings: AsrSettings) -> int:
+def token_budget(n_samples: int, settings: AsrSettings, tokens_per_s: float | None = None) -> int:
     """New tokens allowed for `n_samples` of audio content: it follows the audio length (a long answer is never
-    cut), so a decoding loop stops early on a short window."""
-    per_audio = math.ceil(n_samples / SAMPLE_RATE * settings.max_tokens_per_s) + settings.min_new_tokens
+    cut), so a decoding loop stops early on a short window. `tokens_per_s` defaults to asr.max_tokens_per_s."""
+    rate = settings.max_tokens_per_s if tokens_per_s is None else tokens_per_s
+    per_audio = math.ceil(n_samples / SAMPLE_RATE * rate) + settings.min_new_tokens
     return max(1, min(settings.max_new_tokens, per_audio))
 
 
@@ -136,9 +138,10 @@ class WhisperBatchDecoder:
         word_timestamps: bool = False,
         beam_size: int | None = None,
         no_repeat_ngram_size: int | None = None,
+        tokens_per_s: float | None = None,
     ) -> DecodeRequest:
         """A request for `audio`; `beam_size` defaults to `asr.beam_size`, `no_repeat_ngram_size` to
-        `asr.no_repeat_ngram_size`."""
+        `asr.no_repeat_ngram_size`, `tokens_per_s` (its decoding budget) to `asr.max_tokens_per_s`."""
         if audio.size == 0:
             raise ValueError("audio is empty")
         if audio.size > MAX_FRAMES * HOP:
@@ -151,10 +154,13 @@ class WhisperBatchDecoder:
         ngram = s.no_repeat_ngram_size if no_repeat_ngram_size is None else no_repeat_ngram_size
         if ngram < 0:
             raise ValueError(f"no_repeat_ngram_size must be >= 0, got {ngram}")
-        return DecodeRequest(audio, self.prompt_tokens(previous_text), frames, word_timestamps, beam, ngram)
+        if tokens_per_s is not None and not tokens_per_s > 0:
+            raise ValueError(f"tokens_per_s must be > 0, got {tokens_per_s}")
+        prompt = self.prompt_tokens(previous_text)
+        return DecodeRequest(audio, prompt, frames, word_timestamps, beam, ngram, tokens_per_s)
 
-    def token_budget(self, n_samples: int) -> int:
-        return token_budget(n_samples, self.settings)
+    def token_budget(self, n_samples: int, tokens_per_s: float | None = None) -> int:
+        return token_budget(n_samples, self.settings, tokens_per_s)
 
     def features(self, request: DecodeRequest, frames: int | None = None) -> npt.NDArray[np.float32]:
         """Log-mel of the audio zero-padded to `frames` (default `padded_frames`; as faster-whisper does for 30 s,
@@ -181,7 +187,7 @@ class WhisperBatchDecoder:
             ctranslate2.StorageView.from_array(np.ascontiguousarray(mels)), to_cpu=to_cpu
         )
         prompts = [list(r.prompt) for r in requests]
-        budgets = [self.token_budget(r.audio.size) for r in requests]
+        budgets = [self.token_budget(r.audio.size, r.tokens_per_s) for r in requests]
         generated = self._generate(encoder_output, prompts, max(budgets), beam, ngram)
         tokens = [self._tokens(g, own) for g, own in zip(generated, budgets, strict=True)]
         scores = [float(g.scores[0]) if g.scores else 0.0 for g in generated]

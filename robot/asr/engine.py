@@ -144,6 +144,12 @@ class AsrEngine:
             self.settings.amd_no_repeat_ngram_size if priority == Priority.AMD else self.settings.no_repeat_ngram_size
         )
 
+    def tokens_per_s(self, priority: Priority) -> float:
+        """The AMD transcript's decoding budget follows `asr.amd_max_tokens_per_s` (its words decide a verdict
+        that a call waits for; a garbled window otherwise decodes up to the dialog budget); everything else
+        `asr.max_tokens_per_s`."""
+        return self.settings.amd_max_tokens_per_s if priority == Priority.AMD else self.settings.max_tokens_per_s
+
     def prompt(self, priority: Priority, prompt: str) -> str:
         """An AMD request asked without context decodes after `asr.amd_prompt` (vocabulary of greetings,
         voicemails and carrier announcements; '' = none); every other request keeps the context it was given."""
@@ -158,6 +164,7 @@ class AsrEngine:
             word_timestamps=word_timestamps,
             beam_size=self.beam_size(priority),
             no_repeat_ngram_size=self.no_repeat_ngram_size(priority),
+            tokens_per_s=self.tokens_per_s(priority),
         )
 
     def submit(

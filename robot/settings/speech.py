@@ -78,6 +78,14 @@ class AsrSettings(_Section):
         "needs ~5-8 (the fastest of 233 recorded French prompts: 8.1 per second of speech), more is a decoding loop "
         "that only costs time, tokens/s.",
     )
+    amd_max_tokens_per_s: float = Field(
+        6.0,
+        gt=0,
+        description="max_tokens_per_s of the AMD transcript only: with min_new_tokens it still holds the fastest "
+        "French prompt speech (8.1 tokens/s) of windows up to ~4 s (a 6 s one may lose its last ~5 tokens), and a "
+        "garbled window stops sooner. bench amd, 1 call, p95 445-455 ms vs 485-498 at 9; dev splits (696 clips): the "
+        "same verdicts and decision times (benchmarks/results/bench_amd_token_rate_ab.json), tokens/s.",
+    )
     min_new_tokens: int = Field(8, ge=1, description="Decoding budget added to every request, tokens.")
     max_batch: int = Field(8, ge=1, description="Requests (from any calls) decoded together at most, requests.")
     batch_pad_max_s: float = Field(

@@ -179,6 +179,29 @@ def test_amd_requests_block_repeated_ngrams_and_never_share_a_batch_with_others(
     assert engine.stats().batches == before.batches + 3
 
 
+def test_amd_requests_decode_within_the_amd_token_budget(engine: AsrEngine) -> None:
+    """asr.amd_max_tokens_per_s sets the AMD transcript's budget; every other request keeps asr.max_tokens_per_s
+    (random weights rarely stop by themselves: an AMD request runs to its smaller budget)."""
+    amd_rate = 2.0
+    tight = AsrEngine(engine.settings.model_copy(update={"amd_max_tokens_per_s": amd_rate}), engine.model)
+    try:
+        assert tight.tokens_per_s(Priority.AMD) == amd_rate
+        others = (Priority.DIALOG, Priority.BARGEIN, Priority.PARTIAL, Priority.SERVICE)
+        assert {tight.tokens_per_s(p) for p in others} == {engine.settings.max_tokens_per_s}
+        clip = window(read_wav(CLIPS[0]))
+        decoder = tight.decoder
+        amd_budget = decoder.token_budget(clip.size, amd_rate)
+        assert amd_budget == 13 < decoder.token_budget(clip.size) == 24  # ceil(2.3 x 2) + 8; the fixture's cap
+        amd = tight.submit(clip, priority=Priority.AMD).result(WAIT)
+        assert amd is not None and 0 < len(amd.tokens) <= amd_budget
+        request = decoder.request(clip, no_repeat_ngram_size=3, tokens_per_s=amd_rate)
+        assert decoder.run([request])[0].tokens == amd.tokens
+        with pytest.raises(ValueError, match="tokens_per_s"):
+            decoder.request(clip, tokens_per_s=0.0)
+    finally:
+        tight.close()
+
+
 def test_amd_requests_decode_after_the_amd_prompt_and_others_without_it(engine: AsrEngine) -> None:
     """asr.amd_prompt is the context of AMD requests asked without one (<|startofprev|> + its tokens): the AMD
     transcript is what the decoder gives after it; dialog, barge-in, streaming and service requests of the same
@@ -191,13 +214,14 @@ def test_amd_requests_decode_after_the_amd_prompt_and_others_without_it(engine: 
         assert primed.prompt(Priority.AMD, PROMPTS[0]) == PROMPTS[0]
         decoder = primed.decoder
         clip = window(read_wav(CLIPS[1]))
-        after_prompt = decoder.run([decoder.request(clip, PROMPTS[1], no_repeat_ngram_size=3)])[0]
-        no_context = decoder.run([decoder.request(clip, no_repeat_ngram_size=3)])[0]
-        assert after_prompt.tokens != no_context.tokens, "the prompt must change this clip's decoding"
+        amd_rate = primed.tokens_per_s(Priority.AMD)
+        after_prompt = decoder.run([decoder.request(clip, PROMPTS[1], no_repeat_ngram_size=3, tokens_per_s=amd_rate)])
+        no_context = decoder.run([decoder.request(clip, no_repeat_ngram_size=3, tokens_per_s=amd_rate)])
+        assert after_prompt[0].tokens != no_context[0].tokens, "the prompt must change this clip's decoding"
         amd = primed.submit(clip, priority=Priority.AMD).result(WAIT)
-        assert amd is not None and amd.tokens == after_prompt.tokens
+        assert amd is not None and amd.tokens == after_prompt[0].tokens
         off = engine.submit(clip, priority=Priority.AMD).result(WAIT)
-        assert off is not None and off.tokens == no_context.tokens
+        assert off is not None and off.tokens == no_context[0].tokens
         dialog_plain = decoder.run([decoder.request(clip)])[0]
         assert dialog_plain.tokens != decoder.run([decoder.request(clip, PROMPTS[1])])[0].tokens
         dialog = primed.submit(clip, priority=Priority.DIALOG).result(WAIT)

@@ -41,6 +41,12 @@ def test_token_budget_follows_the_audio(seconds: float, tokens: int) -> None:
     assert token_budget(int(seconds * RATE), settings) == tokens
 
 
+def test_token_budget_at_another_rate() -> None:
+    settings = AsrSettings()
+    assert token_budget(int(2.3 * RATE), settings, 6.0) == 22  # ceil(13.8) + 8
+    assert token_budget(int(2.3 * RATE), settings, None) == token_budget(int(2.3 * RATE), settings)
+
+
 def test_a_long_answer_is_not_cut_by_the_old_48_token_cap() -> None:
     # ~6 s of fast French speech is ~50 tokens (the fastest recorded prompt: 8.1 tokens per second of speech)
     assert token_budget(6 * RATE, AsrSettings()) > 8.1 * 6
