@@ -127,6 +127,8 @@ class AmdDetector:
         self._executor = executor
         self._worker = worker
         self.last_timing: AmdTiming | None = None
+        self.keep_audio = False  # set it to get `heard` after run (amd.capture_dir)
+        self.heard: Int16Array | None = None  # with keep_audio: the audio read until the verdict, 16 kHz
 
     async def run(
         self, chunks: AsyncIterator[AudioChunk], *, realtime: bool = True, asr_latency_s: float | None = None
@@ -158,6 +160,8 @@ class AmdDetector:
             return [(events, *tone, spent) for events, tone in zip(speech, found, strict=True)]
 
         def done(verdict: AmdVerdict) -> AmdVerdict:
+            if self.keep_audio:
+                self.heard = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int16)
             first = asked[0] if asked else None
             slowest = max(computes) if computes else None
             self.last_timing = AmdTiming(verdict.decided_at, first, slowest, analysis_s, now, len(asked))

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from robot.amd.capture import AmdCaptureWriter, Capture
 from robot.amd.classifier import BeepWaitResult
 from robot.amd.detector import AmdDetector
 from robot.amd.keywords import KeywordSet, load_keywords
@@ -36,7 +37,7 @@ from robot.esl.pool import SwitchPool
 from robot.esl.routing import CallEvents
 from robot.events import AmdVerdict
 from robot.media.analysis import AnalysisWorker
-from robot.media.audio import AudioChunk
+from robot.media.audio import AudioChunk, Int16Array
 from robot.media.server import AudioServer
 from robot.media.wire import STREAM_BUFFER_VAR
 from robot.metrics import RobotMetrics
@@ -81,6 +82,7 @@ class RobotCore:
         self.prompts = PromptLibrary()
         self._voicemail: tuple[Path | None, float] = (None, VOICEMAIL_PROMPT_DEFAULT_S)  # start() reads it
         self.analysis = AnalysisWorker(clock=self.clock, threads=settings.media.analysis_threads)  # VAD + tones
+        self.amd_capture: AmdCaptureWriter | None = None  # amd.capture_dir: start() opens it
         self._scenarios: dict[Path, Scenario] = {}
         self._outbound = (
             OutboundServer(
@@ -112,6 +114,8 @@ class RobotCore:
         if s.amd.enabled or s.amd.on_handoff:
             self.keywords = load_keywords(data_file(s.amd.keywords_file))
         self._voicemail = await asyncio.to_thread(self._read_voicemail_prompt)
+        if s.amd.capture_dir is not None and self.amd_capture is None:
+            self.amd_capture = await asyncio.to_thread(AmdCaptureWriter, s.amd.capture_dir)
         await self.audio.start()
         for client in self.pool.clients:
             await client.start(wait=wait_for_switch)
@@ -131,6 +135,8 @@ class RobotCore:
         if self.engine is not None:
             self.engine.close()
         self.analysis.close()
+        if self.amd_capture is not None:
+            self.amd_capture.close()
         self.call_log.close()
 
     def _read_voicemail_prompt(self) -> tuple[Path | None, float]:
@@ -194,7 +200,11 @@ class RobotCore:
     # ---- SessionResources ----------------------------------------------------------------------------------------
     def new_amd_detector(self) -> AmdDetector:
         assert self.vad_model is not None, "start() first"
-        return AmdDetector(self.settings, self.engine, self.vad_model, self.keywords, self.clock, worker=self.analysis)
+        detector = AmdDetector(
+            self.settings, self.engine, self.vad_model, self.keywords, self.clock, worker=self.analysis
+        )
+        detector.keep_audio = self.amd_capture is not None
+        return detector
 
     async def wait_for_beep(self, stream: AsyncIterator[AudioChunk], started_at: float) -> BeepWaitResult:
         assert self.vad_model is not None, "start() first"
@@ -235,8 +245,10 @@ class RobotCore:
     def stream_rate(self) -> int:
         return self.settings.media.stream_rate
 
-    def on_amd_verdict(self, verdict: AmdVerdict) -> None:
+    def on_amd_verdict(self, verdict: AmdVerdict, call_uuid: str, heard: Int16Array | None) -> None:
         self.metrics.amd_verdicts.inc(result=verdict.result.value)
+        if self.amd_capture is not None and heard is not None:
+            self.amd_capture.submit(Capture(call_uuid, heard, verdict, self.clock.wall()))
 
     # ---- calls ---------------------------------------------------------------------------------------------------
     def _plan(self, *, run_amd: bool, scenario: Scenario | None, metadata: str) -> SessionPlan:

@@ -28,7 +28,7 @@ from robot.errors import EslError, MediaError
 from robot.esl.parser import EslEvent
 from robot.esl.routing import CallEvents
 from robot.events import AmdResult, AmdVerdict
-from robot.media.audio import AudioChunk
+from robot.media.audio import AudioChunk, Int16Array
 from robot.media.call_audio import CallAudio
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class SessionResources(Protocol):
     @property
     def stream_rate(self) -> int: ...
 
-    def on_amd_verdict(self, verdict: AmdVerdict) -> None: ...
+    def on_amd_verdict(self, verdict: AmdVerdict, call_uuid: str, heard: Int16Array | None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -275,7 +275,7 @@ class CallSession:
         except TimeoutError:
             verdict = AmdVerdict(AmdResult.UNKNOWN, 0.0, round(limit, 3), ("no audio reached the robot in time",))
         self.result.amd = verdict
-        self.res.on_amd_verdict(verdict)
+        self.res.on_amd_verdict(verdict, self.uuid, detector.heard)
         self.log_event(
             "amd",
             result=verdict.result.value,

@@ -24,6 +24,13 @@ class AmdSettings(_Section):
     voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
     wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
     use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
+    capture_dir: Path | None = Field(
+        None,
+        description="Save what AMD heard on each call (answer to verdict) as a WAV plus a row of "
+        "capture_dir/manifest.csv with the verdict and an empty label to fill: `robot amd-eval` then measures AMD on "
+        "your own calls (robot/amd/capture.py). Call audio is personal data (files 0600): check your legal basis. "
+        "None = off.",
+    )
     max_asr_requests: int = Field(
         2,
         ge=1,

@@ -4,8 +4,10 @@ against an in-process SimServer over real sockets. The model has random weights:
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import uuid as uuidlib
+import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -246,3 +248,23 @@ async def test_voicemail_drop_plays_after_the_beep(tmp_path: Path, tiny_model_di
     events = [e["event"] for e in log]
     assert events.index("amd") < events.index("prompt_start") < events.index("hangup")
     assert outcome.hangup_cause == "NORMAL_CLEARING" and r.sent("uuid_kill", call_uuid)
+
+
+async def test_amd_capture_saves_what_amd_heard_on_each_call(tmp_path: Path, tiny_model_dir: Path) -> None:
+    folder = tmp_path / "capture"
+    uuids = {"machine": str(uuidlib.uuid4()), "human": str(uuidlib.uuid4())}
+    async with rig(tmp_path, tiny_model_dir, amd={"capture_dir": folder}) as r:
+        machine, human = await asyncio.gather(
+            r.dial("loopback/machine/default", uuids["machine"]), r.dial("loopback/human/default", uuids["human"])
+        )
+    # the app is closed: every capture is written
+    with (folder / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        rows = {row["call_uuid"]: row for row in csv.DictReader(f)}
+    assert set(rows) == set(uuids.values())
+    for name, outcome in (("machine", machine), ("human", human)):
+        row = rows[uuids[name]]
+        assert outcome.amd_result is not None and row["verdict"] == outcome.amd_result.value, name
+        assert row["label"] == "" and row["file"].endswith(f"/{uuids[name]}.wav")
+        with wave.open(str(folder / row["file"]), "rb") as w:
+            heard_s = w.getnframes() / w.getframerate()
+        assert abs(heard_s - float(row["decided_at_s"])) < 0.25, (name, heard_s, row["decided_at_s"])
