@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from robot.errors import ConfigError
 from robot.events import AmdVerdict
 from robot.media.audio import TARGET_RATE
 from robot.private_files import open_private, private_dir
@@ -70,7 +71,10 @@ class AmdCaptureWriter:
 
     def __init__(self, folder: Path, *, queue_max: int = 64) -> None:
         self.folder = folder
-        private_dir(folder)
+        try:
+            private_dir(folder)
+        except OSError as err:
+            raise ConfigError(f"amd.capture_dir: cannot create {folder}: {err.strerror or err}") from err
         self._queue: queue.Queue[Capture | None] = queue.Queue(maxsize=queue_max)
         self._thread = threading.Thread(target=self._writer, name="amd-capture-writer", daemon=True)
         self._thread.start()

@@ -121,3 +121,10 @@ def test_a_full_queue_drops_the_capture_and_a_failed_write_is_counted(
     assert (writer.written, writer.write_errors) == (1, 1)
     assert [r["call_uuid"] for r in rows(tmp_path)] == ["queued"]
     assert not writer.submit(capture("late"))  # closed
+
+
+def test_a_folder_that_cannot_be_made_is_a_config_error_naming_the_setting(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"amd\.capture_dir: cannot create .*a-file/capture"):
+        AmdCaptureWriter(blocker / "capture")
