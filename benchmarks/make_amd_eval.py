@@ -25,7 +25,8 @@ come from families of ordinary French phone phrases written here, not from amd_k
 A third split, `test2` (fresh held-out templates and voices, written later), is built on its own seed by
 benchmarks/amd_eval_test2.py with this machinery (`build_split`); this script keeps its rows when it rebuilds tune and
 test. So does `test3` (benchmarks/amd_eval_test3.py), with a second real recorded voice (`Prompts`: Armelle's GSM
-prompts of asterisk-prompt-fr-armelle), and `test4` (benchmarks/amd_eval_test4.py), with both real speakers."""
+prompts of asterisk-prompt-fr-armelle), and `test4` (benchmarks/amd_eval_test4.py), with both real speakers, and
+`test6` (benchmarks/amd_eval_test6.py), spoken by SVOX Pico (Voice kind `pico`; needs libttspico-utils, non-free)."""
 
 from __future__ import annotations
 
@@ -85,10 +86,10 @@ ARMELLE_PROMPTS = Prompts(
 @dataclass(frozen=True)
 class Voice:
     name: str  # the manifest's `voice`
-    kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), recorded
-    espeak: str = ""  # espeak-ng -v argument (synthetic voices)
-    cents: int = 0  # sox pitch shift (recorded voice)
-    tempo: float = 1.0  # sox tempo factor (recorded voice): faster or slower speech, same pitch
+    kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), pico (SVOX Pico fr-FR, test6), recorded
+    espeak: str = ""  # espeak-ng -v argument (espeak and mbrola voices)
+    cents: int = 0  # sox pitch shift (recorded and pico voices)
+    tempo: float = 1.0  # sox tempo factor (recorded and pico voices): faster or slower speech, same pitch
     prompts: Prompts = JUNE_PROMPTS  # recorded voice: whose prompts
 
     def sox_effects(self) -> list[str]:
@@ -96,7 +97,7 @@ class Voice:
         return effects + (["tempo", "-s", f"{self.tempo:g}"] if self.tempo != 1.0 else [])
 
     def shift(self) -> str:
-        """How the recorded voice was changed, for the manifest's `source` ('' when it was not)."""
+        """How a recorded or pico voice was changed, for the manifest's `source` ('' when it was not)."""
         parts = ([f"pitch {self.cents:+d} cents"] if self.cents else []) + (
             [f"tempo x{self.tempo:g}"] if self.tempo != 1.0 else []
         )
@@ -573,9 +574,18 @@ class Speaker:
         self.texts = parse_texts(ASTERISK_TEXTS)
 
     def synth(self, text: str, voice: Voice, speed: int, pitch: int) -> Audio:
+        """espeak-ng (speed, pitch) or, for kind `pico`, pico2wave fr-FR changed by the voice's sox effects (speed and
+        pitch unused: pico2wave has no such options)."""
         raw = self.tmp / "synth.wav"
-        cmd = ["espeak-ng", "-v", voice.espeak, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text]
-        subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+        if voice.kind == "pico":
+            subprocess.run(["pico2wave", "-l", "fr-FR", "-w", str(raw), text], check=True, stderr=subprocess.DEVNULL)
+            if voice.sox_effects():
+                changed = self.tmp / "synth-sox.wav"
+                subprocess.run(["sox", "-R", "-D", str(raw), str(changed), *voice.sox_effects()], check=True)
+                raw = changed
+        else:
+            cmd = ["espeak-ng", "-v", voice.espeak, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text]
+            subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
         audio, rate = read_wav(raw)
         audio = to_work_rate(audio, rate)
         peak = float(np.max(np.abs(audio))) or 1.0
@@ -744,6 +754,8 @@ class Builder:
         pitch = self.rng.randint(35, 65)
         said, audio = fit_text(text, lambda t: self.speaker.synth(t, voice, speed, pitch), max_s)
         desc = f"espeak-ng -v {voice.espeak} -s {speed} -p {pitch}"
+        if voice.kind == "pico":
+            desc = f"SVOX Pico pico2wave -l fr-FR{voice.shift()}"
         if said != text:
             desc += " (trailing clauses dropped to fit the clip)"
         return said, audio, desc
