@@ -174,7 +174,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5", "test6"), row
+        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7"), row
         assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
@@ -303,4 +303,23 @@ def test_eval_set_test6_is_held_out_and_spoken_by_pico_only() -> None:
     for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
         assert sum(r["label"] == label for r in test6) >= least, label
     operators = [r["source"] for r in test6 if r["label"] == "OPERATOR"]
+    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
+
+
+def test_eval_set_test7_is_held_out_and_spoken_by_pico_in_other_forms() -> None:
+    """test7: no text, template or voice of another split (test6 included); every speech clip is SVOX Pico in one of 5
+    sox forms test6 does not use, so no `recorded` condition."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test7 = [r for r in rows if r["split"] == "test7"]
+    older = [r for r in rows if r["split"] != "test7"]
+    _assert_no_text_or_template_of(test7, older)
+    voices = {r["voice"] for r in test7}
+    assert voices & {r["voice"] for r in older} == {"none"}
+    assert voices == {"pico-150c", "pico+250c", "pico-350c", "pico-tempo0.95", "pico-tempo1.1", "none"}
+    assert all("SVOX Pico pico2wave -l fr-FR" in r["source"] for r in test7 if r["voice"] != "none")
+    assert all(r["label"] == "NO_ANSWER" and not r["text"] for r in test7 if r["voice"] == "none")
+    assert {r["condition"] for r in test7} == CONDITIONS - {"recorded"}
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test7) >= least, label
+    operators = [r["source"] for r in test7 if r["label"] == "OPERATOR"]
     assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
