@@ -28,17 +28,20 @@ upper bound / transcript WER result. Rules, fixed before any clip existed:
    to a 3-5 word form inside, another split's text ("Allô, c'est pour quoi ?" -> "Allô, c'est à propos de quoi ?";
    "Allô, oui, bonjour, c'est qui ?" -> "Oui, allô, vous êtes qui, vous ?" (a first fix, "Oui, allô, bonjour, ...", was
    also inside one); "Allô ? Attendez, je baisse la radio." -> "Allô ? Deux secondes, je ferme la fenêtre."; "Allô, oui,
-   c'est bien moi." -> "Allô ? Oui, c'est elle-même."); a long opener whose first clauses "Allô ? Oui, bonjour" sit
-   inside other openers (now "Allô ? Oui, c'est {name}, bonjour, ..."); a short voicemail containing another split's
-   whole text "laissez un message" ("{name}, absent, laissez un message." -> "{name} n'est pas là, parlez après le
-   signal."); a queue greeting whose first sentence "Merci de rester en ligne." is inside another split's text (now
-   "Votre appel sera traité dans l'ordre d'arrivée, ..., nous vous remercions de rester en ligne."); two announcements
-   whose first sentence can be cut to another split's text's start ("Votre correspondant n'est pas joignable, ..." ->
-   "Votre correspondant a éteint son téléphone ou se trouve hors d'atteinte. ..."; "Le numéro que vous avez composé est
-   incomplet. ..." -> "Il manque des chiffres au numéro que vous avez composé. ..."). Nothing else changed. What the
-   check leaves: the only equal texts are 1-2 word forms a clip can be cut to ("Allô", "Oui", "Bonjour", "Ouais", "Allô,
-   oui", "Oui, allô", "Oui, bonjour", "Ouais, allô"), and formulaic runs ("je vous écoute", "après le bip", "à
-   l'appareil") recur in other splits' texts, as in every split.
+   c'est bien moi." -> "Allô ? Oui, c'est elle-même."; and "Ouais, allô ?" -> "Ouais ? Allez-y, je vous entends.",
+   caught by the build's own check_split: a short opener is also said twice, "Ouais, allô ? Ouais, allô ?", equal to
+   another split's text, a form the first check had not rendered; it renders them now); a long opener whose first
+   clauses "Allô ? Oui, bonjour" sit inside other openers (now "Allô ? Oui, c'est {name}, bonjour, ..."); a short
+   voicemail containing another split's whole text "laissez un message" ("{name}, absent, laissez un message." ->
+   "{name} n'est pas là, parlez après le signal."); a queue greeting whose first sentence "Merci de rester en ligne." is
+   inside another split's text (now "Votre appel sera traité dans l'ordre d'arrivée, ..., nous vous remercions de rester
+   en ligne."); two announcements whose first sentence can be cut to another split's text's start ("Votre correspondant
+   n'est pas joignable, ..." -> "Votre correspondant a éteint son téléphone ou se trouve hors d'atteinte. ..."; "Le
+   numéro que vous avez composé est incomplet. ..." -> "Il manque des chiffres au numéro que vous avez composé. ...").
+   Nothing else changed. What the check leaves: the only equal texts are 1-2 word forms a clip can be cut to ("Allô",
+   "Oui", "Bonjour", "Ouais", "Allô, oui", "Oui, allô", "Oui, bonjour"; said twice, "Oui, allô" and "Oui, bonjour" equal
+   other splits' texts, but only an opener over 3 s is cut, and no short opener is that long), and formulaic runs ("je
+   vous écoute", "après le bip", "à l'appareil") recur in other splits' texts, as in every split.
 3. Labels and mix like test6: HUMAN short and long openers, MACHINE voicemail / IVR / switchboard / queue / short
    voicemail, OPERATOR announcements (SIT before every other one), NO_ANSWER; the conditions synthetic (16 kHz
    wideband), telephone and noise (no `recorded`: there is no real voice). Seed 53 (no other split's).
