@@ -87,7 +87,10 @@ def fused_score(
     elif f.total_speech * 1000.0 > s.human_max_greeting_ms:
         score += _POINTS_LONG_TOTAL
         reasons.append(f"speech {f.total_speech * 1000:.0f} ms in {f.segment_count} segments")
-        if f.in_speech:
+        if f.in_speech and s.long_talk_ms is not None and f.total_speech * 1000.0 >= s.long_talk_ms:
+            score += _POINTS_LONG_GREETING - _POINTS_LONG_TOTAL  # as much as one long greeting
+            reasons.append(f"still talking after {s.long_talk_ms} ms of speech")
+        elif f.in_speech:
             score += _POINTS_STILL_TALKING
             reasons.append("still talking at the deadline")
     if short_greeting_over(s, f):

@@ -148,6 +148,14 @@ class AmdSettings(_Section):
         "3.0-3.5 s rest on their words, and on voices Whisper base garbles 2 more people were called machines "
         "(test 5/60 vs 4, test2 7/40 vs 6; benchmarks/results/amd_eval_longgreeting3000.json).",
     )
+    long_talk_ms: int | None = Field(
+        None,
+        gt=0,
+        description="Speech in several segments (pauses of utterance_gap_ms or more) totalling this much, still going "
+        "on at the deadline, weighs as much as a long greeting (a recorded greeting that pauses between its "
+        "sentences). None = off: it adds half a point. 3000 on the 926 development clips: 4 more right, 1 more person "
+        "called a machine (benchmarks/results/amd_dev_keywords_long_talk.json), ms.",
+    )
     utterance_gap_ms: int = Field(
         500,
         ge=0,

@@ -560,3 +560,16 @@ def test_a_long_voicemail_phrase_with_one_garbled_word_still_counts(keywords: Ke
     assert v.result is AmdResult.MACHINE
     assert "voicemail/near strong:" in " ".join(v.reasons)
     assert v.decided_at < 4.5  # decided from the words, not at the end of the hold
+
+
+def test_long_talk_in_several_segments_weighs_as_a_greeting_only_when_asked() -> None:
+    # 3.4 s of speech in two segments (a 0.6 s pause between sentences), still going at the deadline
+    speech = [(0.4, 2.0), (2.6, 6.0)]
+    by_default = Call(AmdClassifier(rules(fast_speech_points=0.0), None), speech).run()
+    assert by_default.result is AmdResult.HUMAN  # biased toward humans
+    assert AmdSettings().long_talk_ms is None
+    v = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=3000), None), speech).run()
+    assert v.result is AmdResult.MACHINE
+    assert "still talking after 3000 ms of speech" in v.reasons
+    shorter = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=5000), None), speech).run()
+    assert shorter.result is AmdResult.HUMAN

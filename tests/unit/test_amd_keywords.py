@@ -349,3 +349,21 @@ def test_an_exact_match_wins_over_a_near_one_of_the_same_length(near_keywords: K
     assert [(m.phrase.text, m.near) for m in matches] == [("le numéro que vous avez demandé", False)]
     matches = near_keywords.match("oui je vous écoute", near_min_words=3)
     assert [(m.phrase.text, m.near) for m in matches] == [("oui", False), ("je vous écoute", False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Bienvenue sur le standard automatique de la mairie, pour l'état civil tapez un", "voicemail"),
+        ("Votre temps d'attente est estimé à deux minutes", "voicemail"),
+        ("En raison d'un grand nombre d'appels, merci de patienter", "voicemail"),
+        ("Toutes nos lignes sont occupées, restez en ligne", "voicemail"),  # a company's queue, not the network
+        ("Le mobile de votre correspondant est éteint ou hors zone de couverture", "operator"),
+        ("Cette ligne a été résiliée", "operator"),
+        ("Nous ne parvenons pas à établir la communication", "operator"),
+    ],
+)
+def test_switchboards_queues_and_network_faults(keywords: KeywordSet, text: str, family: str) -> None:
+    s = keywords.score(text, 3.0, 1.0)
+    points = {"voicemail": s.voicemail, "operator": s.operator, "human": s.human}
+    assert points[family] >= 3.0 and max(v for k, v in points.items() if k != family) < points[family], (text, s)
