@@ -6,7 +6,7 @@ is their meaning keep it ("là" is not the article "la", "où" is not "ou"). Inf
 -s/-x and feminine -e of participles and adjectives ("complétée", "complétés" match "complété"; "absente" matches
 "absent"). Whisper's abbreviation "n°" (also "nº") reads as "numéro". A phrase matches only on whole words ("oui"
 never matches inside "ouistiti"). When matches overlap, the longest wins ("laissez-moi un message" counts once, not
-also as "un message").
+also as "un message"); at equal length a strong phrase wins over a weak one, whichever starts first.
 
 Near matches (on when a caller asks for them with near_min_words): a strong phrase of at least that many words also
 matches a run of transcript words one word edit away from it (one word changed, missing or added, the first word
@@ -146,9 +146,9 @@ class KeywordSet:
         return sum(1 for p in self.phrases if p.family is family and (weight is None or p.weight is weight))
 
     def match(self, text: str, *, near_min_words: int = 0) -> tuple[PhraseMatch, ...]:
-        """Matched phrases in `text`, in order of position; overlaps resolved longest-first (exact before near at
-        equal length). near_min_words > 0: strong phrases of at least that many words also match one word edit
-        away (see the module docstring)."""
+        """Matched phrases in `text`, in order of position; overlaps resolved longest-first (at equal length: exact
+        before near, strong before weak, then the earlier one). near_min_words > 0: strong phrases of at least that
+        many words also match one word edit away (see the module docstring)."""
         words = match_keys(text)
         found: list[PhraseMatch] = []
         for i, word in enumerate(words):
@@ -160,7 +160,7 @@ class KeywordSet:
                     end = _near_end(words, i, phrase.words)
                     if end is not None:
                         found.append(PhraseMatch(phrase, i, end, near=True))
-        found.sort(key=lambda m: (-(m.end_word - m.start_word), m.near, m.start_word))
+        found.sort(key=lambda m: (-(m.end_word - m.start_word), m.near, m.weight is Weight.WEAK, m.start_word))
         taken: list[PhraseMatch] = []
         for m in found:
             if not any(m.start_word < t.end_word and t.start_word < m.end_word for t in taken):

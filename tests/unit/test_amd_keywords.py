@@ -367,3 +367,14 @@ def test_switchboards_queues_and_network_faults(keywords: KeywordSet, text: str,
     s = keywords.score(text, 3.0, 1.0)
     points = {"voicemail": s.voicemail, "operator": s.operator, "human": s.human}
     assert points[family] >= 3.0 and max(v for k, v in points.items() if k != family) < points[family], (text, s)
+
+
+def test_at_equal_length_a_strong_phrase_wins_over_an_overlapping_weak_one() -> None:
+    kw = parse_keywords(
+        "voicemail:\n  strong: [attente est estimée]\n  weak: [temps d'attente]\n"
+        "human:\n  strong: [allô]\noperator:\n  strong: [numéro erroné]\n",
+        Path("tie.yaml"),
+    )
+    matches = kw.match("Votre temps d'attente est estimé à deux minutes")
+    assert [(m.phrase.text, m.weight.value) for m in matches] == [("attente est estimée", "strong")]
+    assert kw.score("Votre temps d'attente est estimé", 3.0, 1.0).voicemail == 3.0
