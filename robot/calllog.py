@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from robot.clock import Clock
 from robot.errors import ConfigError
-from robot.private_files import open_private, private_dir
+from robot.private_files import open_private, private_dir, write_all
 
 EVENT_TYPES = frozenset(
     {
@@ -165,18 +165,13 @@ class CallLogWriter:
 
     def _write_line(self, data: bytes) -> None:
         if len(data) <= PIPE_BUF:
-            self._write_all(data)
+            write_all(self._fd, data)
             return
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            self._write_all(data)
+            write_all(self._fd, data)
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def _write_all(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
 
 
 def read_events(path: Path, on_error: Callable[[str], None]) -> Iterator[CallLogEvent]:

@@ -45,3 +45,10 @@ def open_private(path: Path, mode: str = "w") -> int:
         os.close(fd)
         raise
     return fd
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd` (os.write may write part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

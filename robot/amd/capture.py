@@ -33,7 +33,7 @@ import numpy.typing as npt
 from robot.errors import ConfigError
 from robot.events import AmdVerdict
 from robot.media.audio import TARGET_RATE
-from robot.private_files import open_private, private_dir
+from robot.private_files import open_private, private_dir, write_all
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def write_wav(path: Path, audio: npt.NDArray[np.int16]) -> None:
         out.writeframes(np.ascontiguousarray(audio, dtype="<i2").tobytes())
     fd = open_private(path, "w")
     try:
-        _write_all(fd, buffer.getvalue())
+        write_all(fd, buffer.getvalue())
     finally:
         os.close(fd)
 
@@ -174,15 +174,9 @@ def append_row(path: Path, row: list[str]) -> None:
         if os.fstat(fd).st_size == 0:
             writer.writerow(COLUMNS)
         writer.writerow(row)
-        _write_all(fd, text.getvalue().encode("utf-8"))
+        write_all(fd, text.getvalue().encode("utf-8"))
     finally:
         os.close(fd)  # releases the lock
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _safe(uuid: str) -> str:
