@@ -26,7 +26,10 @@ A third split, `test2` (fresh held-out templates and voices, written later), is 
 benchmarks/amd_eval_test2.py with this machinery (`build_split`); this script keeps its rows when it rebuilds tune and
 test. So does `test3` (benchmarks/amd_eval_test3.py), with a second real recorded voice (`Prompts`: Armelle's GSM
 prompts of asterisk-prompt-fr-armelle), and `test4` (benchmarks/amd_eval_test4.py), with both real speakers, and
-`test6` (benchmarks/amd_eval_test6.py), spoken by SVOX Pico (Voice kind `pico`; needs libttspico-utils, non-free)."""
+`test6` (benchmarks/amd_eval_test6.py), spoken by SVOX Pico (Voice kind `pico`; needs libttspico-utils, non-free).
+`test8` (benchmarks/amd_eval_test8.py) adds sox forms of MBROLA voices (a synthetic voice's cents/tempo, applied by
+sox after espeak-ng) and templates whose sentences are spoken apart (Template.pause_s); no earlier split uses either,
+so their clips are unchanged."""
 
 from __future__ import annotations
 
@@ -88,8 +91,8 @@ class Voice:
     name: str  # the manifest's `voice`
     kind: str  # espeak (formant), espeak-klatt, mbrola (diphone), pico (SVOX Pico fr-FR, test6), recorded
     espeak: str = ""  # espeak-ng -v argument (espeak and mbrola voices)
-    cents: int = 0  # sox pitch shift (recorded and pico voices)
-    tempo: float = 1.0  # sox tempo factor (recorded and pico voices): faster or slower speech, same pitch
+    cents: int = 0  # sox pitch shift (recorded, pico and, from test8, mbrola voices)
+    tempo: float = 1.0  # sox tempo factor (same voices): faster or slower speech, same pitch
     prompts: Prompts = JUNE_PROMPTS  # recorded voice: whose prompts
 
     def sox_effects(self) -> list[str]:
@@ -97,7 +100,7 @@ class Voice:
         return effects + (["tempo", "-s", f"{self.tempo:g}"] if self.tempo != 1.0 else [])
 
     def shift(self) -> str:
-        """How a recorded or pico voice was changed, for the manifest's `source` ('' when it was not)."""
+        """How a voice was changed by sox, for the manifest's `source` ('' when it was not)."""
         parts = ([f"pitch {self.cents:+d} cents"] if self.cents else []) + (
             [f"tempo x{self.tempo:g}"] if self.tempo != 1.0 else []
         )
@@ -156,6 +159,7 @@ class Template:
     label: str
     family: str  # human-short, human-long, voicemail, voicemail-short, operator
     text: str
+    pause_s: tuple[float, float] | None = None  # sentences spoken apart, a pause drawn in this range between them
 
 
 def _templates(label: str, family: str, prefix: str, texts: Sequence[str]) -> tuple[Template, ...]:
@@ -574,22 +578,33 @@ class Speaker:
         self.texts = parse_texts(ASTERISK_TEXTS)
 
     def synth(self, text: str, voice: Voice, speed: int, pitch: int) -> Audio:
-        """espeak-ng (speed, pitch) or, for kind `pico`, pico2wave fr-FR changed by the voice's sox effects (speed and
-        pitch unused: pico2wave has no such options)."""
+        """espeak-ng (speed, pitch) or, for kind `pico`, pico2wave fr-FR (speed and pitch unused: pico2wave has no
+        such options), then changed by the voice's sox effects if it has any."""
         raw = self.tmp / "synth.wav"
         if voice.kind == "pico":
             subprocess.run(["pico2wave", "-l", "fr-FR", "-w", str(raw), text], check=True, stderr=subprocess.DEVNULL)
-            if voice.sox_effects():
-                changed = self.tmp / "synth-sox.wav"
-                subprocess.run(["sox", "-R", "-D", str(raw), str(changed), *voice.sox_effects()], check=True)
-                raw = changed
         else:
             cmd = ["espeak-ng", "-v", voice.espeak, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text]
             subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
+        if voice.sox_effects():
+            changed = self.tmp / "synth-sox.wav"
+            guard = [] if voice.kind == "pico" else ["-G"]  # espeak-ng's loud output would clip when pitched
+            subprocess.run(["sox", "-R", "-D", *guard, str(raw), str(changed), *voice.sox_effects()], check=True)
+            raw = changed
         audio, rate = read_wav(raw)
         audio = to_work_rate(audio, rate)
         peak = float(np.max(np.abs(audio))) or 1.0
         return trim(audio * (0.6 / peak))
+
+    def synth_apart(self, text: str, voice: Voice, speed: int, pitch: int, pause_s: float) -> Audio:
+        """Each sentence of `text` synthesised on its own, with `pause_s` of silence between them."""
+        sentences = re.findall(r"[^.!?]+[.!?]*", text)
+        parts: list[Audio] = []
+        for sentence in (s.strip() for s in sentences):
+            if sentence:
+                parts += [silence(pause_s)] if parts else []
+                parts.append(self.synth(sentence, voice, speed, pitch))
+        return np.concatenate(parts) if parts else self.synth(text, voice, speed, pitch)
 
     def prompt(self, part: Part, voice: Voice) -> Audio:
         src = voice.prompts.directory / f"{part.sound}.{voice.prompts.ext}"
@@ -752,10 +767,17 @@ class Builder:
         text = text[:1].upper() + text[1:]
         speed = self.rng.choice((135, 150, 165, 180))
         pitch = self.rng.randint(35, 65)
-        said, audio = fit_text(text, lambda t: self.speaker.synth(t, voice, speed, pitch), max_s)
-        desc = f"espeak-ng -v {voice.espeak} -s {speed} -p {pitch}"
+        gap = 0.0
+        if template.pause_s is None:
+            said, audio = fit_text(text, lambda t: self.speaker.synth(t, voice, speed, pitch), max_s)
+        else:
+            gap = self.rng.uniform(*template.pause_s)
+            said, audio = fit_text(text, lambda t: self.speaker.synth_apart(t, voice, speed, pitch, gap), max_s)
+        desc = f"espeak-ng -v {voice.espeak} -s {speed} -p {pitch}{voice.shift()}"
         if voice.kind == "pico":
             desc = f"SVOX Pico pico2wave -l fr-FR{voice.shift()}"
+        if template.pause_s is not None:
+            desc += f", sentences spoken apart ({gap:.1f} s pauses)"
         if said != text:
             desc += " (trailing clauses dropped to fit the clip)"
         return said, audio, desc

@@ -174,7 +174,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7"), row
+        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8"), row
         assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
@@ -323,3 +323,31 @@ def test_eval_set_test7_is_held_out_and_spoken_by_pico_in_other_forms() -> None:
         assert sum(r["label"] == label for r in test7) >= least, label
     operators = [r["source"] for r in test7 if r["label"] == "OPERATOR"]
     assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
+
+
+def test_eval_set_test8_is_held_out_with_pico_and_mbrola_in_new_forms() -> None:
+    """test8: no text, template or voice of another split; Pico and MBROLA voices in sox forms no split uses, and
+    voicemails whose sentences are spoken at least 0.6 s apart."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test8 = [r for r in rows if r["split"] == "test8"]
+    older = [r for r in rows if r["split"] != "test8"]
+    _assert_no_text_or_template_of(test8, older)
+    voices = {r["voice"] for r in test8}
+    assert voices & {r["voice"] for r in older} == {"none"}
+    pico = {"pico+100c", "pico-200c", "pico-tempo1.05", "pico-100c-tempo0.92"}
+    assert voices == pico | {"mbrola-fr2+150c", "mbrola-fr4-200c", "mbrola-fr6-tempo0.9", "none"}
+    for r in test8:
+        if r["voice"] in pico:
+            assert "SVOX Pico pico2wave -l fr-FR, " in r["source"], r
+        elif r["voice"].startswith("mbrola"):
+            assert "espeak-ng -v mb-fr" in r["source"] and " (sox)" in r["source"], r
+        else:
+            assert r["label"] == "NO_ANSWER" and not r["text"], r
+    assert {r["condition"] for r in test8} == CONDITIONS - {"recorded"}
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test8) >= least, label
+    operators = [r["source"] for r in test8 if r["label"] == "OPERATOR"]
+    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
+    pauses = [re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in test8]
+    apart = [float(m.group(1)) for m in pauses if m]
+    assert len(apart) >= 10 and min(apart) >= 0.6
