@@ -68,9 +68,11 @@ def main() -> int:
     parser.add_argument("--split", default="tune")
     parser.add_argument("--grid", type=Path, default=None, help="JSON list of {name: {amd overrides}} objects.")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/robot-amd-asr-cache.json"))
+    parser.add_argument("--keywords", type=Path, default=REPO / "amd_keywords.yaml", help="Phrase families (YAML).")
     parser.add_argument("--details", default=None, help="Print the misclassified clips of this configuration.")
     parser.add_argument("--slow-s", type=float, default=None, help="With --details: also clips decided after this.")
     parser.add_argument("--out", type=Path, default=None, help="Write every configuration's summary here (JSON).")
+    parser.add_argument("--items-out", type=Path, default=None, help="With --details: every clip of it here (JSON).")
     args = parser.parse_args()
     splits = [s.strip() for s in args.split.split(",") if s.strip()]
     if HELD_OUT.intersection(splits):  # held out: report it with `robot amd-eval`, never tune on it
@@ -81,7 +83,7 @@ def main() -> int:
     settings = Settings()
     engine = AsrEngine.load_sync(settings.asr.model_copy(update={"model": args.model, "local_files_only": True}))
     asr = CachedAsr(engine, args.cache)
-    keywords = load_keywords(REPO / "amd_keywords.yaml")
+    keywords = load_keywords(args.keywords)
     vad = SileroModel()
     rows = {split: read_manifest(args.manifest, split=split) for split in splits}
     results: dict[str, Any] = {}
@@ -100,6 +102,8 @@ def main() -> int:
                 results[name]["by_split"] = {split: _brief(r.summary()) for split, r in reports.items()}
             print(f"{name:28s} {_line(s)}", flush=True)
             if name == args.details:
+                if args.items_out is not None:
+                    args.items_out.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 for item in items:
                     slow = args.slow_s is not None and item["decided_at_s"] > args.slow_s
                     if item["label"] != item["result"] or slow:

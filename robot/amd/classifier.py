@@ -26,7 +26,7 @@ from robot.amd.beepwait import BeepWaitResult  # re-exported: robot.calls.app/co
 from robot.amd.features import SpeechTimeline, TimingFeatures
 from robot.amd.fusion import confidence, fuse, fused_score
 from robot.amd.keywords import KeywordScores, KeywordSet
-from robot.amd.timing import base_deadline, decision_point, early_asr_point, reaches
+from robot.amd.timing import base_deadline, deadline, decision_point, early_asr_point, reaches
 from robot.events import AmdResult, AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript
 from robot.settings import AmdSettings
 
@@ -126,6 +126,11 @@ class AmdClassifier:
         at_decision_point = f.now >= base_deadline(self._s, f) or decision_point(self._s, f)
         if not self._asked_at:
             return at_decision_point or early_asr_point(self._s, f)
+        if len(self._asked_at) == self._s.max_asr_requests - 1 and len(self._asked_at) > 1:
+            # the last one: asked last_asr_lead_ms before the decision point it is for (a long greeting's, the
+            # extended deadline), so its words are in when that point comes
+            lead = self._s.last_asr_lead_ms / 1000.0
+            at_decision_point = decision_point(self._s, f) or f.now + lead >= deadline(self._s, f)
         return at_decision_point and self._stale_transcript(f)
 
     def _stale_transcript(self, f: TimingFeatures) -> bool:

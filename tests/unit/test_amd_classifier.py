@@ -487,6 +487,41 @@ def test_second_transcript_when_speech_came_after_an_early_one(keywords: Keyword
     assert not clf.needs_transcript(2.4)  # max_asr_requests reached / decided
 
 
+def _long_opener(clf: AmdClassifier, asked: list[float]) -> AmdVerdict | None:
+    """A person's 3.8 s opener whose "à l'appareil" is said at 3.5 s: the third transcript, asked last_asr_lead_ms
+    before the long-greeting point (0.5 + 3.5 s), brings it (transcripts arrive at once here)."""
+    clf.on_speech(SpeechStarted(0.5))
+    words = {
+        2.0: "Bonjour, Garage",
+        2.3: "Bonjour, Garage Fontaine",
+        3.5: "Bonjour, Garage Fontaine, Olivier à l'appareil",
+    }
+    t = 0.52
+    while t < 6.0:
+        if clf.needs_transcript(t):
+            asked.append(t)
+            clf.on_asked(t)
+            clf.on_transcript(Transcript(words[max(k for k in words if k <= t + 1e-6)]))
+        verdict = clf.poll(t)
+        if verdict is not None:
+            return verdict
+        t = round(t + 0.02, 2)
+    return None
+
+
+@pytest.mark.parametrize(("lead_ms", "third_at"), [(0, 4.0), (400, 3.6)])
+def test_a_third_transcript_at_the_long_greeting_point_hears_a_long_opener_out(
+    keywords: KeywordSet, lead_ms: int, third_at: float
+) -> None:
+    asked: list[float] = []
+    v = _long_opener(AmdClassifier(rules(max_asr_requests=3, last_asr_lead_ms=lead_ms), keywords), asked)
+    assert v is not None and v.result is AmdResult.HUMAN
+    assert "à l'appareil" in v.transcript
+    assert asked == [2.0, 2.3, third_at]  # 1.5 s of speech, the window's end, lead_ms before 0.5 + 3.5 s
+    two = _long_opener(AmdClassifier(rules(max_asr_requests=2), keywords), [])
+    assert two is not None and two.result is AmdResult.MACHINE  # decided on the words of 2.3 s
+
+
 MELODY = ToneDetected("melody", 0.1, 1.2, 660.0)  # hold music or a chime, 0.1-1.3 s
 
 

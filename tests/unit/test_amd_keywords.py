@@ -378,3 +378,22 @@ def test_at_equal_length_a_strong_phrase_wins_over_an_overlapping_weak_one() -> 
     matches = kw.match("Votre temps d'attente est estimé à deux minutes")
     assert [(m.phrase.text, m.weight.value) for m in matches] == [("attente est estimée", "strong")]
     assert kw.score("Votre temps d'attente est estimé", 3.0, 1.0).voicemail == 3.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, Boulangerie Dupuis, Chantal à votre service, je vous écoute.",
+        "Cabinet Leroy bonjour, en quoi puis-je vous être utile ?",
+        "Transports Morel, que puis-je faire pour vous ?",
+        "Allô ? Ah vous tombez mal, je suis au volant.",
+    ],
+)
+def test_staff_and_busy_peoples_openers_are_human(keywords: KeywordSet, text: str) -> None:
+    scores = keywords.score(text, 3.0, 1.0)
+    assert scores.human >= 3.0 and scores.voicemail == 0 and scores.machine_minus_human < 0
+
+
+def test_a_machine_that_says_it_is_at_your_service_still_leaves_a_message(keywords: KeywordSet) -> None:
+    scores = keywords.score("Notre équipe reste à votre service, merci de laisser un message après le bip.", 3.0, 1.0)
+    assert scores.machine_minus_human > 0
