@@ -38,7 +38,7 @@ class AmdSettings(_Section):
         description="Transcripts asked per call at most: an early one (the first greeting ended, or "
         "early_asr_speech_ms of speech), then one at each decision point reached while speech came after the last "
         "one (the window's end; the last one at the decision point: see last_asr_lead_ms). 2 -> 3 (with "
-        "last_asr_lead_ms 0): on all 1041 development clips with Whisper base 83.0 % right instead of 80.5 %, 29 "
+        "last_asr_lead_ms 0): on all 1041 development clips with Whisper base 82.9 % right instead of 80.5 %, 29 "
         "people called machines instead of 42 (their long openers' 'à l'appareil' came after the second request), "
         "decision p50 / p95 4.00 / 5.94 s instead of 3.80 / 5.58 (benchmarks/results/amd_dev_asr_requests.json), "
         "requests.",
@@ -48,7 +48,7 @@ class AmdSettings(_Section):
         ge=0,
         description="The last transcript a call may ask (the max_asr_requests-th, from the third) is asked this long "
         "before the decision point it is for (a long greeting's, the extended deadline); 0 = at that point, and the "
-        "decision waits for it. Development clips (Whisper base, file mode): 0 -> 83.0 % right, 29 people called "
+        "decision waits for it. Development clips (Whisper base, file mode): 0 -> 82.9 % right, 29 people called "
         "machines, p50 / p95 4.00 / 5.94 s; 400 -> 82.0 %, 36, 3.84 / 5.66 s; 800 -> 82.0 %, 35, 3.80 / 5.56 s "
         "(benchmarks/results/amd_dev_asr_requests.json), ms.",
     )
