@@ -325,7 +325,7 @@ def test_eval_set_test7_is_held_out_and_spoken_by_pico_in_other_forms() -> None:
     assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
 
 
-def test_eval_set_test8_is_held_out_with_pico_and_mbrola_in_new_forms() -> None:
+def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
     """test8: no text, template or voice of another split; Pico and MBROLA voices in sox forms no split uses, and
     voicemails whose sentences are spoken at least 0.6 s apart."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
