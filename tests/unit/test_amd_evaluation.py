@@ -158,6 +158,7 @@ def test_render_lists_the_groups() -> None:
 # ------------------------------------------------------------------------- the committed set (audio/amd-eval)
 
 CONDITIONS = {"synthetic", "recorded", "telephone", "noise"}
+SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -174,7 +175,7 @@ def test_eval_set_columns_and_sizes() -> None:
     assert list(rows[0]) == ["file", "label", "split", "text", "source", "voice", "condition"]
     assert len(rows) >= 250
     for row in rows:
-        assert row["split"] in ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8"), row
+        assert row["split"] in SPLITS, row
         assert row["condition"] in CONDITIONS and row["voice"], row
         assert row["label"] in ("HUMAN", "MACHINE", "NO_ANSWER", "OPERATOR", "EXCLUDE"), row
         if row["file"].startswith(".."):
@@ -349,5 +350,37 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
     operators = [r["source"] for r in test8 if r["label"] == "OPERATOR"]
     assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
     pauses = [re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in test8]
+    apart = [float(m.group(1)) for m in pauses if m]
+    assert len(apart) >= 10 and min(apart) >= 0.6
+
+
+def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
+    """test9 (held out): no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in
+    sox forms no split uses, and voicemails whose sentences are spoken at least 0.6 s apart."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test9 = [r for r in rows if r["split"] == "test9"]
+    older = [r for r in rows if r["split"] != "test9"]
+    _assert_no_text_or_template_of(test9, older)
+    voices = {r["voice"] for r in test9}
+    assert voices & {r["voice"] for r in older} == {"none"}
+    pico = {"pico+300c", "pico-50c-tempo1.12", "pico-tempo0.88"}
+    mbrola = {"mbrola-fr1-tempo1.12", "mbrola-fr7+200c", "mbrola-ca2-150c-tempo0.93"}
+    espeak = {"espeak-fr+steph2-100c", "espeak-fr+gustave+150c", "espeak-fr+linda-tempo0.9"}
+    assert voices == pico | mbrola | espeak | {"none"}
+    for r in test9:
+        if r["voice"] in pico:
+            assert "SVOX Pico pico2wave -l fr-FR, " in r["source"], r
+        elif r["voice"] in mbrola:
+            assert "espeak-ng -v mb-" in r["source"] and " (sox)" in r["source"], r
+        elif r["voice"] in espeak:
+            assert "espeak-ng -v fr+" in r["source"] and " (sox)" in r["source"], r
+        else:
+            assert r["label"] == "NO_ANSWER" and not r["text"], r
+    assert {r["condition"] for r in test9} == CONDITIONS - {"recorded"}
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test9) >= least, label
+    operators = [r["source"] for r in test9 if r["label"] == "OPERATOR"]
+    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
+    pauses = [re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in test9]
     apart = [float(m.group(1)) for m in pauses if m]
     assert len(apart) >= 10 and min(apart) >= 0.6
