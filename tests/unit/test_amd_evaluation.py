@@ -355,7 +355,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
-    """test9 (held out): no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in
+    """test9: no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in
     sox forms no split uses, and voicemails whose sentences are spoken at least 0.6 s apart."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
     test9 = [r for r in rows if r["split"] == "test9"]
