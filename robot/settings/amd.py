@@ -246,7 +246,14 @@ class AmdSettings(_Section):
         "greeting's segment closing plus the ASR: 0.7 s or more after the onset, so 500 gave words no more chance "
         "than 300; tune split: 500 -> 300 decides the machines after music 0.2 s sooner, same verdicts), ms.",
     )
-    beep_min_ms: int = Field(80, gt=0, description="Shortest tone taken as a voicemail beep, ms.")
+    beep_min_ms: int = Field(
+        100,
+        gt=0,
+        description="Shortest tone taken as a voicemail beep, ms. Voicemail beeps last 150-1000 ms; at 80, vowels of "
+        "synthetic voices near 450-510 Hz measured as 80-96 ms 'beeps' (2 people called machines in 1293 development "
+        "clips; at 100: 3 clips more right, 2 people fewer called machines, no beep missed; at 120 a 150 ms beep "
+        "measured shorter is missed: benchmarks/results/amd_dev_beep_min.json), ms.",
+    )
     beep_max_ms: int = Field(
         1200, gt=0, description="Longest tone taken as a beep (French ringback is 1500 ms and is ignored), ms."
     )
