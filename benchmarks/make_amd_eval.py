@@ -1041,7 +1041,7 @@ def source_kind(row: dict[str, str]) -> str:
 
 def stats_markdown(rows: Sequence[dict[str, str]]) -> str:
     """Count tables for the README (rows: label / condition / voice / source kind; columns: each split, all)."""
-    splits = sorted({r["split"] for r in rows}, key=lambda s: (s != TUNE, s))
+    splits = sorted({r["split"] for r in rows}, key=lambda s: (s != TUNE, len(s), s))  # test10 after test9
     out: list[str] = []
     for title, key in (
         ("label", lambda r: r["label"]),

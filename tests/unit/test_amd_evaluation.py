@@ -158,7 +158,7 @@ def test_render_lists_the_groups() -> None:
 # ------------------------------------------------------------------------- the committed set (audio/amd-eval)
 
 CONDITIONS = {"synthetic", "recorded", "telephone", "noise"}
-SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9")
+SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -384,3 +384,41 @@ def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
     pauses = [re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in test9]
     apart = [float(m.group(1)) for m in pauses if m]
     assert len(apart) >= 10 and min(apart) >= 0.6
+
+
+def test_eval_set_test10_has_pico_mbrola_and_espeak_in_other_new_forms() -> None:
+    """test10: no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in sox forms
+    no split uses; voicemails whose sentences are spoken at least 0.6 s apart and people speaking in bursts."""
+    rows = [r for r in _rows() if not r["file"].startswith("..")]
+    test10 = [r for r in rows if r["split"] == "test10"]
+    older = [r for r in rows if r["split"] != "test10"]
+    assert all("_test10_" in r["file"] for r in test10) and not any("_test10_" in r["file"] for r in older)
+    _assert_no_text_or_template_of(test10, older)
+    voices = {r["voice"] for r in test10}
+    assert voices & {r["voice"] for r in older} == {"none"}
+    pico = {"pico+50c-tempo1.08", "pico-300c-tempo1.03", "pico+200c-tempo0.94"}
+    mbrola = {"mbrola-fr2-100c-tempo1.06", "mbrola-fr4+100c-tempo0.95", "mbrola-fr6+250c"}
+    espeak = {"espeak-fr+steph3+100c", "espeak-fr+iven3-tempo1.08", "espeak-fr+belinda-50c-tempo0.95"}
+    assert voices == pico | mbrola | espeak | {"none"}
+    for r in test10:
+        if r["voice"] in pico:
+            assert "SVOX Pico pico2wave -l fr-FR, " in r["source"], r
+        elif r["voice"] in mbrola:
+            assert "espeak-ng -v mb-" in r["source"] and " (sox)" in r["source"], r
+        elif r["voice"] in espeak:
+            assert "espeak-ng -v fr+" in r["source"] and " (sox)" in r["source"], r
+        else:
+            assert r["label"] == "NO_ANSWER" and not r["text"], r
+    assert {r["condition"] for r in test10} == CONDITIONS - {"recorded"}
+    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
+        assert sum(r["label"] == label for r in test10) >= least, label
+    operators = [r["source"] for r in test10 if r["label"] == "OPERATOR"]
+    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
+    pattern = r"sentences spoken apart \(([0-9.]+) s pauses\)"
+    apart: dict[str, list[float]] = {"HUMAN": [], "MACHINE": []}
+    for r in test10:
+        m = re.search(pattern, r["source"])
+        if m:
+            apart[r["label"]].append(float(m.group(1)))
+    assert len(apart["MACHINE"]) >= 10 and min(apart["MACHINE"]) >= 0.6
+    assert len(apart["HUMAN"]) >= 3 and min(apart["HUMAN"]) >= 0.5
