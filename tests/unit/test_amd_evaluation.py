@@ -354,20 +354,19 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
     assert len(apart) >= 10 and min(apart) >= 0.6
 
 
-def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
-    """test9: no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in
-    sox forms no split uses, and voicemails whose sentences are spoken at least 0.6 s apart."""
+def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
+    """The rows of split `name` (test9, test10), checked: no text, template or voice of another split; Pico, MBROLA
+    and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
+    announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
-    test9 = [r for r in rows if r["split"] == "test9"]
-    older = [r for r in rows if r["split"] != "test9"]
-    _assert_no_text_or_template_of(test9, older)
-    voices = {r["voice"] for r in test9}
+    split = [r for r in rows if r["split"] == name]
+    older = [r for r in rows if r["split"] != name]
+    assert all(f"_{name}_" in r["file"] for r in split) and not any(f"_{name}_" in r["file"] for r in older)
+    _assert_no_text_or_template_of(split, older)
+    voices = {r["voice"] for r in split}
     assert voices & {r["voice"] for r in older} == {"none"}
-    pico = {"pico+300c", "pico-50c-tempo1.12", "pico-tempo0.88"}
-    mbrola = {"mbrola-fr1-tempo1.12", "mbrola-fr7+200c", "mbrola-ca2-150c-tempo0.93"}
-    espeak = {"espeak-fr+steph2-100c", "espeak-fr+gustave+150c", "espeak-fr+linda-tempo0.9"}
     assert voices == pico | mbrola | espeak | {"none"}
-    for r in test9:
+    for r in split:
         if r["voice"] in pico:
             assert "SVOX Pico pico2wave -l fr-FR, " in r["source"], r
         elif r["voice"] in mbrola:
@@ -376,49 +375,44 @@ def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
             assert "espeak-ng -v fr+" in r["source"] and " (sox)" in r["source"], r
         else:
             assert r["label"] == "NO_ANSWER" and not r["text"], r
-    assert {r["condition"] for r in test9} == CONDITIONS - {"recorded"}
+    assert {r["condition"] for r in split} == CONDITIONS - {"recorded"}
     for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
-        assert sum(r["label"] == label for r in test9) >= least, label
-    operators = [r["source"] for r in test9 if r["label"] == "OPERATOR"]
+        assert sum(r["label"] == label for r in split) >= least, label
+    operators = [r["source"] for r in split if r["label"] == "OPERATOR"]
     assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
-    pauses = [re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in test9]
-    apart = [float(m.group(1)) for m in pauses if m]
+    return split
+
+
+def _pauses_apart(rows: list[dict[str, str]], label: str) -> list[float]:
+    """The pauses between sentences of the `label` clips spoken apart."""
+    found = [
+        re.search(r"sentences spoken apart \(([0-9.]+) s pauses\)", r["source"]) for r in rows if r["label"] == label
+    ]
+    return [float(m.group(1)) for m in found if m]
+
+
+def test_eval_set_test9_has_pico_mbrola_and_espeak_in_new_forms() -> None:
+    """test9: no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in
+    sox forms no split uses, and voicemails whose sentences are spoken at least 0.6 s apart."""
+    test9 = _three_kind_split(
+        "test9",
+        {"pico+300c", "pico-50c-tempo1.12", "pico-tempo0.88"},
+        {"mbrola-fr1-tempo1.12", "mbrola-fr7+200c", "mbrola-ca2-150c-tempo0.93"},
+        {"espeak-fr+steph2-100c", "espeak-fr+gustave+150c", "espeak-fr+linda-tempo0.9"},
+    )
+    apart = _pauses_apart(test9, "MACHINE")
     assert len(apart) >= 10 and min(apart) >= 0.6
 
 
 def test_eval_set_test10_has_pico_mbrola_and_espeak_in_other_new_forms() -> None:
-    """test10: no text, template or voice of another split; Pico, MBROLA and espeak-ng voices, each only in sox forms
-    no split uses; voicemails whose sentences are spoken at least 0.6 s apart and people speaking in bursts."""
-    rows = [r for r in _rows() if not r["file"].startswith("..")]
-    test10 = [r for r in rows if r["split"] == "test10"]
-    older = [r for r in rows if r["split"] != "test10"]
-    assert all("_test10_" in r["file"] for r in test10) and not any("_test10_" in r["file"] for r in older)
-    _assert_no_text_or_template_of(test10, older)
-    voices = {r["voice"] for r in test10}
-    assert voices & {r["voice"] for r in older} == {"none"}
-    pico = {"pico+50c-tempo1.08", "pico-300c-tempo1.03", "pico+200c-tempo0.94"}
-    mbrola = {"mbrola-fr2-100c-tempo1.06", "mbrola-fr4+100c-tempo0.95", "mbrola-fr6+250c"}
-    espeak = {"espeak-fr+steph3+100c", "espeak-fr+iven3-tempo1.08", "espeak-fr+belinda-50c-tempo0.95"}
-    assert voices == pico | mbrola | espeak | {"none"}
-    for r in test10:
-        if r["voice"] in pico:
-            assert "SVOX Pico pico2wave -l fr-FR, " in r["source"], r
-        elif r["voice"] in mbrola:
-            assert "espeak-ng -v mb-" in r["source"] and " (sox)" in r["source"], r
-        elif r["voice"] in espeak:
-            assert "espeak-ng -v fr+" in r["source"] and " (sox)" in r["source"], r
-        else:
-            assert r["label"] == "NO_ANSWER" and not r["text"], r
-    assert {r["condition"] for r in test10} == CONDITIONS - {"recorded"}
-    for label, least in (("HUMAN", 30), ("MACHINE", 30), ("OPERATOR", 25), ("NO_ANSWER", 10)):
-        assert sum(r["label"] == label for r in test10) >= least, label
-    operators = [r["source"] for r in test10 if r["label"] == "OPERATOR"]
-    assert sum("; SIT " in s for s in operators) >= 10 and sum("no SIT" in s for s in operators) >= 10
-    pattern = r"sentences spoken apart \(([0-9.]+) s pauses\)"
-    apart: dict[str, list[float]] = {"HUMAN": [], "MACHINE": []}
-    for r in test10:
-        m = re.search(pattern, r["source"])
-        if m:
-            apart[r["label"]].append(float(m.group(1)))
-    assert len(apart["MACHINE"]) >= 10 and min(apart["MACHINE"]) >= 0.6
-    assert len(apart["HUMAN"]) >= 3 and min(apart["HUMAN"]) >= 0.5
+    """test10: the same checks with its own voices; voicemails whose sentences are spoken at least 0.6 s apart and
+    people speaking in bursts at least 0.5 s apart."""
+    test10 = _three_kind_split(
+        "test10",
+        {"pico+50c-tempo1.08", "pico-300c-tempo1.03", "pico+200c-tempo0.94"},
+        {"mbrola-fr2-100c-tempo1.06", "mbrola-fr4+100c-tempo0.95", "mbrola-fr6+250c"},
+        {"espeak-fr+steph3+100c", "espeak-fr+iven3-tempo1.08", "espeak-fr+belinda-50c-tempo0.95"},
+    )
+    machines, people = _pauses_apart(test10, "MACHINE"), _pauses_apart(test10, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
