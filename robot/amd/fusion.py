@@ -87,7 +87,7 @@ def fused_score(
     elif f.total_speech * 1000.0 > s.human_max_greeting_ms:
         score += _POINTS_LONG_TOTAL
         reasons.append(f"speech {f.total_speech * 1000:.0f} ms in {f.segment_count} segments")
-        if f.in_speech and s.long_talk_ms is not None and f.total_speech * 1000.0 >= s.long_talk_ms:
+        if f.in_speech and _long_talk(s, f, transcript):
             score += _POINTS_LONG_GREETING - _POINTS_LONG_TOTAL  # as much as one long greeting
             reasons.append(f"still talking after {s.long_talk_ms} ms of speech")
         elif f.in_speech:
@@ -110,6 +110,13 @@ def fused_score(
     if not reasons:
         reasons.append("no conclusive evidence (biased toward human)")
     return Fused(score, tuple(reasons))
+
+
+def _long_talk(s: AmdSettings, f: TimingFeatures, transcript: Transcript | None) -> bool:
+    """amd.long_talk_ms of speech in several segments, and amd.long_talk_min_words words heard."""
+    if s.long_talk_ms is None or f.total_speech * 1000.0 < s.long_talk_ms:
+        return False
+    return word_count(transcript) >= s.long_talk_min_words
 
 
 def word_count(t: Transcript | None) -> int:

@@ -597,14 +597,21 @@ def test_a_long_voicemail_phrase_with_one_garbled_word_still_counts(keywords: Ke
     assert v.decided_at < 4.5  # decided from the words, not at the end of the hold
 
 
-def test_long_talk_in_several_segments_weighs_as_a_greeting_only_when_asked() -> None:
+def test_long_talk_in_several_segments_with_many_words_weighs_as_a_greeting(keywords: KeywordSet) -> None:
     # 3.4 s of speech in two segments (a 0.6 s pause between sentences), still going at the deadline
     speech = [(0.4, 2.0), (2.6, 6.0)]
-    by_default = Call(AmdClassifier(rules(fast_speech_points=0.0), None), speech).run()
-    assert by_default.result is AmdResult.HUMAN  # biased toward humans
-    assert AmdSettings().long_talk_ms is None
-    v = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=3000), None), speech).run()
+    many = "Le centre de la belle région propose des visites guidées tous les matins"  # 14 words, no phrase
+    few = "Le centre de la belle région"  # 6 words
+    assert AmdSettings().long_talk_ms == 3000 and AmdSettings().long_talk_min_words == 9
+    v = Call(AmdClassifier(rules(fast_speech_points=0.0), keywords), speech, many).run()
     assert v.result is AmdResult.MACHINE
     assert "still talking after 3000 ms of speech" in v.reasons
-    shorter = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=5000), None), speech).run()
+    assert Call(AmdClassifier(rules(fast_speech_points=0.0), keywords), speech, few).run().result is AmdResult.HUMAN
+    timing_only_call = Call(AmdClassifier(rules(fast_speech_points=0.0), None), speech).run()
+    assert timing_only_call.result is AmdResult.HUMAN  # no words heard: biased toward humans
+    no_count = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_min_words=0), None), speech).run()
+    assert no_count.result is AmdResult.MACHINE
+    off = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=None), keywords), speech, many).run()
+    assert off.result is AmdResult.HUMAN
+    shorter = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=5000), keywords), speech, many).run()
     assert shorter.result is AmdResult.HUMAN
