@@ -114,8 +114,9 @@ class AmdClassifier:
 
     def needs_transcript(self, now: float) -> bool:
         """True when a transcript should be asked now: early (the first greeting ended, or speech has gone on for
-        early_asr_speech_ms) so that words are there when a decision point comes; at a decision point when none
-        was asked; again at a decision point when speech came after an early request (max_asr_requests)."""
+        early_asr_speech_ms) so that words are there when a decision point comes; at a decision point (or the
+        window's end) when none was asked; again there when speech came after the last request; the last one a
+        call may ask (max_asr_requests, from the third) last_asr_lead_ms before the decision point it is for."""
         if self._verdict is not None or not self.use_asr or self._in_flight:
             return False
         if self._beep is not None or self._sit is not None or len(self._asked_at) >= self._s.max_asr_requests:

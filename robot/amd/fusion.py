@@ -1,10 +1,13 @@
 """AMD evidence fusion (pure): timing points + transcript phrase points -> one score, and the verdict it gives.
 
-At a decision point (robot.amd.timing), operator phrases outweighing voicemail ones with no human phrase give
-OPERATOR when they reach operator_weak_score_min or when the evidence below says MACHINE (a carrier announcement
-without SIT). Otherwise the evidence is fused into one score (timing points + phrase points); score >=
-machine_score_min -> MACHINE, otherwise HUMAN (biased toward humans: hanging up on a person is the costly error),
-with a lower confidence when the score is above human_score_max. Thresholds are fields of AmdSettings (points).
+Timing points: a long greeting or continuous speech, a long total (more when still talking at the deadline, as much
+as a long greeting when that talk reaches long_talk_ms with long_talk_min_words words heard), a short greeting then
+silence (negative). At a decision point (robot.amd.timing), operator phrases outweighing voicemail ones with no
+human phrase give OPERATOR when they reach operator_weak_score_min or when the evidence below says MACHINE (a
+carrier announcement without SIT). Otherwise the evidence is fused into one score (timing points + phrase points);
+score >= machine_score_min -> MACHINE, otherwise HUMAN (biased toward humans: hanging up on a person is the costly
+error), with a lower confidence when the score is above human_score_max. Thresholds are fields of AmdSettings
+(points).
 """
 
 from __future__ import annotations
