@@ -158,7 +158,7 @@ def test_render_lists_the_groups() -> None:
 # ------------------------------------------------------------------------- the committed set (audio/amd-eval)
 
 CONDITIONS = {"synthetic", "recorded", "telephone", "noise"}
-SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10")
+SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -355,8 +355,8 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9, test10), checked: no text, template or voice of another split; Pico, MBROLA
-    and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
+    """The rows of split `name` (test9, test10, test11), checked: no text, template or voice of another split; Pico,
+    MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
     split = [r for r in rows if r["split"] == name]
@@ -414,5 +414,19 @@ def test_eval_set_test10_has_pico_mbrola_and_espeak_in_other_new_forms() -> None
         {"espeak-fr+steph3+100c", "espeak-fr+iven3-tempo1.08", "espeak-fr+belinda-50c-tempo0.95"},
     )
     machines, people = _pauses_apart(test10, "MACHINE"), _pauses_apart(test10, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test11_has_pico_mbrola_and_espeak_in_yet_other_forms() -> None:
+    """test11: the same checks with its own voices; voicemails spoken with at least 0.6 s between sentences and
+    people speaking in bursts at least 0.5 s apart."""
+    test11 = _three_kind_split(
+        "test11",
+        {"pico-400c-tempo1.04", "pico+120c-tempo1.12", "pico-80c-tempo0.9"},
+        {"mbrola-fr7-150c-tempo1.05", "mbrola-fr1+100c-tempo0.94", "mbrola-ca2+200c"},
+        {"espeak-fr+iven2-50c", "espeak-fr+anika+100c-tempo1.05", "espeak-fr+edward-tempo0.93"},
+    )
+    machines, people = _pauses_apart(test11, "MACHINE"), _pauses_apart(test11, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
