@@ -85,9 +85,7 @@ CI only read the committed files.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main
+from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main, spoken_apart
 
 TEST10 = "test10"
 SENTENCE_PAUSE_S = (0.6, 1.2)  # voicemails whose sentences are spoken apart
@@ -115,10 +113,6 @@ SLOTS = {
         "zéro six, vingt-trois, quatre-vingt-dix-sept, zéro huit, soixante",
     ),
 }
-
-
-def _apart(templates: tuple[Template, ...], pause_s: tuple[float, float]) -> tuple[Template, ...]:
-    return tuple(replace(t, pause_s=pause_s) for t in templates)
 
 
 # Written blind from the phrase families (see the module docstring).
@@ -151,7 +145,7 @@ TEMPLATES: tuple[Template, ...] = (
             "Allô ? Qui êtes-vous, s'il vous plaît ? Ce numéro ne me dit rien du tout.",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             HUMAN,
             "human-long",
@@ -182,7 +176,7 @@ TEMPLATES: tuple[Template, ...] = (
             "{company}, service vocal. En quelques mots, dites-nous la raison de votre appel.",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             MACHINE,
             "voicemail",

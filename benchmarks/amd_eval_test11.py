@@ -74,9 +74,7 @@ only read the committed files.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main
+from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main, spoken_apart
 
 TEST11 = "test11"
 SENTENCE_PAUSE_S = (0.6, 1.2)  # voicemails whose sentences are spoken apart
@@ -104,10 +102,6 @@ SLOTS = {
         "zéro sept, dix-neuf, soixante-trois, quatre-vingt-cinq, quatorze",
     ),
 }
-
-
-def _apart(templates: tuple[Template, ...], pause_s: tuple[float, float]) -> tuple[Template, ...]:
-    return tuple(replace(t, pause_s=pause_s) for t in templates)
 
 
 # Written blind from the phrase families (see the module docstring).
@@ -140,7 +134,7 @@ TEMPLATES: tuple[Template, ...] = (
             "Allô ? Je ne connais pas ce numéro, vous appelez de la part de quelle société ?",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             HUMAN,
             "human-long",
@@ -168,7 +162,7 @@ TEMPLATES: tuple[Template, ...] = (
             "Serveur vocal de {company}. Dites simplement, par exemple, facture, ou rendez-vous.",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             MACHINE,
             "voicemail",

@@ -62,9 +62,7 @@ tests and CI only read the committed files.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main
+from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main, spoken_apart
 
 TEST8 = "test8"
 SENTENCE_PAUSE_S = (0.6, 1.1)  # voicemails whose sentences are spoken apart
@@ -89,10 +87,6 @@ SLOTS = {
         "zéro six, trente-quatre, vingt-cinq, quatre-vingt-dix-sept, dix",
     ),
 }
-
-
-def _apart(templates: tuple[Template, ...]) -> tuple[Template, ...]:
-    return tuple(replace(t, pause_s=SENTENCE_PAUSE_S) for t in templates)
 
 
 # Written blind from the phrase families (see the module docstring).
@@ -148,7 +142,7 @@ TEMPLATES: tuple[Template, ...] = (
             "retirer en magasin.",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             MACHINE,
             "voicemail",
@@ -162,7 +156,8 @@ TEMPLATES: tuple[Template, ...] = (
                 "d'environ deux minutes.",
                 "Bonjour. C'est {name}. Je ne suis pas là pour l'instant. Rappelez plus tard, merci.",
             ],
-        )
+        ),
+        SENTENCE_PAUSE_S,
     )
     + _templates(
         MACHINE,

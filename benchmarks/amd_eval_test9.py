@@ -85,9 +85,7 @@ Same machinery as make_amd_eval.py; it replaces only the test9 rows of manifest.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main
+from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main, spoken_apart
 
 TEST9 = "test9"
 SENTENCE_PAUSE_S = (0.6, 1.2)  # voicemails whose sentences are spoken apart
@@ -114,10 +112,6 @@ SLOTS = {
         "zéro sept, soixante-deux, vingt-neuf, trente-trois, quatorze",
     ),
 }
-
-
-def _apart(templates: tuple[Template, ...]) -> tuple[Template, ...]:
-    return tuple(replace(t, pause_s=SENTENCE_PAUSE_S) for t in templates)
 
 
 # Written blind from the phrase families (see the module docstring).
@@ -170,7 +164,7 @@ TEMPLATES: tuple[Template, ...] = (
             "Bonjour, je suis l'assistant vocal de {company}. Dites simplement : commande, facture, ou autre.",
         ],
     )
-    + _apart(
+    + spoken_apart(
         _templates(
             MACHINE,
             "voicemail",
@@ -184,7 +178,8 @@ TEMPLATES: tuple[Template, ...] = (
                 "Bonjour. Merci de votre patience. Toutes nos lignes sont occupées. Votre appel sera traité dans "
                 "l'ordre d'arrivée.",
             ],
-        )
+        ),
+        SENTENCE_PAUSE_S,
     )
     + _templates(
         MACHINE,

@@ -45,7 +45,7 @@ import tempfile
 import wave
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +164,11 @@ class Template:
 
 def _templates(label: str, family: str, prefix: str, texts: Sequence[str]) -> tuple[Template, ...]:
     return tuple(Template(f"{prefix}{i:02d}", label, family, t) for i, t in enumerate(texts))
+
+
+def spoken_apart(templates: tuple[Template, ...], pause_s: tuple[float, float]) -> tuple[Template, ...]:
+    """The templates with their sentences spoken apart, a pause drawn in `pause_s` (seconds) between them."""
+    return tuple(replace(t, pause_s=pause_s) for t in templates)
 
 
 SYNTH_TEMPLATES = {
