@@ -6,9 +6,10 @@ test6 and test7 were built blind on 2026-11-30 and run once each with the start 
 with that session's start and final code, and is development data now. test9 (benchmarks/amd_eval_test9.py) was built
 blind after that, run once with the start and the final code, and is development data now. test10
 (benchmarks/amd_eval_test10.py) was built blind after that, run once with the start and the final code, and is
-development data now. test11 (benchmarks/amd_eval_test11.py, the latest model of a builder) was built blind after
-that and run once with the same two codes. A figure on any of them from now on is a development figure: build a new
-split and add it here before the next held-out measurement.
+development data now. test11 (benchmarks/amd_eval_test11.py) was built blind after that, run once with the start
+and the final code, and is development data now. test12 (benchmarks/amd_eval_test12.py, the latest model of a
+builder) was built blind after that and is held out: neither tune nor look at its clips; run it once for the next
+held-out measurement, then move it out of HELD_OUT (a figure on any other split is a development figure).
 """
 
-HELD_OUT: frozenset[str] = frozenset()
+HELD_OUT: frozenset[str] = frozenset({"test12"})

@@ -158,7 +158,21 @@ def test_render_lists_the_groups() -> None:
 # ------------------------------------------------------------------------- the committed set (audio/amd-eval)
 
 CONDITIONS = {"synthetic", "recorded", "telephone", "noise"}
-SPLITS = ("tune", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11")
+SPLITS = (
+    "tune",
+    "test",
+    "test2",
+    "test3",
+    "test4",
+    "test5",
+    "test6",
+    "test7",
+    "test8",
+    "test9",
+    "test10",
+    "test11",
+    "test12",
+)
 
 
 def _rows() -> list[dict[str, str]]:
@@ -355,7 +369,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9, test10, test11), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test12), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -428,5 +442,19 @@ def test_eval_set_test11_has_pico_mbrola_and_espeak_in_yet_other_forms() -> None
         {"espeak-fr+iven2-50c", "espeak-fr+anika+100c-tempo1.05", "espeak-fr+edward-tempo0.93"},
     )
     machines, people = _pauses_apart(test11, "MACHINE"), _pauses_apart(test11, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test12_has_pico_mbrola_and_espeak_in_still_other_forms() -> None:
+    """test12: the same checks with its own voices; voicemails spoken with at least 0.6 s between sentences and
+    people speaking in bursts at least 0.5 s apart."""
+    test12 = _three_kind_split(
+        "test12",
+        {"pico+350c-tempo0.97", "pico-220c-tempo1.07", "pico+60c-tempo0.86"},
+        {"mbrola-fr2+80c-tempo1.1", "mbrola-fr4-120c-tempo1.08", "mbrola-fr6+180c-tempo0.96"},
+        {"espeak-fr+robert+70c", "espeak-fr+Alicia-120c-tempo1.06", "espeak-fr+paul-tempo1.1"},
+    )
+    machines, people = _pauses_apart(test12, "MACHINE"), _pauses_apart(test12, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
