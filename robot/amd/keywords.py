@@ -11,7 +11,8 @@ also as "un message"); at equal length a strong phrase wins over a weak one, whi
 Near matches (on when a caller asks for them with near_min_words): a strong phrase of at least that many words also
 matches a run of transcript words one word edit away from it (one word changed, missing or added, the first word
 kept): Whisper garbles one word of a long phrase ("personne n'est en mesure de prendre votre affaire"), or the window
-ends one word before the phrase does. An exact match wins over a near match of the same length.
+ends one word before the phrase does. An exact match wins over a near match of the same length, and an exact strong
+phrase of another family on any word of a near match wins over it whatever their lengths.
 """
 
 from __future__ import annotations
@@ -160,10 +161,17 @@ class KeywordSet:
                     end = _near_end(words, i, phrase.words)
                     if end is not None:
                         found.append(PhraseMatch(phrase, i, end, near=True))
+        # a near match gives way to an exact strong phrase of another family on any of its words: one word of a
+        # long voicemail phrase changed ("nous ne pouvons pas [prendre] votre appel") may be the very word that
+        # makes it a carrier announcement ("... acheminer votre appel")
+        exact_strong = [m for m in found if not m.near and m.weight is Weight.STRONG]
+        found = [
+            m for m in found if not (m.near and any(_overlap(m, e) and e.family is not m.family for e in exact_strong))
+        ]
         found.sort(key=lambda m: (-(m.end_word - m.start_word), m.near, m.weight is Weight.WEAK, m.start_word))
         taken: list[PhraseMatch] = []
         for m in found:
-            if not any(m.start_word < t.end_word and t.start_word < m.end_word for t in taken):
+            if not any(_overlap(m, t) for t in taken):
                 taken.append(m)
         taken.sort(key=lambda m: m.start_word)
         return tuple(taken)
@@ -193,6 +201,10 @@ class KeywordSet:
             elif not (machine_strong and m.family is Family.HUMAN):
                 totals[m.family] += weak_points
         return KeywordScores(totals[Family.VOICEMAIL], totals[Family.HUMAN], totals[Family.OPERATOR], matches)
+
+
+def _overlap(a: PhraseMatch, b: PhraseMatch) -> bool:
+    return a.start_word < b.end_word and b.start_word < a.end_word
 
 
 def _near_end(words: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> int | None:

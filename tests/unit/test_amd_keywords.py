@@ -282,6 +282,7 @@ NEAR_FILE = """
 voicemail:
   strong:
     - personne n'est en mesure de prendre votre appel
+    - nous ne pouvons pas prendre votre appel
     - laissez un message
   weak:
     - je ne suis pas disponible pour le moment
@@ -293,6 +294,7 @@ human:
 operator:
   strong:
     - le numéro que vous avez demandé
+    - acheminer votre appel
 """
 
 
@@ -349,6 +351,18 @@ def test_an_exact_match_wins_over_a_near_one_of_the_same_length(near_keywords: K
     assert [(m.phrase.text, m.near) for m in matches] == [("le numéro que vous avez demandé", False)]
     matches = near_keywords.match("oui je vous écoute", near_min_words=3)
     assert [(m.phrase.text, m.near) for m in matches] == [("oui", False), ("je vous écoute", False)]
+
+
+def test_a_near_match_gives_way_to_an_exact_strong_phrase_of_another_family(near_keywords: KeywordSet) -> None:
+    # one word off a voicemail phrase, and that word makes it a carrier announcement
+    text = "Nous ne pouvons pas acheminer votre appel"
+    matches = near_keywords.match(text, near_min_words=5)
+    assert [(m.phrase.text, m.near) for m in matches] == [("acheminer votre appel", False)]
+    on = near_keywords.score(text, 3.0, 1.0, near_points=2.0, near_min_words=5)
+    assert (on.voicemail, on.operator) == (0.0, 3.0)
+    # the longer exact or near phrase of the same family still wins (longest first)
+    same = near_keywords.match("personne n'est en mesure de prendre votre affaire", near_min_words=5)
+    assert [(m.phrase.text, m.near) for m in same] == [("personne n'est en mesure de prendre votre appel", True)]
 
 
 @pytest.mark.parametrize(
