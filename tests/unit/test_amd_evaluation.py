@@ -172,6 +172,7 @@ SPLITS = (
     "test10",
     "test11",
     "test12",
+    "test13",
 )
 
 
@@ -369,7 +370,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9 to test12), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test13), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -456,5 +457,19 @@ def test_eval_set_test12_has_pico_mbrola_and_espeak_in_still_other_forms() -> No
         {"espeak-fr+robert+70c", "espeak-fr+Alicia-120c-tempo1.06", "espeak-fr+paul-tempo1.1"},
     )
     machines, people = _pauses_apart(test12, "MACHINE"), _pauses_apart(test12, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test13_has_pico_mbrola_and_espeak_in_forms_no_split_had() -> None:
+    """test13: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
+    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
+    test13 = _three_kind_split(
+        "test13",
+        {"pico+180c-tempo1.04", "pico-170c-tempo0.93", "pico+270c-tempo1.13"},
+        {"mbrola-fr1-80c-tempo1.05", "mbrola-fr7+120c-tempo0.92", "mbrola-ca2+90c-tempo1.09"},
+        {"espeak-fr+Andrea-tempo0.94", "espeak-fr+victor+110c", "espeak-fr+iven4-60c-tempo1.05"},
+    )
+    machines, people = _pauses_apart(test13, "MACHINE"), _pauses_apart(test13, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
