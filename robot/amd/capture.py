@@ -10,7 +10,10 @@ to the call log: `robot logs --call UUID`), and `split` is the UTC day of the ca
 Call audio is personal data: files are 0600 in 0700 folders (robot.private_files); check your legal basis before
 turning this on. Writing happens in one background thread fed by a bounded queue: a call never waits for the disk;
 when the queue is full, or a write fails, that capture is dropped, logged and counted (`dropped`, `write_errors`).
-Several robot processes may share one folder: each row is appended under an exclusive lock.
+The WAVs under the folder never grow past `amd.capture_max_mb`: once they would, captures are skipped (logged once,
+counted in `skipped_full`) until files are deleted or moved away; nothing is ever deleted by the robot (labels are
+work a person did). Several robot processes may share one folder: each row is appended under an exclusive lock, and
+each process re-counts the folder's WAVs before it skips, at most once every `recount_s`.
 """
 
 from __future__ import annotations
@@ -69,12 +72,19 @@ class Capture:
 class AmdCaptureWriter:
     """Writes Captures to `folder` from a writer thread; `submit` (on the event loop) never blocks."""
 
-    def __init__(self, folder: Path, *, queue_max: int = 64) -> None:
+    def __init__(
+        self, folder: Path, *, max_bytes: int = 2000 * 1_000_000, queue_max: int = 64, recount_s: float = 60.0
+    ) -> None:
         self.folder = folder
         try:
             private_dir(folder)
         except OSError as err:
             raise ConfigError(f"amd.capture_dir: cannot create {folder}: {err.strerror or err}") from err
+        self.max_bytes = max_bytes
+        self._recount_s = recount_s
+        self._used = wav_bytes(folder)  # the WAVs already there (earlier runs, other processes)
+        self._counted_at = time.monotonic()
+        self._full_logged = False
         self._queue: queue.Queue[Capture | None] = queue.Queue(maxsize=queue_max)
         self._thread = threading.Thread(target=self._writer, name="amd-capture-writer", daemon=True)
         self._thread.start()
@@ -82,6 +92,7 @@ class AmdCaptureWriter:
         self.written = 0
         self.dropped = 0  # queue full: the disk is slower than the calls
         self.write_errors = 0
+        self.skipped_full = 0  # the folder holds amd.capture_max_mb of WAVs already
 
     def submit(self, capture: Capture) -> bool:
         """Queue a capture; False (logged, counted) when the queue is full or the writer is closed."""
@@ -112,7 +123,6 @@ class AmdCaptureWriter:
         while (capture := self._queue.get()) is not None:
             try:
                 self._write(capture)
-                self.written += 1
             except OSError as err:  # disk full, folder gone...: the calls go on
                 self.write_errors += 1
                 log.error("AMD capture of call %s not written to %s: %s", capture.call_uuid, self.folder, err)
@@ -121,11 +131,53 @@ class AmdCaptureWriter:
         self._queue.task_done()
 
     def _write(self, capture: Capture) -> None:
+        size = WAV_HEADER_BYTES + capture.audio.size * 2
+        if not self._room_for(size):
+            self.skipped_full += 1
+            if not self._full_logged:
+                self._full_logged = True
+                log.warning(
+                    "AMD captures skipped from call %s on: the WAVs under %s reach amd.capture_max_mb (%.0f MB); "
+                    "move or delete some to capture again",
+                    capture.call_uuid,
+                    self.folder,
+                    self.max_bytes / 1e6,
+                )
+            return
         day = time.strftime("%Y-%m-%d", time.gmtime(capture.wall))
         private_dir(self.folder / day)
         name = f"{day}/{_safe(capture.call_uuid)}.wav"
         write_wav(self.folder / name, capture.audio)
+        self._used += size
         append_row(self.folder / MANIFEST, manifest_row(name, day, capture))
+        self.written += 1
+
+    def _room_for(self, size: int) -> bool:
+        """Whether `size` more bytes of WAV stay within max_bytes; before saying no, re-count the folder (files may
+        have been moved away, or written by another process) at most once every recount_s."""
+        if self._used + size <= self.max_bytes:
+            return True
+        now = time.monotonic()
+        if now - self._counted_at >= self._recount_s:
+            self._used, self._counted_at = wav_bytes(self.folder), now
+            if self._used + size <= self.max_bytes:
+                self._full_logged = False
+                return True
+        return False
+
+
+WAV_HEADER_BYTES = 44
+
+
+def wav_bytes(folder: Path) -> int:
+    """Total size of the WAVs under `folder` (files that vanish while counted count nothing)."""
+    total = 0
+    for path in folder.rglob("*.wav"):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def manifest_row(name: str, day: str, capture: Capture) -> list[str]:

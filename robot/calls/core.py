@@ -115,7 +115,8 @@ class RobotCore:
             self.keywords = load_keywords(data_file(s.amd.keywords_file))
         self._voicemail = await asyncio.to_thread(self._read_voicemail_prompt)
         if s.amd.capture_dir is not None and self.amd_capture is None:
-            self.amd_capture = await asyncio.to_thread(AmdCaptureWriter, s.amd.capture_dir)
+            max_bytes = int(s.amd.capture_max_mb * 1_000_000)
+            self.amd_capture = await asyncio.to_thread(AmdCaptureWriter, s.amd.capture_dir, max_bytes=max_bytes)
         await self.audio.start()
         for client in self.pool.clients:
             await client.start(wait=wait_for_switch)

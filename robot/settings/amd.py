@@ -31,6 +31,12 @@ class AmdSettings(_Section):
         "your own calls (robot/amd/capture.py). Call audio is personal data (files 0600): check your legal basis. "
         "None = off.",
     )
+    capture_max_mb: float = Field(
+        2000.0,
+        gt=0,
+        description="Largest total size of the WAVs under capture_dir (~0.2 MB per call); once reached, captures are "
+        "skipped (logged once, counted) until files are moved or deleted: the robot never deletes them, MB.",
+    )
     max_asr_requests: int = Field(
         3,
         ge=1,

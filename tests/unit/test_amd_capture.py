@@ -128,3 +128,28 @@ def test_a_folder_that_cannot_be_made_is_a_config_error_naming_the_setting(tmp_p
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"amd\.capture_dir: cannot create .*a-file/capture"):
         AmdCaptureWriter(blocker / "capture")
+
+
+def test_captures_stop_at_the_size_limit_and_resume_once_files_are_moved_away(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one = 44 + 24_000 * 2  # a 1.5 s capture as a WAV
+    (tmp_path / "earlier.wav").write_bytes(b"\0" * one)  # WAVs already there count
+    writer = AmdCaptureWriter(tmp_path, max_bytes=3 * one, recount_s=0.0)
+    for uuid in ("first", "second", "third"):
+        assert writer.submit(capture(uuid))  # the call never waits, whatever the disk holds
+    writer.flush()
+    assert (writer.written, writer.skipped_full, writer.dropped) == (2, 1, 0)
+    assert [r["call_uuid"] for r in rows(tmp_path)] == ["first", "second"]
+    assert not (tmp_path / DAY / "third.wav").exists()
+    assert writer.submit(capture("fourth"))
+    writer.flush()
+    assert writer.skipped_full == 2
+    assert sum("amd.capture_max_mb" in r.getMessage() for r in caplog.records) == 1  # logged once, not per call
+
+    (tmp_path / "earlier.wav").unlink()  # a person moved a day away: the folder is re-counted, capture resumes
+    assert writer.submit(capture("fifth"))
+    writer.close()
+    assert (writer.written, writer.skipped_full) == (3, 2)
+    assert [r["call_uuid"] for r in rows(tmp_path)] == ["first", "second", "fifth"]
+    assert sum(1 for _ in tmp_path.rglob("*.wav")) == 3  # nothing the robot wrote was deleted
