@@ -86,7 +86,8 @@ tests and CI only read the committed files.
 
 from __future__ import annotations
 
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main, spoken_apart
+from amd_eval_texts import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, spoken_apart
+from make_amd_eval import split_main
 
 TEST13 = "test13"
 SENTENCE_PAUSE_S = (0.6, 1.2)  # voicemails whose sentences are spoken apart

@@ -12,20 +12,9 @@ Build-time needs, besides make_amd_eval.py's: mbrola-fr7 and mbrola-ca2 (non-fre
 
 from __future__ import annotations
 
-from make_amd_eval import (
-    GAP,
-    HUMAN,
-    MACHINE,
-    OPERATOR,
-    Recorded,
-    SplitPlan,
-    Template,
-    Voice,
-    _rec,
-    _templates,
-    split_main,
-)
-from make_amd_eval import Part as P
+from amd_eval_texts import GAP, HUMAN, MACHINE, OPERATOR, Recorded, SplitPlan, Template, Voice, _rec, _templates
+from amd_eval_texts import Part as P
+from make_amd_eval import split_main
 
 TEST2 = "test2"
 

@@ -23,7 +23,7 @@ left unused by the other splits (fr1-fr7, ca1, ca2 are all taken), so the synthe
 
 from __future__ import annotations
 
-from make_amd_eval import (
+from amd_eval_texts import (
     ARMELLE_PROMPTS,
     HUMAN,
     MACHINE,
@@ -34,9 +34,9 @@ from make_amd_eval import (
     Voice,
     _rec,
     _templates,
-    split_main,
 )
-from make_amd_eval import Part as P
+from amd_eval_texts import Part as P
+from make_amd_eval import split_main
 
 TEST3 = "test3"
 

@@ -26,7 +26,7 @@ split uses. Same machinery as make_amd_eval.py; it replaces only the test4 rows 
 
 from __future__ import annotations
 
-from make_amd_eval import (
+from amd_eval_texts import (
     ARMELLE_PROMPTS,
     GAP,
     HUMAN,
@@ -38,9 +38,9 @@ from make_amd_eval import (
     Voice,
     _rec,
     _templates,
-    split_main,
 )
-from make_amd_eval import Part as P
+from amd_eval_texts import Part as P
+from make_amd_eval import split_main
 
 TEST4 = "test4"
 

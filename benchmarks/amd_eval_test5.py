@@ -42,7 +42,7 @@ writes only *_test5_*.wav. Build-time needs: those of amd_eval_test3.py (no MBRO
 
 from __future__ import annotations
 
-from make_amd_eval import (
+from amd_eval_texts import (
     ARMELLE_PROMPTS,
     GAP,
     HUMAN,
@@ -54,9 +54,9 @@ from make_amd_eval import (
     Voice,
     _rec,
     _templates,
-    split_main,
 )
-from make_amd_eval import Part as P
+from amd_eval_texts import Part as P
+from make_amd_eval import split_main
 
 TEST5 = "test5"
 

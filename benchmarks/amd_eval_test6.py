@@ -47,7 +47,8 @@ Build-time needs: sox and Debian's `libttspico-utils` (non-free); tests and CI o
 
 from __future__ import annotations
 
-from make_amd_eval import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, split_main
+from amd_eval_texts import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates
+from make_amd_eval import split_main
 
 TEST6 = "test6"
 
