@@ -15,50 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from splits import HELD_OUT
 
 from robot.amd.detector import AmdDetector
 from robot.amd.evaluation import evaluate, percentile, read_manifest
 from robot.amd.keywords import load_keywords
-from robot.asr.engine import AsrEngine, Priority
+from robot.amd.tuning import TranscriptCache
+from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
-from robot.events import Transcript, Word
 from robot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-class CachedAsr:
-    """Stands in for AsrEngine.transcribe in the detector; the real engine runs on a cache miss."""
-
-    def __init__(self, engine: AsrEngine, cache_path: Path) -> None:
-        self.engine = engine
-        self.path = cache_path
-        self.cache: dict[str, Any] = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
-        self.misses = 0
-        # the transcript of a window depends on the model and every decoding option (beam size, padding, budget,
-        # guard...): they are part of the key, so a cache written with other options is never reused
-        self._options = engine.settings.model_dump_json().encode()
-
-    async def transcribe(self, audio: npt.NDArray[Any], *, priority: Priority) -> Transcript | None:
-        key = hashlib.sha1(self._options + np.ascontiguousarray(audio).tobytes()).hexdigest()
-        if key not in self.cache:
-            self.misses += 1
-            result = await self.engine.transcribe(audio, priority=priority)
-            self.cache[key] = None if result is None else [result.text, result.no_speech_prob]
-        hit = self.cache[key]
-        return None if hit is None else Transcript(hit[0], tuple[Word, ...](), True, hit[1])
-
-    def save(self) -> None:
-        self.path.write_text(json.dumps(self.cache))
 
 
 def main() -> int:
@@ -82,7 +54,7 @@ def main() -> int:
         grid.update(json.loads(args.grid.read_text()))
     settings = Settings()
     engine = AsrEngine.load_sync(settings.asr.model_copy(update={"model": args.model, "local_files_only": True}))
-    asr = CachedAsr(engine, args.cache)
+    asr = TranscriptCache(engine, args.cache, engine.settings.model_dump_json())
     keywords = load_keywords(args.keywords)
     vad = SileroModel()
     rows = {split: read_manifest(args.manifest, split=split) for split in splits}
@@ -90,7 +62,7 @@ def main() -> int:
     try:
         for name, overrides in grid.items():
             tuned = settings.model_copy(update={"amd": settings.amd.model_copy(update=overrides)})
-            detector = AmdDetector(tuned, asr, vad, keywords, SystemClock())  # type: ignore[arg-type]
+            detector = AmdDetector(tuned, asr, vad, keywords, SystemClock())
             reports = {split: asyncio.run(evaluate(detector, split_rows)) for split, split_rows in rows.items()}
             items = [item for report in reports.values() for item in report.items]
             if len(reports) > 1:

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "robot.commands.top_cmd",
     "robot.commands.sim_cmd",
     "robot.commands.amd_cmd",
+    "robot.commands.amd_tune_cmd",
     "robot.commands.asr_cmd",
     "robot.commands.bench_cmd",
     "robot.commands.settings_cmd",

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from robot.amd.classifier import AmdClassifier
 from robot.amd.keywords import KeywordSet
 from robot.amd.tones import ToneDetector
-from robot.asr.engine import AsrEngine, Priority
+from robot.asr.engine import Priority
 from robot.asr.vad import StreamingVad, VadModel
 from robot.asr.vad_gate import LevelGate
 from robot.clock import Clock
@@ -101,13 +101,19 @@ def chunks_of(samples: Int16Array, chunk_s: float = CHUNK_S) -> Iterator[AudioCh
         yield AudioChunk(samples[start : start + size], start / TARGET_RATE)
 
 
+class AmdTranscriber(Protocol):
+    """What AMD needs of the ASR: robot.asr.engine.AsrEngine, or robot.amd.tuning.TranscriptCache in front of it."""
+
+    async def transcribe(self, audio: npt.NDArray[np.int16], *, priority: Priority) -> Transcript | None: ...
+
+
 class AmdDetector:
     """Runs AMD on one call's audio at a time (create one per call, or reuse it sequentially)."""
 
     def __init__(
         self,
         settings: Settings,
-        engine: AsrEngine | None,
+        engine: AmdTranscriber | None,
         vad_model: VadModel,
         keywords: KeywordSet | None,
         clock: Clock,

@@ -106,3 +106,30 @@ async def test_cli_rejects_bad_manifest(tmp_path: Path) -> None:
     manifest = tmp_path / "bad.csv"
     manifest.write_text("file,label\nnope.wav,HUMAN\n", encoding="utf-8")
     assert main(["amd-eval", str(manifest), "--no-asr"]) == 2
+
+
+def test_amd_tune_cli_compares_a_grid_with_the_current_settings_on_the_same_clips(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labels = {row.split(",")[0]: row.split(",")[1] for row in (EVAL / "manifest.csv").read_text().splitlines()[1:]}
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text("file,label\n" + "".join(f"{EVAL / n},{labels[n]}\n" for n in SUBSET), encoding="utf-8")
+    grid = tmp_path / "grid.json"
+    grid.write_text('{"no words": {"use_asr": false}, "short window": {"window_ms": 2000}}', encoding="utf-8")
+    args = ["amd-tune", str(manifest), "--grid", str(grid), "--model", str(tiny_model_dir), "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    names = [c["name"] for c in first["configurations"]]
+    assert names == ["current", "no words", "short window"]  # the baseline runs first, in the same run
+    assert all(c["files"] == 4 for c in first["configurations"])
+    assert first["transcripts_decoded"] >= 1
+    cache = tmp_path / ".amd-tune-cache.json"
+    assert cache.stat().st_mode & 0o777 == 0o600
+    assert main(args) == 0  # the same windows again: answered from the cache
+    second = json.loads(capsys.readouterr().out)
+    assert second["transcripts_decoded"] == 0
+    assert [c["right"] for c in second["configurations"]] == [c["right"] for c in first["configurations"]]
+
+    grid.write_text('{"typo": {"long_greeting_msec": 4000}}', encoding="utf-8")
+    assert main(args) == 2
+    assert "configuration 'typo': amd.long_greeting_msec: unknown setting" in capsys.readouterr().err
