@@ -100,12 +100,15 @@ class TranscriptCache:
     def save(self) -> None:
         """Write the cache 0600 (it holds call transcripts), replacing the file only once it is complete."""
         partial = self.path.with_name(self.path.name + ".partial")
-        fd = open_private(partial, "w")
         try:
-            write_all(fd, json.dumps(self.cache).encode("utf-8"))
-        finally:
-            os.close(fd)
-        partial.replace(self.path)
+            fd = open_private(partial, "w")
+            try:
+                write_all(fd, json.dumps(self.cache).encode("utf-8"))
+            finally:
+                os.close(fd)
+            partial.replace(self.path)
+        except OSError as err:
+            raise ConfigError(f"{self.path}: cannot write the transcript cache: {err.strerror or err}") from err
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel
 from robot.clock import SystemClock
 from robot.commands.amd_cmd import resolve_keywords_file
+from robot.errors import ConfigError
 from robot.settings import Settings
 
 
@@ -61,13 +63,17 @@ def run_tune(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         results = asyncio.run(tune(settings, rows, grid, make_detector))
+    except BaseException:
+        with contextlib.suppress(ConfigError):
+            cache.save()  # keep what was decoded (an interrupted run resumes from it)
+        raise
     finally:
         engine.close()
-        cache.save()
     if args.json:
         out = {"manifest": str(args.manifest), "split": args.split, "transcripts_decoded": cache.misses}
         print(json.dumps({**out, "configurations": [r.summary() for r in results]}, ensure_ascii=False, indent=2))
     else:
         print(f"{args.manifest} split={args.split or 'all'}: {len(rows)} rows, {cache.misses} windows decoded")
         print(render(results))
+    cache.save()
     return 0

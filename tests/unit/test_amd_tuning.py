@@ -100,6 +100,9 @@ def test_an_unreadable_cache_is_a_config_error_naming_it(tmp_path: Path) -> None
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"cache\.json: not a transcript cache"):
         TranscriptCache(CountingTranscriber(), path, "")
+    unwritable = TranscriptCache(CountingTranscriber(), tmp_path / "no-such-folder" / "cache.json", "")
+    with pytest.raises(ConfigError, match=r"no-such-folder/cache\.json: cannot write the transcript cache"):
+        unwritable.save()
 
 
 def result(name: str, overrides: dict[str, Any], right: int, people_called_machines: int) -> TuneResult:
