@@ -81,7 +81,16 @@ only read the committed files.
 
 from __future__ import annotations
 
-from amd_eval_texts import HUMAN, MACHINE, OPERATOR, SplitPlan, Template, Voice, _templates, spoken_apart
+from amd_eval_texts import (
+    HUMAN,
+    MACHINE,
+    OPERATOR,
+    Template,
+    Voice,
+    _templates,
+    spoken_apart,
+    synthetic_only_plan,
+)
 from make_amd_eval import split_main
 
 TEST12 = "test12"
@@ -220,16 +229,7 @@ TEMPLATES: tuple[Template, ...] = (
     )
 )
 
-PLAN = SplitPlan(
-    SYNTH_VOICES,
-    (),
-    SLOTS,
-    TEMPLATES,
-    (),
-    per_template={"human-short": 3, "human-long": 2, "voicemail": 3, "voicemail-short": 2, "operator": 3},
-    per_recorded={HUMAN: 0, MACHINE: 0, OPERATOR: 0},
-    no_answer=12,
-)
+PLAN = synthetic_only_plan(SYNTH_VOICES, SLOTS, TEMPLATES)
 
 
 if __name__ == "__main__":

@@ -369,6 +369,23 @@ class SplitPlan:
     no_answer: int
 
 
+def synthetic_only_plan(
+    voices: tuple[Voice, ...], slots: dict[str, tuple[str, ...]], templates: tuple[Template, ...]
+) -> SplitPlan:
+    """A split spoken by synthetic voices only (test6 on): 3 clips per short-opener, voicemail and operator template,
+    2 per long-opener and short-voicemail one, 12 silent calls, no recorded prompts."""
+    return SplitPlan(
+        voices,
+        (),
+        slots,
+        templates,
+        (),
+        per_template={"human-short": 3, "human-long": 2, "voicemail": 3, "voicemail-short": 2, "operator": 3},
+        per_recorded={HUMAN: 0, MACHINE: 0, OPERATOR: 0},
+        no_answer=12,
+    )
+
+
 PLANS = {
     split: SplitPlan(
         SYNTH_VOICES[split],
