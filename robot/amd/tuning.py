@@ -34,6 +34,8 @@ from robot.private_files import open_private, write_all
 from robot.settings import AmdSettings, Settings
 
 CURRENT = "current"  # the settings as loaded: the baseline of every comparison
+# amd settings a grid cannot vary (loaded once for the whole run): why, for the error message
+FIXED = {"keywords_file": "the phrase families are loaded once per run: set ROBOT_AMD__KEYWORDS_FILE and run again"}
 
 
 def load_grid(path: Path, base: AmdSettings) -> dict[str, dict[str, Any]]:
@@ -47,22 +49,26 @@ def load_grid(path: Path, base: AmdSettings) -> dict[str, dict[str, Any]]:
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(f'{path}: expected a JSON object of configurations, e.g. {{"slower": {{"window_ms": 2600}}}}')
     grid: dict[str, dict[str, Any]] = {}
-    known = set(AmdSettings.model_fields)
+    known = set(AmdSettings.model_fields) - set(FIXED)
     for name, overrides in raw.items():
         if name == CURRENT:
             raise ConfigError(f"{path}: configuration {name!r}: the name is reserved for the settings as loaded")
         if not isinstance(overrides, dict):
             raise ConfigError(f"{path}: configuration {name!r}: expected an object of amd settings")
         for key in overrides:
+            if key in FIXED:
+                raise ConfigError(f"{path}: configuration {name!r}: amd.{key}: {FIXED[key]}")
             if key not in known:
                 raise ConfigError(f"{path}: configuration {name!r}: amd.{key}: unknown setting")
         try:
-            AmdSettings.model_validate({**base.model_dump(), **overrides})
+            checked = AmdSettings.model_validate({**base.model_dump(), **overrides})
         except ValidationError as err:
             first = err.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
             raise ConfigError(f"{path}: configuration {name!r}: amd.{field}: {first['msg']}") from None
-        grid[name] = dict(overrides)
+        # the values as the settings model converts them (2600.0 -> 2600 ms, "false" -> False), since model_copy
+        # applies overrides without validating them
+        grid[name] = {key: getattr(checked, key) for key in overrides}
     return grid
 
 

@@ -31,6 +31,12 @@ def test_a_grid_is_checked_against_the_amd_settings(tmp_path: Path) -> None:
     assert load_grid(path, AmdSettings()) == {"patient": {"long_greeting_ms": 4000}, "no words": {"use_asr": False}}
 
 
+def test_grid_values_come_back_as_the_settings_model_converts_them(tmp_path: Path) -> None:
+    grid = load_grid(grid_file(tmp_path, '{"a": {"long_greeting_ms": 4000.0, "use_asr": "false"}}'), AmdSettings())
+    assert grid == {"a": {"long_greeting_ms": 4000, "use_asr": False}}
+    assert isinstance(grid["a"]["long_greeting_ms"], int)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -42,6 +48,7 @@ def test_a_grid_is_checked_against_the_amd_settings(tmp_path: Path) -> None:
         ('{"a": {"windowms": 2000}}', r"configuration 'a': amd\.windowms: unknown setting"),
         ('{"a": {"window_ms": -1}}', r"configuration 'a': amd\.window_ms: Input should be greater than 0"),
         ('{"a": {"machine_action": "shout"}}', r"configuration 'a': amd\.machine_action: Input should be"),
+        ('{"a": {"keywords_file": "x.yaml"}}', r"configuration 'a': amd\.keywords_file: .*loaded once per run"),
     ],
 )
 def test_a_bad_grid_names_the_file_the_configuration_and_the_setting(tmp_path: Path, text: str, message: str) -> None:
