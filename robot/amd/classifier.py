@@ -12,7 +12,10 @@ Rules, in order (every threshold is a field of AmdSettings, in ms or points):
    silence, or the deadline, extended while speech goes on or a greeting just ended). No speech by
    no_speech_timeout_ms -> NO_ANSWER. Before a decision point, a transcript covering all speech so far decides at
    once when the caller's words say human (see _words_decide), or when the fused score (robot.amd.fusion) already
-   reaches machine_score_min with phrase points for it. A melody (hold music, a chime: robot.amd.melody) that ended
+   reaches machine_score_min with phrase points for it. A long greeting still going on whose transcript at that
+   point holds no voicemail or operator phrase, and that timing alone would call a machine, is held
+   long_greeting_words_wait_ms more and judged on one more transcript (a person's long opener says who answers
+   last). A melody (hold music, a chime: robot.amd.melody) that ended
    before the first speech adds melody_points and decides melody_speech_ms after the onset unless words outweigh it.
 4. At a decision point, the evidence is fused (robot.amd.fusion: OPERATOR for a carrier announcement, else
    timing points + phrase points; MACHINE from machine_score_min, otherwise HUMAN). The transcript is asked at the
@@ -26,7 +29,15 @@ from robot.amd.beepwait import BeepWaitResult  # re-exported: robot.calls.app/co
 from robot.amd.features import SpeechTimeline, TimingFeatures
 from robot.amd.fusion import confidence, fuse, fused_score
 from robot.amd.keywords import KeywordScores, KeywordSet
-from robot.amd.timing import base_deadline, deadline, decision_point, early_asr_point, reaches
+from robot.amd.timing import (
+    base_deadline,
+    deadline,
+    decision_point,
+    early_asr_point,
+    early_continuous,
+    long_greeting,
+    reaches,
+)
 from robot.events import AmdResult, AmdVerdict, SpeechEnded, SpeechStarted, ToneDetected, Transcript
 from robot.settings import AmdSettings
 
@@ -51,6 +62,7 @@ class AmdClassifier:
         self._tone_since: float | None = None  # a possible beep/SIT still sounding since then
         self._melodies: list[ToneDetected] = []  # melodies heard (robot.amd.melody); used when before the greeting
         self._verdict: AmdVerdict | None = None
+        self._held_for_words = False  # a long greeting was held for its words (long_greeting_words_wait_ms)
 
     # -- feeding -------------------------------------------------------------------------------------------
     def on_speech(self, event: SpeechStarted | SpeechEnded) -> None:
@@ -119,10 +131,10 @@ class AmdClassifier:
         call may ask (max_asr_requests, from the third) last_asr_lead_ms before the decision point it is for."""
         if self._verdict is not None or not self.use_asr or self._in_flight:
             return False
-        if self._beep is not None or self._sit is not None or len(self._asked_at) >= self._s.max_asr_requests:
+        if self._beep is not None or self._sit is not None or len(self._asked_at) >= self._max_requests:
             return False
         f = self._timeline.features(now)
-        if not f.heard_speech:
+        if not f.heard_speech or self._holding_for_words(f):
             return False
         at_decision_point = f.now >= base_deadline(self._s, f) or decision_point(self._s, f)
         if not self._asked_at:
@@ -137,10 +149,42 @@ class AmdClassifier:
     def _stale_transcript(self, f: TimingFeatures) -> bool:
         """Speech came after the last transcript was asked, and another may be asked: a decision waits for it
         unless the words already decide."""
-        if not self._asked_at or len(self._asked_at) >= self._s.max_asr_requests or self._words_decide(f):
+        if not self._asked_at or len(self._asked_at) >= self._max_requests or self._words_decide(f):
             return False
         last = self._asked_at[-1]
         return any(end > last + 0.1 for _, end in f.spans)
+
+    @property
+    def _max_requests(self) -> int:
+        """max_asr_requests, and one more once a long greeting was held for its words."""
+        return self._s.max_asr_requests + (1 if self._held_for_words else 0)
+
+    def _holding_for_words(self, f: TimingFeatures) -> bool:
+        """A long greeting still going on, whose transcript (in, covering the speech when it was asked) holds no
+        voicemail or operator phrase and that timing alone calls a machine, waits until it has lasted
+        long_greeting_words_wait_ms more (a person's long opener says who answers last); then one more transcript is
+        asked and the decision point is reached again."""
+        s = self._s
+        if s.long_greeting_words_wait_ms <= 0 or not self.use_asr or not f.in_speech or self._in_flight:
+            return False
+        if not long_greeting(s, f) or early_continuous(s, f):
+            return False
+        kw = self._scores
+        if kw is not None and (kw.voicemail > 0 or kw.operator > 0):
+            return False
+        start = f.last_utterance_start(s.utterance_gap_ms / 1000.0)
+        if start is None or not reaches(f.now - start, s.long_greeting_ms):
+            return False  # the long greeting is an earlier utterance: judged as before
+        if reaches(f.now - start, s.long_greeting_ms + s.long_greeting_words_wait_ms):
+            return False
+        if not self._asked_at or not reaches(
+            self._asked_at[-1] - start + s.last_asr_lead_ms / 1000.0, s.long_greeting_ms
+        ):
+            return False  # the words of the long-greeting point are not asked yet
+        if fused_score(s, f, kw, self._transcript, self._melody_before(f)).score < s.machine_score_min:
+            return False  # the words already say human: nothing to wait for
+        self._held_for_words = True
+        return True
 
         # -- deciding ------------------------------------------------------------------------------------------
 
@@ -193,7 +237,7 @@ class AmdClassifier:
             return self._fuse(f, kw)  # the caller's own words say human: no need to hold for a beep
         if not final and self._machine_already(f, kw):
             return self._fuse(f, kw)  # a beep or more speech would only confirm it
-        if not final and not decision_point(self._s, f):
+        if not final and (not decision_point(self._s, f) or self._holding_for_words(f)):
             return None
         if not final and self.use_asr and (not self._transcript_received or self._in_flight):
             return None

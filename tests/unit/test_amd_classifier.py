@@ -490,23 +490,13 @@ def test_second_transcript_when_speech_came_after_an_early_one(keywords: Keyword
 def _long_opener(clf: AmdClassifier, asked: list[float]) -> AmdVerdict | None:
     """A person's 3.8 s opener whose "à l'appareil" is said at 3.5 s: the third transcript, asked last_asr_lead_ms
     before the long-greeting point (0.5 + 3.5 s), brings it (transcripts arrive at once here)."""
-    clf.on_speech(SpeechStarted(0.5))
     words = {
+        0.0: "",
         2.0: "Bonjour, Garage",
         2.3: "Bonjour, Garage Fontaine",
         3.5: "Bonjour, Garage Fontaine, Olivier à l'appareil",
     }
-    t = 0.52
-    while t < 6.0:
-        if clf.needs_transcript(t):
-            asked.append(t)
-            clf.on_asked(t)
-            clf.on_transcript(Transcript(words[max(k for k in words if k <= t + 1e-6)]))
-        verdict = clf.poll(t)
-        if verdict is not None:
-            return verdict
-        t = round(t + 0.02, 2)
-    return None
+    return _opener(clf, words, asked)
 
 
 @pytest.mark.parametrize(("lead_ms", "third_at"), [(0, 4.0), (400, 3.6)])
@@ -615,3 +605,80 @@ def test_long_talk_in_several_segments_with_many_words_weighs_as_a_greeting(keyw
     assert off.result is AmdResult.HUMAN
     shorter = Call(AmdClassifier(rules(fast_speech_points=0.0, long_talk_ms=5000), keywords), speech, many).run()
     assert shorter.result is AmdResult.HUMAN
+
+
+def _opener(clf: AmdClassifier, words: dict[float, str], asked: list[float], end: float = 9.0) -> AmdVerdict | None:
+    """Speech from 0.5 s until `end`; each transcript holds the words said by the time it was asked (`words`: time
+    -> text so far), and arrives at once."""
+    clf.on_speech(SpeechStarted(0.5))
+    t = 0.52
+    while t < 9.0:
+        if abs(t - end) < 1e-6:
+            clf.on_speech(SpeechEnded(end, end - 0.5))
+        if clf.needs_transcript(t):
+            asked.append(t)
+            clf.on_asked(t)
+            clf.on_transcript(Transcript(words[max(k for k in words if k <= t + 1e-6)]))
+        verdict = clf.poll(t)
+        if verdict is not None:
+            return verdict
+        t = round(t + 0.02, 2)
+    return None
+
+
+# a receptionist's 5 s opener: who answers comes at 4.6 s, after the long-greeting point (0.5 + 3.5 s)
+RECEPTION = {
+    0.0: "",
+    2.0: "Bonjour, Garage",
+    2.3: "Bonjour, Garage Fontaine",
+    4.0: "Bonjour, Garage Fontaine, service",
+    4.6: "Bonjour, Garage Fontaine, service après-vente, Olivier à l'appareil",
+}
+
+
+def test_a_long_greeting_without_machine_words_is_judged_on_one_more_transcript(keywords: KeywordSet) -> None:
+    asked: list[float] = []
+    v = _opener(AmdClassifier(rules(), keywords), RECEPTION, asked)
+    assert v is not None and v.result is AmdResult.HUMAN and "à l'appareil" in v.transcript
+    assert asked == [2.0, 2.3, 4.0, 5.0]  # the 4th at the long-greeting point + long_greeting_words_wait_ms
+    assert v.decided_at == 5.0
+    off: list[float] = []
+    v = _opener(AmdClassifier(rules(long_greeting_words_wait_ms=0), keywords), RECEPTION, off)
+    assert v is not None and v.result is AmdResult.MACHINE and v.decided_at == 4.0  # judged on "... service"
+    assert off == [2.0, 2.3, 4.0]
+
+
+def test_the_hold_for_words_never_saves_a_recording_that_says_what_it_is(keywords: KeywordSet) -> None:
+    recording = {
+        0.0: "",
+        2.0: "Bonjour, Garage",
+        4.0: "Bonjour, Garage Fontaine, nous sommes fermés, laissez un message",
+    }
+    asked: list[float] = []
+    v = _opener(AmdClassifier(rules(), keywords), recording, asked)
+    assert v is not None and v.result is AmdResult.MACHINE and v.decided_at == 4.0  # its words are in: no hold
+    garbled = {0.0: "", 2.0: "Sont un aile", 4.0: "Sont un aile au bout de la gare", 5.0: "Sont un aile au bout de la"}
+    asked = []
+    v = _opener(AmdClassifier(rules(), keywords), garbled, asked)
+    assert v is not None and v.result is AmdResult.MACHINE  # no words for anyone: the long greeting still decides
+    assert v.decided_at == 5.0 and asked == [2.0, 2.3, 4.0, 5.0]
+
+
+def test_no_hold_when_the_words_already_say_human_or_the_greeting_ended(keywords: KeywordSet) -> None:
+    person = {0.0: "", 2.0: "Oui bonjour, Garage", 4.0: "Oui bonjour, Garage Fontaine, service"}
+    v = _opener(AmdClassifier(rules(), keywords), person, [])
+    assert v is not None and v.result is AmdResult.HUMAN and v.decided_at == 4.0  # 'oui' outweighs the timing
+    ended: list[float] = []  # 3.6 s of speech, then silence: the transcript asked then covers all of it
+    v = _opener(
+        AmdClassifier(rules(), keywords),
+        {0.0: "", 2.0: "Bonjour, Garage", 4.1: "Bonjour, Garage Fontaine"},
+        ended,
+        end=4.1,
+    )
+    assert v is not None and v.result is AmdResult.MACHINE and 4.0 <= v.decided_at < 5.0
+
+
+def test_the_longest_decision_covers_a_long_greeting_held_for_its_words() -> None:
+    s = AmdSettings()
+    held = s.no_speech_timeout_ms + s.long_greeting_ms + s.long_greeting_words_wait_ms + 2 * s.file_asr_latency_ms
+    assert s.longest_decision_s * 1000.0 >= held
