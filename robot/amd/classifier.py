@@ -29,6 +29,7 @@ from robot.amd.beepwait import BeepWaitResult  # re-exported: robot.calls.app/co
 from robot.amd.features import SpeechTimeline, TimingFeatures
 from robot.amd.fusion import confidence, fuse, fused_score
 from robot.amd.keywords import KeywordScores, KeywordSet
+from robot.amd.probe import Probe
 from robot.amd.timing import (
     base_deadline,
     deadline,
@@ -63,10 +64,32 @@ class AmdClassifier:
         self._melodies: list[ToneDetected] = []  # melodies heard (robot.amd.melody); used when before the greeting
         self._verdict: AmdVerdict | None = None
         self._held_for_words = False  # a long greeting was held for its words (long_greeting_words_wait_ms)
+        self.probe: Probe | None = None  # amd.probe_prompt, when the call can play it (see enable_probe)
 
     # -- feeding -------------------------------------------------------------------------------------------
+    def enable_probe(self, duration_s: float) -> None:
+        """This call can play amd.probe_prompt, which lasts `duration_s` (robot/amd/probe.py)."""
+        self.probe = Probe(self._s, duration_s)
+
+    def needs_probe(self, now: float) -> bool:
+        """True once, when the probe should be played now (then call `on_probe`)."""
+        if self.probe is None or self._verdict is not None or self._beep is not None or self._sit is not None:
+            return False
+        return self._tone_since is None and self.probe.due(now, self.features(now).heard_speech)
+
+    def on_probe(self, now: float) -> None:
+        """The probe was started at audio time `now`."""
+        if self.probe is not None:
+            self.probe.start(now)
+
     def on_speech(self, event: SpeechStarted | SpeechEnded) -> None:
-        self._timeline.add(event)
+        for admitted in self.probe.admit(event) if self.probe is not None else [event]:
+            self._timeline.add(admitted)
+
+    def _settle_probe(self, now: float) -> None:
+        if self.probe is not None:
+            for event in self.probe.settle(now):
+                self._timeline.add(event)
 
     def on_tone(self, tone: ToneDetected) -> None:
         if tone.kind == "sit" and self._sit is None:
@@ -122,6 +145,7 @@ class AmdClassifier:
         return self._transcript_received
 
     def features(self, now: float) -> TimingFeatures:
+        self._settle_probe(now)
         return self._timeline.features(now)
 
     def needs_transcript(self, now: float) -> bool:
@@ -133,7 +157,7 @@ class AmdClassifier:
             return False
         if self._beep is not None or self._sit is not None or len(self._asked_at) >= self._max_requests:
             return False
-        f = self._timeline.features(now)
+        f = self.features(now)
         if not f.heard_speech or self._holding_for_words(f):
             return False
         at_decision_point = f.now >= base_deadline(self._s, f) or decision_point(self._s, f)
@@ -191,13 +215,13 @@ class AmdClassifier:
     def poll(self, now: float) -> AmdVerdict | None:
         """The verdict if the evidence is conclusive at `now`, else None (keep listening)."""
         if self._verdict is None:
-            self._verdict = self._decide(self._timeline.features(now), final=False)
+            self._verdict = self._decide(self.features(now), final=False)
         return self._verdict
 
     def finish(self, now: float) -> AmdVerdict:
         """Decide with whatever was gathered (the audio ended or the caller hung up)."""
         if self._verdict is None:
-            f = self._timeline.features(now)
+            f = self.features(now)
             verdict = self._decide(f, final=True)
             if verdict is None:
                 result = AmdResult.NO_ANSWER if not f.heard_speech else AmdResult.UNKNOWN
@@ -224,8 +248,14 @@ class AmdClassifier:
         if not final and self._tone_may_be_beep(f):
             return None
         if not f.heard_speech:
-            if reaches(f.now, self._s.no_speech_timeout_ms) or final:
+            probe = self.probe
+            if probe is not None and probe.holding and not final:
+                return None  # speech began over the probe: its echo, or the answer
+            timeout = self._s.no_speech_timeout_ms / 1000.0 if probe is None else probe.no_speech_timeout_s()
+            if f.now + 1e-6 >= timeout or final:
                 reason = f"no speech in {f.now:.2f}s"
+                if probe is not None and probe.started_at is not None:
+                    reason += f" (probe played at {probe.started_at:.2f}s)"
                 return self._verdict_of(AmdResult.NO_ANSWER, 0.8 if not final else 0.6, f, (reason,))
             return None
         melody = self._melody_before(f)
@@ -306,6 +336,9 @@ class AmdClassifier:
             evidence["silence_after_speech_ms"] = round(f.silence_since_speech * 1000.0, 1)
         if score is not None:
             evidence["score"] = round(score, 3)
+        if self.probe is not None and self.probe.started_at is not None:
+            evidence["probe_at_s"] = round(self.probe.started_at, 3)
+            evidence["probe_echoes"] = float(self.probe.echoes)
         if self._scores is not None:
             evidence["voicemail_points"] = self._scores.voicemail
             evidence["human_points"] = self._scores.human

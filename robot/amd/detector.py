@@ -101,6 +101,16 @@ def chunks_of(samples: Int16Array, chunk_s: float = CHUNK_S) -> Iterator[AudioCh
         yield AudioChunk(samples[start : start + size], start / TARGET_RATE)
 
 
+class ProbePlayer(Protocol):
+    """Plays amd.probe_prompt to the callee (robot.calls.session): `duration_s` is how long it lasts."""
+
+    duration_s: float
+
+    def start(self) -> None:
+        """Start the playback and return at once (the player owns the command and its errors)."""
+        ...
+
+
 class AmdTranscriber(Protocol):
     """What AMD needs of the ASR: robot.asr.engine.AsrEngine, or robot.amd.tuning.TranscriptCache in front of it."""
 
@@ -135,18 +145,30 @@ class AmdDetector:
         self.last_timing: AmdTiming | None = None
         self.keep_audio = False  # set it to get `heard` after run (amd.capture_dir)
         self.heard: Int16Array | None = None  # with keep_audio: the audio read until the verdict, 16 kHz
+        self.probe_at: float | None = None  # audio time the last run played amd.probe_prompt (None: it did not)
 
     async def run(
-        self, chunks: AsyncIterator[AudioChunk], *, realtime: bool = True, asr_latency_s: float | None = None
+        self,
+        chunks: AsyncIterator[AudioChunk],
+        *,
+        realtime: bool = True,
+        asr_latency_s: float | None = None,
+        probe: ProbePlayer | None = None,
     ) -> AmdVerdict:
         """Decide on a live stream (t = 0 at answer): the transcript is used at the first frame after it is ready.
 
         `realtime=False` (files, read faster than real time): audio time is a virtual clock. The ASR runs to the end
         where it is asked, and its transcript reaches the decision `asr_latency_s` of AUDIO later (default
         amd.file_asr_latency_ms), after the frames in between were analysed, as on a live call whose ASR took that
-        long. The verdict never uses audio not yet read and does not depend on this machine's speed."""
+        long. The verdict never uses audio not yet read and does not depend on this machine's speed.
+
+        `probe`: the call can play amd.probe_prompt (robot/amd/probe.py); it is started, without waiting for it, when
+        nobody has spoken amd.probe_after_ms after the answer."""
         use_asr = self.engine is not None and self.settings.amd.use_asr and self.keywords is not None
         clf = AmdClassifier(self.settings.amd, self.keywords, use_asr=use_asr)
+        if probe is not None:
+            clf.enable_probe(probe.duration_s)
+        self.probe_at = None
         vad = amd_vad(self.settings, self.vad_model)
         tones = self._tones()
         latency = self.settings.amd.file_asr_latency_ms / 1000.0 if asr_latency_s is None else asr_latency_s
@@ -206,6 +228,10 @@ class AmdDetector:
                 verdict = clf.poll(now)
                 if verdict is not None:
                     return done(verdict)
+                if probe is not None and clf.needs_probe(now):
+                    clf.on_probe(now)
+                    self.probe_at = now
+                    probe.start()
                 if task is None and clf.needs_transcript(now):
                     task = ask()
                     if not realtime:  # compute now; the transcript is delivered `latency` of audio later

@@ -21,7 +21,14 @@ from robot.asr.engine import AsrEngine
 from robot.asr.vad import SileroModel, StreamingVad
 from robot.calllog import CallLogWriter
 from robot.calls.esl_control import EslCallControl
-from robot.calls.session import ESL_LOST_CAUSE, VOICEMAIL_PROMPT_DEFAULT_S, CallLogSink, CallSession, SessionPlan
+from robot.calls.session import (
+    ESL_LOST_CAUSE,
+    PROBE_PROMPT_DEFAULT_S,
+    VOICEMAIL_PROMPT_DEFAULT_S,
+    CallLogSink,
+    CallSession,
+    SessionPlan,
+)
 from robot.calls.voicemail import wait_for_beep
 from robot.clock import Clock, SystemClock
 from robot.console.live import LiveView
@@ -81,6 +88,7 @@ class RobotCore:
         self.keywords: KeywordSet | None = None
         self.prompts = PromptLibrary()
         self._voicemail: tuple[Path | None, float] = (None, VOICEMAIL_PROMPT_DEFAULT_S)  # start() reads it
+        self._probe: tuple[Path | None, float] = (None, PROBE_PROMPT_DEFAULT_S)  # amd.probe_prompt: start() reads it
         self.analysis = AnalysisWorker(clock=self.clock, threads=settings.media.analysis_threads)  # VAD + tones
         self.amd_capture: AmdCaptureWriter | None = None  # amd.capture_dir: start() opens it
         self._scenarios: dict[Path, Scenario] = {}
@@ -114,6 +122,7 @@ class RobotCore:
         if s.amd.enabled or s.amd.on_handoff:
             self.keywords = load_keywords(data_file(s.amd.keywords_file))
         self._voicemail = await asyncio.to_thread(self._read_voicemail_prompt)
+        self._probe = await asyncio.to_thread(self._read_probe_prompt)
         if s.amd.capture_dir is not None and self.amd_capture is None:
             max_bytes = int(s.amd.capture_max_mb * 1_000_000)
             self.amd_capture = await asyncio.to_thread(AmdCaptureWriter, s.amd.capture_dir, max_bytes=max_bytes)
@@ -142,14 +151,22 @@ class RobotCore:
 
     def _read_voicemail_prompt(self) -> tuple[Path | None, float]:
         """The voicemail prompt and its length, read once (in a thread) with the other prompts, not during a call."""
-        if not self.settings.amd.voicemail_prompt:
-            return None, VOICEMAIL_PROMPT_DEFAULT_S
-        path = Path(self.settings.amd.voicemail_prompt).resolve()
+        amd = self.settings.amd
+        return self._prompt_and_length("voicemail prompt", amd.voicemail_prompt, VOICEMAIL_PROMPT_DEFAULT_S)
+
+    def _read_probe_prompt(self) -> tuple[Path | None, float]:
+        """amd.probe_prompt and its length (the echo window of the probe: robot/amd/probe.py), read once."""
+        return self._prompt_and_length("amd.probe_prompt", self.settings.amd.probe_prompt, PROBE_PROMPT_DEFAULT_S)
+
+    def _prompt_and_length(self, what: str, value: str | None, default_s: float) -> tuple[Path | None, float]:
+        if not value:
+            return None, default_s
+        path = Path(value).resolve()
         try:
             return path, self.prompts.get(path).duration_s
         except ConfigError as err:  # played all the same: FreeSWITCH may read what the robot cannot
-            log.warning("voicemail prompt: %s; its length taken as %.0f s", err, VOICEMAIL_PROMPT_DEFAULT_S)
-            return path, VOICEMAIL_PROMPT_DEFAULT_S
+            log.warning("%s: %s; its length taken as %.1f s", what, err, default_s)
+            return path, default_s
 
     @property
     def handoff_port(self) -> int:
@@ -264,8 +281,18 @@ class RobotCore:
             metadata=metadata,
             max_stream_restarts=s.media.max_stream_restarts if s.media.restart_stream else 0,
             connect_timeout_s=s.media.connect_timeout_s,
-            amd_window_s=s.amd.longest_decision_s,
+            amd_window_s=s.amd.longest_decision_s + self._probe_extension_s(),
+            amd_probe=self._probe[0],
+            amd_probe_s=self._probe[1],
         )
+
+    def _probe_extension_s(self) -> float:
+        """How much later a silent line's NO_ANSWER (hence the latest AMD verdict) comes with the probe."""
+        path, length_s = self._probe
+        if path is None:
+            return 0.0
+        a = self.settings.amd
+        return max(0.0, (a.probe_after_ms + a.probe_listen_ms - a.no_speech_timeout_ms) / 1000.0 + length_s)
 
     async def _run_session(
         self,

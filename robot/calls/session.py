@@ -35,11 +35,13 @@ log = logging.getLogger(__name__)
 
 HANGUP_WAIT_S = 10.0  # after we hang up, how long we wait for CHANNEL_HANGUP_COMPLETE
 VOICEMAIL_PROMPT_DEFAULT_S = 10.0  # the voicemail prompt's length when its file cannot be read as a WAV
+PROBE_PROMPT_DEFAULT_S = 1.0  # amd.probe_prompt's length when its file cannot be read as a WAV
 ESL_LOST_CAUSE = "ROBOT_ESL_LOST"  # the call ended (or was given up) while the ESL link was down
 HANGUP_RETRY_S = 2.0  # a uuid_kill that failed (ESL link down) is sent again this long after
 AMD_GRACE_S = 3.0  # AMD gives up when no verdict came this long after its window (no audio at all)
 RESTART_DELAY_S = 0.25  # wait before restarting a dropped audio stream (a hangup may be on its way)
 HANG_UP_ON = (AmdResult.MACHINE, AmdResult.NO_ANSWER, AmdResult.OPERATOR)
+PROBE_STOP_MARGIN_S = 0.5  # a verdict this soon after the probe's end may still hear it playing: it is stopped
 
 
 class CallLogSink(Protocol):
@@ -91,6 +93,8 @@ class SessionPlan:
     max_stream_restarts: int = 5
     connect_timeout_s: float = 3.0
     amd_window_s: float = 2.3
+    amd_probe: Path | None = None  # amd.probe_prompt (played when the line stays silent)
+    amd_probe_s: float = PROBE_PROMPT_DEFAULT_S  # how long it lasts
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,7 @@ class CallSession:
         self.hungup = asyncio.Event()
         self._runner: ScenarioRunner | None = None
         self._restart_tasks: set[asyncio.Task[None]] = set()
+        self._probe_tasks: set[asyncio.Task[None]] = set()
         self._answered_at = resources.clock.monotonic()
         self._playback_done = asyncio.Event()
         self._hanging_up = False
@@ -159,7 +164,7 @@ class CallSession:
             await self.hungup.wait()
             flow.cancel()
             pump.cancel()
-        for task in list(self._restart_tasks):
+        for task in list(self._restart_tasks | self._probe_tasks):
             task.cancel()
         self.result.talk_s = round(self.res.clock.monotonic() - self._answered_at, 3)
         return self.result
@@ -269,11 +274,14 @@ class CallSession:
     async def _amd(self, stream: AsyncIterator[AudioChunk]) -> AmdVerdict:
         detector = self.res.new_amd_detector()
         limit = self.plan.amd_window_s + self.plan.connect_timeout_s + AMD_GRACE_S
+        probe = _SessionProbe(self) if self.plan.amd_probe is not None else None
         try:
             async with asyncio.timeout(limit):
-                verdict = await detector.run(stream)
+                verdict = await detector.run(stream, probe=probe)
         except TimeoutError:
             verdict = AmdVerdict(AmdResult.UNKNOWN, 0.0, round(limit, 3), ("no audio reached the robot in time",))
+        if detector.probe_at is not None and verdict.result not in HANG_UP_ON:
+            await self._end_probe(detector.probe_at, verdict.decided_at)
         self.result.amd = verdict
         self.res.on_amd_verdict(verdict, self.uuid, detector.heard)
         self.log_event(
@@ -286,6 +294,30 @@ class CallSession:
             evidence=dict(verdict.evidence),
         )
         return verdict
+
+    def play_probe(self) -> None:
+        assert self.plan.amd_probe is not None
+        task = asyncio.get_running_loop().create_task(self._send_probe(self.plan.amd_probe), name=f"probe-{self.uuid}")
+        self._probe_tasks.add(task)
+        task.add_done_callback(self._probe_tasks.discard)
+
+    async def _send_probe(self, path: Path) -> None:
+        try:  # its PLAYBACK_START / STOP are logged as prompt_start / prompt_stop, like any prompt
+            await self.control.play(path)
+        except EslError as err:  # the call goes on without it: a silent line is then NO_ANSWER a little later
+            log.warning("call %s: AMD probe not played: %s", self.uuid, err)
+            self.log_event("error", error=f"amd probe: {err}")
+
+    async def _end_probe(self, probe_at: float, decided_at: float) -> None:
+        """The callee answered while the probe may still play: stop it before the dialog speaks."""
+        for task in list(self._probe_tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task  # the broadcast was sent (or failed) before the break
+        if decided_at < probe_at + self.plan.amd_probe_s + PROBE_STOP_MARGIN_S:
+            try:
+                await self.control.stop_playback()
+            except EslError as err:
+                log.warning("call %s: could not stop the AMD probe: %s", self.uuid, err)
 
     async def _voicemail_drop(self, stream: AsyncIterator[AudioChunk]) -> None:
         prompt = self.plan.voicemail_prompt
@@ -347,3 +379,14 @@ async def _aclose(stream: AsyncIterator[AudioChunk]) -> None:
     if closer is not None:
         with contextlib.suppress(RuntimeError):
             await closer()
+
+
+class _SessionProbe:
+    """robot.amd.detector.ProbePlayer for one session: amd.probe_prompt by uuid_broadcast, without waiting."""
+
+    def __init__(self, session: CallSession) -> None:
+        self._session = session
+        self.duration_s = session.plan.amd_probe_s
+
+    def start(self) -> None:
+        self._session.play_probe()

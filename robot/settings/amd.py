@@ -23,6 +23,27 @@ class AmdSettings(_Section):
     )
     voicemail_prompt: str | None = Field(None, description="Audio file played after the beep (voicemail_drop).")
     wait_for_beep_ms: int = Field(30000, gt=0, description="Longest wait for the voicemail beep, ms.")
+    probe_prompt: str | None = Field(
+        None,
+        description="Short audio file ('Allô ?') played to the callee when nobody has spoken probe_after_ms after the "
+        "answer: people who pick up and wait for the caller to speak first answer it (robot/amd/probe.py). Live calls "
+        "only (not `robot amd` / `amd-eval` on files). None = off: a silent line is NO_ANSWER at no_speech_timeout_ms.",
+    )
+    probe_after_ms: int = Field(
+        2000, gt=0, description="Silence after the answer before the probe is played (with probe_prompt), ms."
+    )
+    probe_listen_ms: int = Field(
+        2500,
+        gt=0,
+        description="Time after the probe's end for the callee to start answering it; a line still silent then is "
+        "NO_ANSWER (or at no_speech_timeout_ms, whichever is later), ms.",
+    )
+    probe_echo_ms: int = Field(
+        400,
+        ge=0,
+        description="Speech that starts and ends within the probe's playback and this long after it is the probe "
+        "coming back down the line (or a word said over it), not an answer: it is ignored, ms.",
+    )
     use_asr: bool = Field(True, description="Transcribe the window and score voicemail/human/operator phrases.")
     capture_dir: Path | None = Field(
         None,

@@ -268,3 +268,29 @@ async def test_amd_capture_saves_what_amd_heard_on_each_call(tmp_path: Path, tin
         with wave.open(str(folder / row["file"]), "rb") as w:
             heard_s = w.getnframes() / w.getframerate()
         assert abs(heard_s - float(row["decided_at_s"])) < 0.25, (name, heard_s, row["decided_at_s"])
+
+
+async def test_the_amd_probe_gets_an_answer_from_a_person_who_waits_for_the_caller(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The callee says nothing until the robot speaks: without amd.probe_prompt the line is NO_ANSWER at
+    amd.no_speech_timeout_ms; with it, the robot says "Allô ?" after 2 s of silence and hears "Oui ?"."""
+    probe = REPO / "audio" / "prompts" / "8k" / "allo.wav"
+    waits, silent, plain = str(uuidlib.uuid4()), str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    async with rig(tmp_path, tiny_model_dir, amd={"probe_prompt": str(probe)}) as r:
+        answered = await r.dial("loopback/human_waits_for_caller/default", waits)
+        dead = await r.dial("loopback/silence/default", silent)
+        probe_plays = [p for p in r.sim.playbacks(waits) if p.file == str(probe)]
+        log = r.log(waits)
+    async with rig(tmp_path, tiny_model_dir) as r:
+        unprobed = await r.dial("loopback/human_waits_for_caller/default", plain)
+        assert not r.sim.playbacks(plain)
+
+    assert answered.amd_result is not None and answered.amd_result.value == "HUMAN"
+    assert len(probe_plays) == 1 and probe_plays[0].status in ("done", "break")
+    (amd,) = [e for e in log if e["event"] == "amd"]
+    assert amd["evidence"]["probe_at_s"] == pytest.approx(2.0, abs=0.15)
+    assert amd["evidence"]["initial_silence_ms"] > 2000.0  # the answer came after the probe
+    assert next(e["file"] for e in log if e["event"] == "prompt_start") == str(probe)
+    assert dead.amd_result is not None and dead.amd_result.value == "NO_ANSWER"
+    assert unprobed.amd_result is not None and unprobed.amd_result.value == "NO_ANSWER"

@@ -18,6 +18,7 @@ REQUIRED = {
     "human_bargein",
     "human_backchannel",
     "human_silent_first",
+    "human_waits_for_caller",
     "machine",
     "machine_short",
     "silence",
