@@ -173,6 +173,7 @@ SPLITS = (
     "test11",
     "test12",
     "test13",
+    "test14",
 )
 
 
@@ -370,7 +371,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9 to test13), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test14), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -471,5 +472,19 @@ def test_eval_set_test13_has_pico_mbrola_and_espeak_in_forms_no_split_had() -> N
         {"espeak-fr+Andrea-tempo0.94", "espeak-fr+victor+110c", "espeak-fr+iven4-60c-tempo1.05"},
     )
     machines, people = _pauses_apart(test13, "MACHINE"), _pauses_apart(test13, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test14_has_pico_mbrola_and_espeak_in_forms_no_split_had_again() -> None:
+    """test14: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
+    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
+    test14 = _three_kind_split(
+        "test14",
+        {"pico+230c-tempo0.91", "pico-130c-tempo1.09", "pico+320c-tempo1.06"},
+        {"mbrola-fr2-60c-tempo0.95", "mbrola-fr4+140c-tempo1.04", "mbrola-fr6-110c-tempo1.07"},
+        {"espeak-fr+Denis-tempo1.07", "espeak-fr+Hugo-70c-tempo0.95", "espeak-fr+shelby+130c"},
+    )
+    machines, people = _pauses_apart(test14, "MACHINE"), _pauses_apart(test14, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
