@@ -113,6 +113,8 @@ class EvalReport:
         self.confusion[row.label][predicted] += 1
         waited = result.timing.decided_at
         self.decision_s.append(waited)
+        evidence = result.verdict.evidence
+        onset = evidence.get("initial_silence_ms") if evidence.get("speech_segments") else None
         if result.timing.asr_compute_s is not None:
             self.asr_s.append(result.timing.asr_compute_s)
         self.items.append(
@@ -121,6 +123,9 @@ class EvalReport:
                 "label": row.label,
                 "result": predicted,
                 "decided_at_s": round(waited, 3),
+                # the first speech onset (None: nobody spoke): the decision's wait after it is the dead air a person
+                # who speaks at once hears, whatever silence the clip (the line, the callee) began with
+                "first_speech_s": round(float(onset) / 1000.0, 3) if isinstance(onset, int | float) else None,
                 "confidence": result.verdict.confidence,
                 "reasons": list(result.verdict.reasons),
                 "transcript": result.transcript,
@@ -163,6 +168,28 @@ class EvalReport:
             for value, (files, correct) in sorted(groups.items())
         }
 
+    def _after_speech(self) -> list[float]:
+        """Seconds from the first speech onset to the decision, for the clips where someone spoke before it."""
+        return [
+            item["decided_at_s"] - item["first_speech_s"]
+            for item in self.items
+            if item.get("first_speech_s") is not None and item["decided_at_s"] >= item["first_speech_s"]
+        ]
+
+    def decision_by_label(self) -> dict[str, dict[str, float | int | None]]:
+        """{label: {files, p50_ms, p95_ms}} of the decision times after the answer, per true label."""
+        times: dict[str, list[float]] = {}
+        for item in self.items:
+            times.setdefault(item["label"], []).append(item["decided_at_s"])
+        return {
+            label: {
+                "files": len(values),
+                "p50_ms": round((percentile(values, 50) or 0.0) * 1000.0, 1),
+                "p95_ms": round((percentile(values, 95) or 0.0) * 1000.0, 1),
+            }
+            for label, values in sorted(times.items())
+        }
+
     def summary(self) -> dict[str, Any]:
         def ms(v: float | None) -> float | None:
             return None if v is None else round(v * 1000.0, 1)
@@ -181,6 +208,9 @@ class EvalReport:
             "confusion": self.confusion,
             "decision_ms_p50": ms(percentile(self.decision_s, 50)),
             "decision_ms_p95": ms(percentile(self.decision_s, 95)),
+            "decision_ms_by_label": self.decision_by_label(),
+            "decision_after_speech_ms_p50": ms(percentile(self._after_speech(), 50)),
+            "decision_after_speech_ms_p95": ms(percentile(self._after_speech(), 95)),
             "asr_compute_ms_p50": ms(percentile(self.asr_s, 50)),
             "asr_compute_ms_p95": ms(percentile(self.asr_s, 95)),
             "asr_calls": len(self.asr_s),
@@ -196,6 +226,9 @@ class EvalReport:
             f"humans called machines {s['humans_called_machines']:.1%}",
             f"decision time p50 {s['decision_ms_p50']} ms  p95 {s['decision_ms_p95']} ms (after answer)  "
             f"ASR compute p50 {s['asr_compute_ms_p50']} ms  p95 {s['asr_compute_ms_p95']} ms ({s['asr_calls']} calls)",
+            f"decision after the first speech p50 {s['decision_after_speech_ms_p50']} ms  "
+            f"p95 {s['decision_after_speech_ms_p95']} ms ({len(self._after_speech())} files with speech); per label "
+            + ", ".join(f"{k} {v['p50_ms']}/{v['p95_ms']} ms" for k, v in s["decision_ms_by_label"].items()),
             "confusion (rows: truth, columns: verdict)",
             "            " + "".join(f"{label:>11}" for label in labels),
         ]

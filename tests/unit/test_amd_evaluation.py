@@ -34,7 +34,7 @@ def _wav(path: Path) -> Path:
 def _result(verdict: str, decided_at: float = 2.0) -> AmdFileResult:
     """Only the fields EvalReport reads (keeps this test off the detector's internals)."""
     fake = SimpleNamespace(
-        verdict=SimpleNamespace(result=AmdResult(verdict), confidence=0.9, reasons=("r",)),
+        verdict=SimpleNamespace(result=AmdResult(verdict), confidence=0.9, reasons=("r",), evidence={}),
         transcript="",
         timing=SimpleNamespace(decided_at=decided_at, asr_compute_s=None),
     )
