@@ -5,7 +5,8 @@ The classifier is fed incrementally (speech events, tones, at most one transcrip
 conclusive, otherwise None ("wait"). `needs_transcript(now)` says when an ASR result would let it decide.
 
 Rules, in order (every threshold is a field of AmdSettings, in ms or points):
-1. A SIT tone -> OPERATOR. A beep (beep_min_ms <= duration <= beep_max_ms) -> MACHINE, at once.
+1. A SIT tone -> OPERATOR. A beep (beep_min_ms <= duration <= beep_max_ms) -> MACHINE, beep_in_speech_ms after it
+   ends, unless it sat inside speech that still goes on then (a steady vowel).
 2. With a transcript: operator phrases >= operator_score_min (and above voicemail and human) -> OPERATOR;
    voicemail minus human points >= early_machine_phrase_score -> MACHINE, before the window ends.
 3. Wait for a decision point (robot.amd.timing: long continuous speech, a long greeting, a short greeting then
@@ -54,6 +55,8 @@ class AmdClassifier:
         self.use_asr = (settings.use_asr if use_asr is None else use_asr) and keywords is not None
         self._timeline = SpeechTimeline()
         self._beep: ToneDetected | None = None
+        self._beep_candidate: ToneDetected | None = None  # a beep-like tone, until amd.beep_in_speech_ms tell
+        self._tones_in_speech = 0  # beep-like tones taken for a voice's steady vowel
         self._sit: ToneDetected | None = None
         self._transcript: Transcript | None = None
         self._transcript_received = False
@@ -96,8 +99,8 @@ class AmdClassifier:
             self._sit = tone
         elif tone.kind == "melody":
             self._melodies.append(tone)
-        elif tone.kind == "beep" and self._beep is None and self._is_beep(tone):
-            self._beep = tone
+        elif tone.kind == "beep" and self._beep is None and self._beep_candidate is None and self._is_beep(tone):
+            self._beep_candidate = tone
 
     def on_tone_sounding(self, since: float | None) -> None:
         """A tone in the beep/SIT range has been sounding since `since` (None: no tone now); see ToneDetector."""
@@ -229,9 +232,28 @@ class AmdClassifier:
             self._verdict = verdict
         return self._verdict
 
+    def _confirm_beep(self, f: TimingFeatures, final: bool) -> None:
+        """A beep-like tone is a beep unless it sat inside speech that began before it and still goes on
+        amd.beep_in_speech_ms after it ended: a voicemail beep follows its greeting, a voice's steady vowel (a
+        synthetic voice's, a sung note) is surrounded by speech."""
+        tone = self._beep_candidate
+        if tone is None:
+            return
+        wait = self._s.beep_in_speech_ms / 1000.0
+        if not final and f.now + 1e-6 < tone.t + tone.duration + wait:
+            return
+        self._beep_candidate = None
+        if wait > 0 and f.in_speech and f.spans and f.spans[-1][0] < tone.t - 1e-6:
+            self._tones_in_speech += 1
+            return
+        self._beep = tone
+
     def _decide(self, f: TimingFeatures, *, final: bool) -> AmdVerdict | None:
         if self._sit is not None:
             return self._verdict_of(AmdResult.OPERATOR, 0.95, f, (f"SIT tone at {self._sit.t:.2f}s",))
+        self._confirm_beep(f, final)
+        if self._beep_candidate is not None:
+            return None  # a beep, or a vowel: known amd.beep_in_speech_ms after the tone
         if self._beep is not None:
             b = self._beep
             return self._verdict_of(
@@ -336,6 +358,8 @@ class AmdClassifier:
             evidence["silence_after_speech_ms"] = round(f.silence_since_speech * 1000.0, 1)
         if score is not None:
             evidence["score"] = round(score, 3)
+        if self._tones_in_speech:
+            evidence["tones_in_speech"] = float(self._tones_in_speech)
         if self.probe is not None and self.probe.started_at is not None:
             evidence["probe_at_s"] = round(self.probe.started_at, 3)
             evidence["probe_echoes"] = float(self.probe.echoes)

@@ -82,7 +82,7 @@ def timing_only() -> AmdClassifier:
 def test_beep_decides_machine_at_once() -> None:
     v = Call(timing_only(), [(0.3, 1.2)]).run(tones=(ToneDetected("beep", 1.3, 0.4, 1000.0),))
     assert v.result is AmdResult.MACHINE
-    assert v.decided_at == pytest.approx(1.7, abs=2 * STEP)
+    assert v.decided_at == pytest.approx(1.7 + 0.4, abs=2 * STEP)  # amd.beep_in_speech_ms after the beep
     assert "beep" in v.reasons[0]
 
 
@@ -353,7 +353,7 @@ def test_short_greeting_near_the_window_end_holds_for_a_beep() -> None:
     speech = [(0.6, 1.6)]
     v = Call(timing_only(), speech).run(tones=(ToneDetected("beep", 2.0, 0.4, 1000.0),))
     assert v.result is AmdResult.MACHINE
-    assert v.decided_at == pytest.approx(2.4, abs=2 * STEP)
+    assert v.decided_at == pytest.approx(2.4 + 0.4, abs=2 * STEP)  # the beep's end + amd.beep_in_speech_ms
     v = Call(timing_only(), speech).run()
     assert v.result is AmdResult.HUMAN
     assert v.decided_at == pytest.approx(1.6 + 1.2, abs=2 * STEP)
@@ -365,7 +365,7 @@ def test_medium_greeting_ending_before_the_deadline_also_holds_for_a_beep() -> N
     speech = [(0.3, 1.9)]  # 1.6 s: longer than human_max_greeting_ms, so no early HUMAN
     v = Call(timing_only(), speech).run(tones=(ToneDetected("beep", 2.3, 0.5, 1000.0),))
     assert v.result is AmdResult.MACHINE
-    assert v.decided_at == pytest.approx(2.8, abs=2 * STEP)
+    assert v.decided_at == pytest.approx(2.8 + 0.4, abs=2 * STEP)
     v = Call(AmdClassifier(AmdSettings(hold_after_greeting=False), None), speech).run(
         tones=(ToneDetected("beep", 2.3, 0.5, 1000.0),)
     )
@@ -424,8 +424,20 @@ def test_a_tone_still_sounding_holds_the_decision_until_the_beep_is_measured() -
     assert clf.poll(2.4) is None
     clf.on_tone(ToneDetected("beep", 1.9, 0.6, 1000.0))
     clf.on_tone_sounding(None)
-    v = clf.poll(2.52)
+    assert clf.poll(2.52) is None  # a beep, or a vowel: amd.beep_in_speech_ms tell
+    v = clf.poll(2.9)
     assert v is not None and v.result is AmdResult.MACHINE and "beep" in v.reasons[0]
+
+
+def test_a_beep_like_vowel_inside_speech_is_not_a_beep() -> None:
+    vowel = ToneDetected("beep", 3.35, 0.18, 459.0)  # a synthetic voice holding one pitch
+    v = Call(timing_only(), [(0.7, 1.0), (1.7, 4.0)]).run(tones=(vowel,))
+    assert v.result is AmdResult.HUMAN and v.evidence["tones_in_speech"] == 1.0
+    v = Call(AmdClassifier(rules(beep_in_speech_ms=0), None), [(0.7, 1.0), (1.7, 4.0)]).run(tones=(vowel,))
+    assert v.result is AmdResult.MACHINE and v.decided_at == pytest.approx(3.54, abs=2 * STEP)  # at once, as before
+    after_greeting = ToneDetected("beep", 2.05, 0.18, 459.0)  # the same tone once the greeting ended: a beep
+    v = Call(timing_only(), [(0.7, 1.0), (1.2, 2.0)]).run(tones=(after_greeting,))
+    assert v.result is AmdResult.MACHINE and "beep" in v.reasons[0]
 
 
 def test_a_tone_that_lasts_longer_than_a_beep_stops_holding() -> None:
