@@ -45,6 +45,8 @@ from robot.settings import AmdSettings
 
 __all__ = ["AmdClassifier", "BeepWaitResult"]
 
+MELODY_TAIL_S = 0.1  # a speech segment ending this soon after a melody, begun inside it, is the melody's own
+
 
 class AmdClassifier:
     """One call's AMD decision. Not thread-safe; feed it from the call's task."""
@@ -280,8 +282,9 @@ class AmdClassifier:
                     reason += f" (probe played at {probe.started_at:.2f}s)"
                 return self._verdict_of(AmdResult.NO_ANSWER, 0.8 if not final else 0.6, f, (reason,))
             return None
-        melody = self._melody_before(f)
-        if not final and melody is not None and reaches(f.now - (f.first_onset or 0.0), self._s.melody_speech_ms):
+        found = self._melody_and_onset(f)
+        melody = found[0] if found is not None else None
+        if not final and found is not None and reaches(f.now - found[1], self._s.melody_speech_ms):
             fused = fused_score(self._s, f, kw, self._transcript, melody)
             if fused.score >= self._s.machine_score_min:
                 return self._fuse(f, kw)  # a greeting after music or a chime: a recording
@@ -306,11 +309,21 @@ class AmdClassifier:
 
     def _melody_before(self, f: TimingFeatures) -> ToneDetected | None:
         """The first melody that ended before the first speech onset (within one 20 ms frame), if any and if
-        melody_points is on."""
+        melody_points is on; speech segments heard inside the melody (a chime the VAD took for a voice) are the
+        melody's own."""
+        found = self._melody_and_onset(f)
+        return found[0] if found is not None else None
+
+    def _melody_and_onset(self, f: TimingFeatures) -> tuple[ToneDetected, float] | None:
+        """The melody of `_melody_before` and the onset of the first speech after it."""
         if self._s.melody_points <= 0 or f.first_onset is None:
             return None
-        onset = f.first_onset
-        return next((m for m in self._melodies if m.t + m.duration <= onset + 0.02), None)
+        for m in self._melodies:
+            end = m.t + m.duration
+            onset = next((a for a, b in f.spans if not (a >= m.t - 0.02 and b <= end + MELODY_TAIL_S)), None)
+            if onset is not None and end <= onset + 0.02:
+                return m, onset
+        return None
 
     def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
         since = self._tone_since

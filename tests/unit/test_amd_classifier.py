@@ -527,6 +527,15 @@ def test_a_third_transcript_at_the_long_greeting_point_hears_a_long_opener_out(
 MELODY = ToneDetected("melody", 0.1, 1.2, 660.0)  # hold music or a chime, 0.1-1.3 s
 
 
+def test_speech_heard_inside_the_melody_is_the_melody_own() -> None:
+    speech = [(0.5, 0.7), (1.6, 2.4)]  # a chime note the VAD took for a voice, then the greeting
+    v = Call(timing_only(), speech).run(tones=(MELODY,))
+    assert v.result is AmdResult.MACHINE and "melody" in v.reasons[0]
+    assert v.decided_at == pytest.approx(1.6 + 0.5, abs=2 * STEP)  # melody_speech_ms after the greeting's onset
+    late = [(0.5, 1.5), (1.6, 2.4)]  # speech that outlasts the melody is not the melody's
+    assert "melody" not in Call(timing_only(), late).run(tones=(MELODY,)).reasons[0]
+
+
 def test_melody_before_the_greeting_decides_machine_soon_after_the_onset() -> None:
     v = Call(timing_only(), [(1.6, 2.4)]).run(tones=(MELODY,))  # a short greeting that alone would be human
     assert v.result is AmdResult.MACHINE
