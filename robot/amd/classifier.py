@@ -150,8 +150,20 @@ class AmdClassifier:
         return self._transcript_received
 
     def features(self, now: float) -> TimingFeatures:
+        """The timing features at `now`, without the speech segments that were a melody's own notes."""
         self._settle_probe(now)
-        return self._timeline.features(now)
+        return self._timeline.features(now, self._melody_own if self._melodies else None)
+
+    def _melody_own(self, span: tuple[float, float]) -> bool:
+        """A speech segment begun inside a reported melody, ended by MELODY_TAIL_S after it and shorter than half
+        of it: a note the VAD took for a voice (a voice whose held vowels make the melody covers most of it)."""
+        if self._s.melody_points <= 0:
+            return False
+        start, end = span
+        return any(
+            start >= m.t - 0.02 and end <= m.t + m.duration + MELODY_TAIL_S and end - start < m.duration / 2
+            for m in self._melodies
+        )
 
     def needs_transcript(self, now: float) -> bool:
         """True when a transcript should be asked now: early (the first greeting ended, or speech has gone on for
@@ -318,12 +330,8 @@ class AmdClassifier:
         """The melody of `_melody_before` and the onset of the first speech after it."""
         if self._s.melody_points <= 0 or f.first_onset is None:
             return None
-        for m in self._melodies:
-            end = m.t + m.duration
-            onset = next((a for a, b in f.spans if not (a >= m.t - 0.02 and b <= end + MELODY_TAIL_S)), None)
-            if onset is not None and end <= onset + 0.02:
-                return m, onset
-        return None
+        onset = f.first_onset  # the melody's own notes are not in the features (see features())
+        return next(((m, onset) for m in self._melodies if m.t + m.duration <= onset + 0.02), None)
 
     def _tone_may_be_beep(self, f: TimingFeatures) -> bool:
         since = self._tone_since

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from robot.events import SpeechEnded, SpeechStarted
@@ -72,13 +73,15 @@ class SpeechTimeline:
     def segments(self) -> tuple[Span, ...]:
         return tuple(self._closed)
 
-    def features(self, now: float) -> TimingFeatures:
-        spans = list(self._closed)
+    def features(self, now: float, drop: Callable[[Span], bool] | None = None) -> TimingFeatures:
+        """What the speech looks like at `now`; closed segments for which `drop` is true are left out."""
+        closed = [span for span in self._closed if drop is None or not drop(span)]
+        spans = list(closed)
         if self._open_start is not None:
             spans.append((self._open_start, max(now, self._open_start)))
         spans.sort()
         durations = [end - start for start, end in spans]
-        last_end = self._closed[-1][1] if self._closed else None
+        last_end = closed[-1][1] if closed else None
         silence = None
         if self._open_start is None and last_end is not None:
             silence = max(0.0, now - last_end)

@@ -534,6 +534,15 @@ def test_speech_heard_inside_the_melody_is_the_melody_own() -> None:
     assert v.decided_at == pytest.approx(1.6 + 0.5, abs=2 * STEP)  # melody_speech_ms after the greeting's onset
     late = [(0.5, 1.5), (1.6, 2.4)]  # speech that outlasts the melody is not the melody's
     assert "melody" not in Call(timing_only(), late).run(tones=(MELODY,)).reasons[0]
+    voice = [(0.1, 1.2), (1.6, 2.4)]  # a voice whose held vowels made the melody covers most of it: speech
+    assert "melody" not in Call(timing_only(), voice).run(tones=(MELODY,)).reasons[0]
+
+
+def test_a_note_taken_for_speech_is_no_short_greeting() -> None:
+    chime = ToneDetected("melody", 0.02, 0.98, 660.0)  # reported once it stopped, before 1.2 s of silence passed
+    v = Call(timing_only(), [(0.3, 0.4), (2.2, 2.8), (3.0, 5.8)]).run(tones=(chime,))
+    assert v.result is AmdResult.MACHINE and "melody" in v.reasons[0]  # not HUMAN at 0.1 + 1.2 s of silence
+    assert v.evidence["initial_silence_ms"] == 2200.0
 
 
 def test_melody_before_the_greeting_decides_machine_soon_after_the_onset() -> None:
