@@ -174,6 +174,7 @@ SPLITS = (
     "test12",
     "test13",
     "test14",
+    "test15",
 )
 
 
@@ -486,5 +487,19 @@ def test_eval_set_test14_has_pico_mbrola_and_espeak_in_forms_no_split_had_again(
         {"espeak-fr+Denis-tempo1.07", "espeak-fr+Hugo-70c-tempo0.95", "espeak-fr+shelby+130c"},
     )
     machines, people = _pauses_apart(test14, "MACHINE"), _pauses_apart(test14, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test15_has_pico_mbrola_and_espeak_in_forms_no_split_had_yet() -> None:
+    """test15: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
+    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
+    test15 = _three_kind_split(
+        "test15",
+        {"pico+160c-tempo0.97", "pico-240c-tempo1.06", "pico+290c-tempo0.93"},
+        {"mbrola-fr1+60c-tempo1.08", "mbrola-fr7-90c-tempo0.97", "mbrola-ca2-70c-tempo1.04"},
+        {"espeak-fr+Mike-tempo0.96", "espeak-fr+norbert+90c-tempo1.04", "espeak-fr+grandma-80c"},
+    )
+    machines, people = _pauses_apart(test15, "MACHINE"), _pauses_apart(test15, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
