@@ -175,6 +175,7 @@ SPLITS = (
     "test13",
     "test14",
     "test15",
+    "test16",
 )
 
 
@@ -501,5 +502,19 @@ def test_eval_set_test15_has_pico_mbrola_and_espeak_in_forms_no_split_had_yet() 
         {"espeak-fr+Mike-tempo0.96", "espeak-fr+norbert+90c-tempo1.04", "espeak-fr+grandma-80c"},
     )
     machines, people = _pauses_apart(test15, "MACHINE"), _pauses_apart(test15, "HUMAN")
+    assert len(machines) >= 10 and min(machines) >= 0.6
+    assert len(people) >= 3 and min(people) >= 0.5
+
+
+def test_eval_set_test16_has_pico_mbrola_and_espeak_in_forms_no_split_had_still() -> None:
+    """test16: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
+    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
+    test16 = _three_kind_split(
+        "test16",
+        {"pico+210c-tempo1.02", "pico-160c-tempo0.96", "pico+340c-tempo1.08"},
+        {"mbrola-fr2+110c-tempo0.98", "mbrola-fr4-80c-tempo1.05", "mbrola-fr6+130c-tempo0.94"},
+        {"espeak-fr+Jacky-tempo1.03", "espeak-fr+Zac-100c-tempo0.97", "espeak-fr+female3+70c"},
+    )
+    machines, people = _pauses_apart(test16, "MACHINE"), _pauses_apart(test16, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
