@@ -375,6 +375,14 @@ def test_a_near_match_gives_way_to_an_exact_strong_phrase_of_another_family(near
         ("Le mobile de votre correspondant est éteint ou hors zone de couverture", "operator"),
         ("Cette ligne a été résiliée", "operator"),
         ("Nous ne parvenons pas à établir la communication", "operator"),
+        ("Votre forfait ne permet pas d'appeler ce type de numéro", "operator"),
+        ("Votre correspondant ne peut pas être atteint pour l'instant", "operator"),
+        ("Suite à un trafic trop important, la communication n'a pas pu être établie", "operator"),
+        ("Les numéros surtaxés sont bloqués sur cette ligne", "operator"),
+        ("Menu principal : pour le service client, tapez deux", "voicemail"),
+        ("Standard vocal, dites le nom de votre interlocuteur", "voicemail"),
+        ("Le magasin est actuellement fermé, nous rouvrons lundi", "voicemail"),
+        ("Nos agents sont tous occupés, votre appel sera transféré", "voicemail"),
     ],
 )
 def test_switchboards_queues_and_network_faults(keywords: KeywordSet, text: str, family: str) -> None:
