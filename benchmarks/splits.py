@@ -15,9 +15,9 @@ a new split and add it here before the next held-out measurement. test14 (benchm
 on test13's recipe with texts, fillers and voice forms of its own) was run once with the start (997c947) and the
 final code (56292c5) of the session of 2026-11-30 night, and is development data now. test15
 (benchmarks/amd_eval_test15.py, built blind on test14's recipe with texts, fillers and voice forms of its own) was
-run once with the same start code and the final code of that session (81c8cdf), and is development data now. test16
-(benchmarks/amd_eval_test16.py, built blind on test15's recipe with texts, fillers and voice forms of its own) is held
-out until the lead measures it once.
+run once with the same start code and 81c8cdf, and is development data now. test16 (benchmarks/amd_eval_test16.py,
+built blind on test15's recipe with texts, fillers and voice forms of its own) was run once with the start code,
+81c8cdf and the final code of that session (1bdbb41), and is development data now.
 """
 
-HELD_OUT: frozenset[str] = frozenset({"test16"})
+HELD_OUT: frozenset[str] = frozenset()
