@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from robot.settings.base import _Section
 
@@ -343,6 +343,15 @@ class AmdSettings(_Section):
         description="Score added by the speech-rate rule (0 = rule off: with real transcripts, people's long openers "
         "reach recorded-greeting rates; tune split), points.",
     )
+
+    @model_validator(mode="after")
+    def _probe_before_the_timeout(self) -> AmdSettings:
+        if self.probe_prompt and self.probe_after_ms >= self.no_speech_timeout_ms:
+            raise ValueError(
+                f"probe_after_ms ({self.probe_after_ms}) must be below no_speech_timeout_ms "
+                f"({self.no_speech_timeout_ms}): the line would be NO_ANSWER before the probe plays"
+            )
+        return self
 
     @property
     def longest_decision_s(self) -> float:

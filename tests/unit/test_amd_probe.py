@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from robot.amd.classifier import AmdClassifier
 from robot.amd.probe import Probe
@@ -86,3 +87,9 @@ def test_no_probe_once_someone_spoke_or_after_the_no_speech_timeout() -> None:
     assert not probe.due(2.5, heard_speech=False)  # once per call
     with pytest.raises(ValueError, match="duration"):
         Probe(s, 0.0)
+
+
+def test_a_probe_after_the_no_speech_timeout_is_refused_with_the_settings_named() -> None:
+    with pytest.raises(ValidationError, match=r"probe_after_ms \(4000\) must be below no_speech_timeout_ms \(4000\)"):
+        AmdSettings(probe_prompt="allo.wav", probe_after_ms=4000)
+    assert AmdSettings(probe_after_ms=4000).probe_prompt is None  # without a prompt there is no probe to check
