@@ -373,7 +373,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9 to test14), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test16), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -450,71 +450,41 @@ def test_eval_set_test11_has_pico_mbrola_and_espeak_in_yet_other_forms() -> None
     assert len(people) >= 3 and min(people) >= 0.5
 
 
-def test_eval_set_test12_has_pico_mbrola_and_espeak_in_still_other_forms() -> None:
-    """test12: the same checks with its own voices; voicemails spoken with at least 0.6 s between sentences and
-    people speaking in bursts at least 0.5 s apart."""
-    test12 = _three_kind_split(
-        "test12",
+# test12 to test16: each its own Pico, MBROLA and espeak-ng forms (espeak-ng variants no other split uses)
+SPOKEN_APART_SPLITS = {
+    "test12": (
         {"pico+350c-tempo0.97", "pico-220c-tempo1.07", "pico+60c-tempo0.86"},
         {"mbrola-fr2+80c-tempo1.1", "mbrola-fr4-120c-tempo1.08", "mbrola-fr6+180c-tempo0.96"},
         {"espeak-fr+robert+70c", "espeak-fr+Alicia-120c-tempo1.06", "espeak-fr+paul-tempo1.1"},
-    )
-    machines, people = _pauses_apart(test12, "MACHINE"), _pauses_apart(test12, "HUMAN")
-    assert len(machines) >= 10 and min(machines) >= 0.6
-    assert len(people) >= 3 and min(people) >= 0.5
-
-
-def test_eval_set_test13_has_pico_mbrola_and_espeak_in_forms_no_split_had() -> None:
-    """test13: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
-    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
-    test13 = _three_kind_split(
-        "test13",
+    ),
+    "test13": (
         {"pico+180c-tempo1.04", "pico-170c-tempo0.93", "pico+270c-tempo1.13"},
         {"mbrola-fr1-80c-tempo1.05", "mbrola-fr7+120c-tempo0.92", "mbrola-ca2+90c-tempo1.09"},
         {"espeak-fr+Andrea-tempo0.94", "espeak-fr+victor+110c", "espeak-fr+iven4-60c-tempo1.05"},
-    )
-    machines, people = _pauses_apart(test13, "MACHINE"), _pauses_apart(test13, "HUMAN")
-    assert len(machines) >= 10 and min(machines) >= 0.6
-    assert len(people) >= 3 and min(people) >= 0.5
-
-
-def test_eval_set_test14_has_pico_mbrola_and_espeak_in_forms_no_split_had_again() -> None:
-    """test14: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
-    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
-    test14 = _three_kind_split(
-        "test14",
+    ),
+    "test14": (
         {"pico+230c-tempo0.91", "pico-130c-tempo1.09", "pico+320c-tempo1.06"},
         {"mbrola-fr2-60c-tempo0.95", "mbrola-fr4+140c-tempo1.04", "mbrola-fr6-110c-tempo1.07"},
         {"espeak-fr+Denis-tempo1.07", "espeak-fr+Hugo-70c-tempo0.95", "espeak-fr+shelby+130c"},
-    )
-    machines, people = _pauses_apart(test14, "MACHINE"), _pauses_apart(test14, "HUMAN")
-    assert len(machines) >= 10 and min(machines) >= 0.6
-    assert len(people) >= 3 and min(people) >= 0.5
-
-
-def test_eval_set_test15_has_pico_mbrola_and_espeak_in_forms_no_split_had_yet() -> None:
-    """test15: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
-    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
-    test15 = _three_kind_split(
-        "test15",
+    ),
+    "test15": (
         {"pico+160c-tempo0.97", "pico-240c-tempo1.06", "pico+290c-tempo0.93"},
         {"mbrola-fr1+60c-tempo1.08", "mbrola-fr7-90c-tempo0.97", "mbrola-ca2-70c-tempo1.04"},
         {"espeak-fr+Mike-tempo0.96", "espeak-fr+norbert+90c-tempo1.04", "espeak-fr+grandma-80c"},
-    )
-    machines, people = _pauses_apart(test15, "MACHINE"), _pauses_apart(test15, "HUMAN")
-    assert len(machines) >= 10 and min(machines) >= 0.6
-    assert len(people) >= 3 and min(people) >= 0.5
-
-
-def test_eval_set_test16_has_pico_mbrola_and_espeak_in_forms_no_split_had_still() -> None:
-    """test16: the same checks with its own voices (espeak-ng variants no other split uses); voicemails spoken with
-    at least 0.6 s between sentences and people speaking in bursts at least 0.5 s apart."""
-    test16 = _three_kind_split(
-        "test16",
+    ),
+    "test16": (
         {"pico+210c-tempo1.02", "pico-160c-tempo0.96", "pico+340c-tempo1.08"},
         {"mbrola-fr2+110c-tempo0.98", "mbrola-fr4-80c-tempo1.05", "mbrola-fr6+130c-tempo0.94"},
         {"espeak-fr+Jacky-tempo1.03", "espeak-fr+Zac-100c-tempo0.97", "espeak-fr+female3+70c"},
-    )
-    machines, people = _pauses_apart(test16, "MACHINE"), _pauses_apart(test16, "HUMAN")
+    ),
+}
+
+
+@pytest.mark.parametrize("split", sorted(SPOKEN_APART_SPLITS))
+def test_eval_set_split_has_pico_mbrola_and_espeak_in_forms_of_its_own_and_speech_apart(split: str) -> None:
+    """The three-kind checks with the split's own voices; voicemails spoken with at least 0.6 s between sentences
+    and people speaking in bursts at least 0.5 s apart."""
+    rows = _three_kind_split(split, *SPOKEN_APART_SPLITS[split])
+    machines, people = _pauses_apart(rows, "MACHINE"), _pauses_apart(rows, "HUMAN")
     assert len(machines) >= 10 and min(machines) >= 0.6
     assert len(people) >= 3 and min(people) >= 0.5
