@@ -294,3 +294,30 @@ async def test_the_amd_probe_gets_an_answer_from_a_person_who_waits_for_the_call
     assert next(e["file"] for e in log if e["event"] == "prompt_start") == str(probe)
     assert dead.amd_result is not None and dead.amd_result.value == "NO_ANSWER"
     assert unprobed.amd_result is not None and unprobed.amd_result.value == "NO_ANSWER"
+
+
+async def test_a_probe_the_switch_refuses_leaves_the_call_going(tmp_path: Path, tiny_model_dir: Path) -> None:
+    """uuid_broadcast of the probe answered -ERR: logged as an error of that call, AMD still ends the silent line as
+    NO_ANSWER (later, as with a probe) and the call is hung up as usual."""
+    probe = REPO / "audio" / "prompts" / "8k" / "allo.wav"
+    call_uuid = str(uuidlib.uuid4())
+    async with rig(tmp_path, tiny_model_dir, amd={"probe_prompt": str(probe)}) as r:
+        spy = r.sim.api.execute
+
+        async def refuse_probe(line: str) -> str:
+            if "uuid_broadcast" in line and str(probe) in line:
+                r.commands.append(line)
+                return "-ERR Operation Failed\n"
+            return await spy(line)
+
+        r.sim.api.execute = refuse_probe  # type: ignore[method-assign]
+        outcome = await r.dial("loopback/silence/default", call_uuid)
+        log = r.log(call_uuid)
+
+    assert outcome.amd_result is not None and outcome.amd_result.value == "NO_ANSWER"
+    assert r.sent("uuid_broadcast", call_uuid) and not r.sim.playbacks(call_uuid)
+    errors = [e for e in log if e["event"] == "error"]
+    assert len(errors) == 1 and "amd probe" in errors[0]["error"]
+    (amd,) = [e for e in log if e["event"] == "amd"]
+    assert amd["decided_at"] > 4.0 and "probe played at" in amd["reasons"][0]
+    assert outcome.hangup_cause == "NORMAL_CLEARING" and r.sent("uuid_kill", call_uuid)
