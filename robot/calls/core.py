@@ -281,18 +281,10 @@ class RobotCore:
             metadata=metadata,
             max_stream_restarts=s.media.max_stream_restarts if s.media.restart_stream else 0,
             connect_timeout_s=s.media.connect_timeout_s,
-            amd_window_s=s.amd.longest_decision_s + self._probe_extension_s(),
+            amd_window_s=s.amd.longest_decision_with(probe_s=self._probe[1] if self._probe[0] else None),
             amd_probe=self._probe[0],
             amd_probe_s=self._probe[1],
         )
-
-    def _probe_extension_s(self) -> float:
-        """How much later a silent line's NO_ANSWER (hence the latest AMD verdict) comes with the probe."""
-        path, length_s = self._probe
-        if path is None:
-            return 0.0
-        a = self.settings.amd
-        return max(0.0, (a.probe_after_ms + a.probe_listen_ms - a.no_speech_timeout_ms) / 1000.0 + length_s)
 
     async def _run_session(
         self,

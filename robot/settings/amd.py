@@ -355,9 +355,17 @@ class AmdSettings(_Section):
 
     @property
     def longest_decision_s(self) -> float:
-        """The latest a verdict can come, in audio seconds after the answer: speech starting just before
-        no_speech_timeout_ms, its late window and the longest extension (or a long greeting held for its words), a tone
-        still sounding and two transcripts."""
-        extended = max(self.window_ms, self.no_speech_timeout_ms + self.late_speech_window_ms) + self.max_extension_ms
-        held = self.no_speech_timeout_ms + self.long_greeting_ms + self.long_greeting_words_wait_ms
+        """The latest a verdict can come, in audio seconds after the answer (no probe): see `longest_decision_with`."""
+        return self.longest_decision_with(probe_s=None)
+
+    def longest_decision_with(self, probe_s: float | None) -> float:
+        """The latest a verdict can come, in audio seconds after the answer: speech starting just before the
+        no-speech timeout (moved past the probe when one of `probe_s` seconds plays: robot/amd/probe.py), its late
+        window and the longest extension (or a long greeting held for its words), a tone still sounding and two
+        transcripts."""
+        silent = float(self.no_speech_timeout_ms)
+        if probe_s is not None:
+            silent = max(silent, self.probe_after_ms + probe_s * 1000.0 + self.probe_listen_ms)
+        extended = max(self.window_ms, silent + self.late_speech_window_ms) + self.max_extension_ms
+        held = silent + self.long_greeting_ms + self.long_greeting_words_wait_ms
         return (max(extended, held) + self.beep_max_ms + 2 * self.file_asr_latency_ms) / 1000.0

@@ -93,3 +93,11 @@ def test_a_probe_after_the_no_speech_timeout_is_refused_with_the_settings_named(
     with pytest.raises(ValidationError, match=r"probe_after_ms \(4000\) must be below no_speech_timeout_ms \(4000\)"):
         AmdSettings(probe_prompt="allo.wav", probe_after_ms=4000)
     assert AmdSettings(probe_after_ms=4000).probe_prompt is None  # without a prompt there is no probe to check
+
+
+def test_the_longest_decision_moves_past_the_probe() -> None:
+    s = AmdSettings()
+    without, with_probe = s.longest_decision_s, s.longest_decision_with(probe_s=PROBE_S)
+    shift = (s.probe_after_ms + PROBE_S * 1000.0 + s.probe_listen_ms - s.no_speech_timeout_ms) / 1000.0
+    assert with_probe == pytest.approx(without + shift)  # a silent line's NO_ANSWER, and all after it, come later
+    assert s.longest_decision_with(probe_s=None) == without
