@@ -176,6 +176,7 @@ SPLITS = (
     "test14",
     "test15",
     "test16",
+    "test17",
 )
 
 
@@ -373,7 +374,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9 to test16), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test17), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -450,7 +451,7 @@ def test_eval_set_test11_has_pico_mbrola_and_espeak_in_yet_other_forms() -> None
     assert len(people) >= 3 and min(people) >= 0.5
 
 
-# test12 to test16: each its own Pico, MBROLA and espeak-ng forms (espeak-ng variants no other split uses)
+# test12 to test17: each its own Pico, MBROLA and espeak-ng forms (espeak-ng variants no other split uses)
 SPOKEN_APART_SPLITS = {
     "test12": (
         {"pico+350c-tempo0.97", "pico-220c-tempo1.07", "pico+60c-tempo0.86"},
@@ -476,6 +477,11 @@ SPOKEN_APART_SPLITS = {
         {"pico+210c-tempo1.02", "pico-160c-tempo0.96", "pico+340c-tempo1.08"},
         {"mbrola-fr2+110c-tempo0.98", "mbrola-fr4-80c-tempo1.05", "mbrola-fr6+130c-tempo0.94"},
         {"espeak-fr+Jacky-tempo1.03", "espeak-fr+Zac-100c-tempo0.97", "espeak-fr+female3+70c"},
+    ),
+    "test17": (
+        {"pico+140c-tempo0.95", "pico-190c-tempo1.03", "pico+260c-tempo1.1"},
+        {"mbrola-fr1-110c-tempo0.96", "mbrola-fr7+70c-tempo1.06", "mbrola-ca2+130c-tempo0.95"},
+        {"espeak-fr+benjamin-tempo0.97", "espeak-fr+aunty-90c-tempo1.05", "espeak-fr+david+80c"},
     ),
 }
 
