@@ -23,6 +23,11 @@ word counts as spoken by t when its estimated END is at or before t (`--cut star
 segment, speaking-rate changes, words cut off by the clip's end and music or tones the VAD takes for speech all move
 the estimate; if the VAD finds no speech in a clip that has text, the words are spread over the whole clip (counted in
 `rows_spread_over_clip`).
+
+`--texts FILE` (benchmarks/amd_best_effort_texts.py output) lays another text over each clip the same way: the words
+Whisper gave for the whole clip at its most careful decoding, on every clip of the split (no-answer clips included,
+so words it hears in silence count). That run is a bound on what the model's words can give the rules (still not the
+product: whole-clip decoding at ~10x AMD's compute, its words timed by the same approximation).
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ WORD_TIMING = (
     "to its letters/digits; a word is in the transcript asked at audio time t when its estimated end <= t "
     "(see `cut`). "
     "No speech found in a clip with text: words spread over the whole clip."
+)
+KIND_BEST_EFFORT = (
+    "BOUND: best-effort whole-clip transcripts of the model as transcript (not a measurement of the product)"
 )
 CUT_TEXT = {
     "end": "manifest `text` column, cut to the words whose estimated end is read by each request's audio time",
@@ -149,8 +157,9 @@ def speech_segments(samples: npt.NDArray[np.int16], settings: Settings, model: V
 class ReferenceTranscripts:
     """Stands in for AsrEngine.transcribe: the reference words spoken by the end of the audio asked about."""
 
-    def __init__(self, cut: str = "end") -> None:
+    def __init__(self, cut: str = "end", texts: dict[str, str] | None = None) -> None:
         self.cut = cut
+        self.texts = texts  # clip file name -> text laid over it instead of the manifest's (None: the manifest's)
         self.words: dict[Path, list[TimedWord]] = {}
         self.segments: dict[Path, list[Segment]] = {}
         self.spread_over_clip: set[Path] = set()
@@ -160,7 +169,8 @@ class ReferenceTranscripts:
 
     def prepare(self, rows: Sequence[ManifestRow], settings: Settings, model: VadModel) -> None:
         for row in rows:
-            if row.label == EXCLUDE or not row.text.strip():
+            text = row.text if self.texts is None else self.texts.get(row.path.name, "")
+            if row.label == EXCLUDE or not text.strip():
                 self.words[row.path] = []
                 continue
             samples = read_wav_16k(row.path)
@@ -169,7 +179,7 @@ class ReferenceTranscripts:
             if not segments:
                 self.spread_over_clip.add(row.path)
                 segments = [(0.0, samples.size / TARGET_RATE)]
-            self.words[row.path] = spread_words(row.text, segments)
+            self.words[row.path] = spread_words(text, segments)
 
     async def transcribe(self, audio: npt.NDArray[Any], *, priority: Priority) -> Transcript | None:
         if self.current is None:
@@ -252,6 +262,12 @@ def main() -> int:
         "at every request (ignores word timing: a looser bound).",
     )
     parser.add_argument("--compare", type=Path, default=None, help="robot amd-eval --details JSON of the split")
+    parser.add_argument(
+        "--texts",
+        type=Path,
+        default=None,
+        help="benchmarks/amd_best_effort_texts.py JSON: its texts are laid over the clips instead of the manifest's",
+    )
     args = parser.parse_args()
     settings = load_settings()
     if not settings.amd.use_asr:
@@ -260,7 +276,18 @@ def main() -> int:
     load_before = os.getloadavg()
     started = time.monotonic()
     model = SileroModel()
-    source = ReferenceTranscripts(args.cut)
+    texts_run: dict[str, Any] | None = None
+    if args.texts is not None:
+        texts_run = json.loads(args.texts.read_text(encoding="utf-8"))
+        missing = [row.path.name for row in rows if row.label != EXCLUDE and row.path.name not in texts_run["texts"]]
+        if texts_run.get("split") != args.split or missing:
+            parser.error(
+                f"{args.texts}: texts of split {texts_run.get('split')!r}, {len(missing)} clip(s) of {args.split} "
+                f"missing (e.g. {missing[:3]})"
+            )
+    source = ReferenceTranscripts(
+        args.cut, None if texts_run is None else {name: clip["text"] for name, clip in texts_run["texts"].items()}
+    )
     source.prepare(rows, settings, model)
     keywords = load_keywords(resolve_keywords_file(settings.amd.keywords_file))
     detector = ReferenceDetector(settings, source, model, keywords)
@@ -272,10 +299,12 @@ def main() -> int:
         item["speech_segments_s"] = source.segments.get(path, [])
         item["transcript_requests"] = source.requests.get(path, [])
     summary: dict[str, Any] = {
-        "kind": KIND,
+        "kind": KIND if texts_run is None else KIND_BEST_EFFORT,
         "command": "flock /tmp/bench.lock .venv/bin/python benchmarks/amd_upper_bound.py " + " ".join(sys.argv[1:]),
-        "model": None,
-        "transcript_source": CUT_TEXT[args.cut],
+        "model": None if texts_run is None else texts_run["model"],
+        "transcript_source": CUT_TEXT[args.cut]
+        if texts_run is None
+        else f"{args.texts}: {texts_run['kind']}, decoding {texts_run['decoding']}; cut: {args.cut}",
         "cut": args.cut,
         "word_timing": WORD_TIMING,
         "rows_spread_over_clip": len(source.spread_over_clip),
@@ -290,7 +319,7 @@ def main() -> int:
         if args.manifest.resolve().is_relative_to(REPO)
         else str(args.manifest),
         "split": args.split,
-        "asr": "reference text (no model)",
+        "asr": "reference text (no model)" if texts_run is None else f"best-effort texts of {texts_run['model']}",
     }
     for key in ("asr_compute_ms_p50", "asr_compute_ms_p95"):
         summary.pop(key)  # no recognition ran: the figures would be the time to slice a list
@@ -298,7 +327,7 @@ def main() -> int:
         summary["vs_base"] = compare(report.items, args.compare)
     summary["items"] = report.items
     args.out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"{KIND}\nsplit={args.split}")
+    print(f"{summary['kind']}\nsplit={args.split}")
     print(report.render())
     if args.compare is not None:
         vs = summary["vs_base"]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import wave
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from robot.amd.evaluation import ManifestRow
+from robot.asr.vad import SileroModel
+from robot.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +66,23 @@ def test_no_text_no_words_and_bad_segments_refused(ub: ModuleType) -> None:
         ub.spread_words("allo", [])
     with pytest.raises(ValueError, match="sorted and non-empty"):
         ub.spread_words("allo", [(2.0, 3.0), (0.0, 1.0)])
+
+
+def test_texts_given_replace_the_manifest_text_on_every_clip(ub: ModuleType, tmp_path: Path) -> None:
+    # --texts (best-effort transcripts): the given text is laid over the clip, a clip the manifest has no text for
+    # (a silent line) gets it too, and a clip missing from the texts gets no words
+    rows = []
+    for name, text in (("a.wav", "le numéro demandé"), ("b.wav", ""), ("c.wav", "allô")):
+        path = tmp_path / name
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(16000)
+            out.writeframes(b"\x00\x00" * 16000)  # 1 s of silence: the words spread over the whole clip
+        rows.append(ManifestRow(path=path, label="MACHINE", split="x", text=text, line=len(rows) + 2))
+    source = ub.ReferenceTranscripts("end", {"a.wav": "le mobile demandé", "b.wav": "merci"})
+    source.prepare(rows, Settings(), SileroModel())
+    assert [w.text for w in source.words[rows[0].path]] == ["le", "mobile", "demandé"]
+    assert [w.text for w in source.words[rows[1].path]] == ["merci"]
+    assert source.words[rows[2].path] == []
+    assert source.spread_over_clip == {rows[0].path, rows[1].path}
