@@ -177,6 +177,7 @@ SPLITS = (
     "test15",
     "test16",
     "test17",
+    "test18",
 )
 
 
@@ -374,7 +375,7 @@ def test_eval_set_test8_has_pico_and_mbrola_in_new_forms() -> None:
 
 
 def _three_kind_split(name: str, pico: set[str], mbrola: set[str], espeak: set[str]) -> list[dict[str, str]]:
-    """The rows of split `name` (test9 to test17), checked: no text, template or voice of another split; Pico,
+    """The rows of split `name` (test9 to test18), checked: no text, template or voice of another split; Pico,
     MBROLA and espeak-ng voices (`pico`, `mbrola`, `espeak`), each only in sox forms no split uses; SIT before some
     announcements, not before others."""
     rows = [r for r in _rows() if not r["file"].startswith("..")]
@@ -451,7 +452,7 @@ def test_eval_set_test11_has_pico_mbrola_and_espeak_in_yet_other_forms() -> None
     assert len(people) >= 3 and min(people) >= 0.5
 
 
-# test12 to test17: each its own Pico, MBROLA and espeak-ng forms (espeak-ng variants no other split uses)
+# test12 to test18: each its own Pico, MBROLA and espeak-ng forms (espeak-ng variants no other split uses)
 SPOKEN_APART_SPLITS = {
     "test12": (
         {"pico+350c-tempo0.97", "pico-220c-tempo1.07", "pico+60c-tempo0.86"},
@@ -482,6 +483,11 @@ SPOKEN_APART_SPLITS = {
         {"pico+140c-tempo0.95", "pico-190c-tempo1.03", "pico+260c-tempo1.1"},
         {"mbrola-fr1-110c-tempo0.96", "mbrola-fr7+70c-tempo1.06", "mbrola-ca2+130c-tempo0.95"},
         {"espeak-fr+benjamin-tempo0.97", "espeak-fr+aunty-90c-tempo1.05", "espeak-fr+david+80c"},
+    ),
+    "test18": (
+        {"pico+80c-tempo1.07", "pico-230c-tempo0.98", "pico+190c-tempo1.11"},
+        {"mbrola-fr2-130c-tempo1.03", "mbrola-fr4+60c-tempo0.93", "mbrola-fr6-70c-tempo1.1"},
+        {"espeak-fr+Henrique-tempo1.04", "espeak-fr+antonio+60c-tempo0.96", "espeak-fr+quincy-70c"},
     ),
 }
 
