@@ -18,10 +18,10 @@ final code (56292c5) of the session of 2026-11-30 night, and is development data
 run once with the same start code and 81c8cdf, and is development data now. test16 (benchmarks/amd_eval_test16.py,
 built blind on test15's recipe with texts, fillers and voice forms of its own) was run once with the start code,
 81c8cdf and the final code of that session (1bdbb41), and is development data now. test17
-(benchmarks/amd_eval_test17.py, built blind on test16's recipe with texts, fillers and voice forms of its own) is held
-out until it is measured: no tuning on it, and its first run is the next held-out figure. test18
+(benchmarks/amd_eval_test17.py, built blind on test16's recipe with texts, fillers and voice forms of its own) was
+run once with the code of c6fa487 in the session of 2026-11-30 late evening, and is development data now. test18
 (benchmarks/amd_eval_test18.py, built blind on test17's recipe with texts, fillers and voice forms of its own) is held
-out until it is measured too: no tuning on it.
+out until it is measured: no tuning on it, and its first run is the next held-out figure.
 """
 
-HELD_OUT: frozenset[str] = frozenset({"test17", "test18"})
+HELD_OUT: frozenset[str] = frozenset({"test18"})
