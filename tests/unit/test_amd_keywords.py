@@ -383,6 +383,16 @@ def test_a_near_match_gives_way_to_an_exact_strong_phrase_of_another_family(near
         ("Standard vocal, dites le nom de votre interlocuteur", "voicemail"),
         ("Le magasin est actuellement fermé, nous rouvrons lundi", "voicemail"),
         ("Nos agents sont tous occupés, votre appel sera transféré", "voicemail"),
+        # call screening, digit counts, barred and withdrawn lines; closed shops and queues in other words
+        ("Votre correspondant filtre ses appels, il ne peut pas vous répondre", "operator"),
+        ("Vous avez composé trop peu de chiffres", "operator"),
+        ("Seuls les appels d'urgence sont possibles depuis cette ligne", "operator"),
+        ("Merci de régulariser votre situation auprès de votre opérateur", "operator"),
+        ("Ce poste a été retiré du service", "operator"),
+        ("Nous sommes fermés le dimanche, à demain", "voicemail"),
+        ("La boutique est fermée pour travaux", "voicemail"),
+        ("Un conseiller va prendre votre appel, ne quittez pas", "voicemail"),
+        ("Encore un instant, c'est bientôt votre tour", "voicemail"),
     ],
 )
 def test_switchboards_queues_and_network_faults(keywords: KeywordSet, text: str, family: str) -> None:
