@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amd_eval_sounds import TEL_RATE, WORK_RATE, Audio, write_wav
-from amd_eval_texts import STARTER_SPLIT, TUNE
+from amd_eval_texts import STARTER_SPLIT, TUNE, Template
 
 STARTER = Path(__file__).resolve().parents[2] / "shared" / "audio" / "amd-starter"  # /work/shared next to the repo
 FIELDS = ["file", "label", "split", "text", "source", "voice", "condition"]
@@ -81,6 +81,24 @@ def check_split(rows: Sequence[dict[str, str]]) -> None:
     shared = sorted(v for (k, v), s in splits_of.items() if k == "voice" and len(s) > 1 and v not in REAL_AS_RECORDED)
     if shared:
         raise SystemExit(f"voices in more than one split: {shared}")
+
+
+# French elision: "de", "que", "le", "la", "je", "ne", "me", "se", "te" before a vowel or mute h become "d'", "qu'", ...
+# A filler lands in a template as written, so one starting with a vowel or h after such a word would be spoken wrong
+# ("de Ambroise"; test15 and test17 have such slips). Builders from test18 on refuse it before any clip is made.
+_UNELIDED = re.compile(r"\b(?:de|que|le|la|je|ne|me|se|te) \{(\w+)\}", re.IGNORECASE)
+_ELIDING_INITIALS = "aeiouyhàâéèêëîïôöûüœ"
+
+
+def check_elision(templates: Sequence[Template], slots: dict[str, tuple[str, ...]]) -> None:
+    """Fail the build if a filler starting with a vowel or h follows a word French elides before it ({name2} is
+    filled from `name`, like every numbered slot)."""
+    for t in templates:
+        for slot in _UNELIDED.findall(t.text):
+            fill = slots.get(slot, slots.get(slot.rstrip("0123456789"), ()))
+            bad = [f for f in fill if f[:1].lower() in _ELIDING_INITIALS]
+            if bad:
+                raise SystemExit(f"{t.key}: {bad} after an elided word in {t.text!r} (write d'/qu'/l' forms)")
 
 
 def source_kind(row: dict[str, str]) -> str:

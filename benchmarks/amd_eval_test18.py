@@ -45,8 +45,8 @@ the programmatic check below (which printed only test18's own texts). Rules, fix
    sits inside another split's text of 3 words or more; no filler is another split's filler, nor is a word of a
    name, surname or company a word of another split's texts or fillers (test2-test17 builders' and tune/test
    fillers); no template key is another split's. French elision: every name, surname and company starts with a
-   consonant, and `check_elision` refuses (at import, before any clip) a filler starting with a vowel or h right
-   after "de", "que", "le", ... in a template (test17's "de Ambroise").
+   consonant, and `amd_eval_manifest.check_elision` refuses (at import, before any clip) a filler starting with a
+   vowel or h right after "de", "que", "le", ... in a template (test17's "de Ambroise").
    Replaced after that check (two rounds):
    - fillers (before the check, against the other splits' words): the names Barnabé, Sidonie, Firmin, Philomène,
      Romuald, Domitille, Gaspard, Corentin and the craft words "biscuiterie", "tonnellerie", "savonnerie",
@@ -84,8 +84,7 @@ fr+antonio and fr+quincy variants), mbrola with mbrola-fr2, -fr4, -fr6, and Debi
 
 from __future__ import annotations
 
-import re
-
+from amd_eval_manifest import check_elision
 from amd_eval_texts import (
     HUMAN,
     MACHINE,
@@ -232,22 +231,6 @@ TEMPLATES: tuple[Template, ...] = (
         ],
     )
 )
-
-# French elision: "de", "que", "le", "la", "je", "ne", "me", "se" before a vowel or mute h become "d'", "qu'", ...
-# Every filler lands in a template as written, so a filler starting with a vowel or h after one of these words would
-# be spoken wrong ("de Ambroise"): refused here, before any clip is made.
-_UNELIDED = re.compile(r"\b(?:de|que|le|la|je|ne|me|se|te) \{(\w+)\}", re.IGNORECASE)
-
-
-def check_elision(templates: tuple[Template, ...], slots: dict[str, tuple[str, ...]]) -> None:
-    """Fail if a filler starting with a vowel or h follows a word that French elides before it."""
-    for t in templates:
-        for slot in _UNELIDED.findall(t.text):
-            fill = slots["name" if slot == "name2" else slot]
-            bad = [f for f in fill if f[:1].lower() in "aeiouyhàâéèêëîïôöûüœ"]
-            if bad:
-                raise SystemExit(f"{t.key}: {bad} after an elided word in {t.text!r} (write d'/qu'/l' forms)")
-
 
 check_elision(TEMPLATES, SLOTS)
 PLAN = synthetic_only_plan(SYNTH_VOICES, SLOTS, TEMPLATES)
