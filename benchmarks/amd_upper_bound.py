@@ -278,15 +278,20 @@ def main() -> int:
     model = SileroModel()
     texts_run: dict[str, Any] | None = None
     if args.texts is not None:
-        texts_run = json.loads(args.texts.read_text(encoding="utf-8"))
-        missing = [row.path.name for row in rows if row.label != EXCLUDE and row.path.name not in texts_run["texts"]]
+        try:
+            texts_run = json.loads(args.texts.read_text(encoding="utf-8"))
+            clips = texts_run["texts"]
+            model_name, texts_kind, decoding = texts_run["model"], texts_run["kind"], texts_run["decoding"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            parser.error(f"{args.texts}: not an amd_best_effort_texts.py result ({type(err).__name__}: {err})")
+        missing = [row.path.name for row in rows if row.label != EXCLUDE and row.path.name not in clips]
         if texts_run.get("split") != args.split or missing:
             parser.error(
                 f"{args.texts}: texts of split {texts_run.get('split')!r}, {len(missing)} clip(s) of {args.split} "
                 f"missing (e.g. {missing[:3]})"
             )
     source = ReferenceTranscripts(
-        args.cut, None if texts_run is None else {name: clip["text"] for name, clip in texts_run["texts"].items()}
+        args.cut, None if texts_run is None else {name: clip["text"] for name, clip in clips.items()}
     )
     source.prepare(rows, settings, model)
     keywords = load_keywords(resolve_keywords_file(settings.amd.keywords_file))
@@ -301,10 +306,10 @@ def main() -> int:
     summary: dict[str, Any] = {
         "kind": KIND if texts_run is None else KIND_BEST_EFFORT,
         "command": "flock /tmp/bench.lock .venv/bin/python benchmarks/amd_upper_bound.py " + " ".join(sys.argv[1:]),
-        "model": None if texts_run is None else texts_run["model"],
+        "model": None if texts_run is None else model_name,
         "transcript_source": CUT_TEXT[args.cut]
         if texts_run is None
-        else f"{args.texts}: {texts_run['kind']}, decoding {texts_run['decoding']}; cut: {args.cut}",
+        else f"{args.texts}: {texts_kind}, decoding {decoding}; cut: {args.cut}",
         "cut": args.cut,
         "word_timing": WORD_TIMING,
         "rows_spread_over_clip": len(source.spread_over_clip),
@@ -319,7 +324,7 @@ def main() -> int:
         if args.manifest.resolve().is_relative_to(REPO)
         else str(args.manifest),
         "split": args.split,
-        "asr": "reference text (no model)" if texts_run is None else f"best-effort texts of {texts_run['model']}",
+        "asr": "reference text (no model)" if texts_run is None else f"best-effort texts of {model_name}",
     }
     for key in ("asr_compute_ms_p50", "asr_compute_ms_p95"):
         summary.pop(key)  # no recognition ran: the figures would be the time to slice a list
